@@ -1,0 +1,1 @@
+"""The pure domain of complaint handling: no framework, no database."""

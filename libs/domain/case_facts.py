@@ -1,0 +1,81 @@
+"""What a complaint's history means for its deadlines and its ADR eligibility.
+
+The complaint records when things happened; the regime (data) and the eligibility policy
+(pure) turn those moments into deadlines and criteria. Both are answers "as of" a moment,
+so the same questions can be asked of the case as it stood last March.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from libs.domain.complaint import Complaint
+from libs.domain.deadlines import ClockFacts, Deadline, Regime, compute_deadlines
+from libs.domain.eligibility import (
+    CaseFacts,
+    EligibilityAssessment,
+    EligibilityThresholds,
+    assess_eligibility,
+)
+
+FINAL_RESPONSE_CLOCK = "final_response"
+
+
+def clock_facts(complaint: Complaint) -> ClockFacts:
+    moments = complaint.clock_times
+    return ClockFacts(
+        received_at=moments["received"],
+        acknowledged_at=moments.get("acknowledged"),
+        resolved_at=moments.get("resolved"),
+        summary_resolution_at=moments.get("summary_resolution"),
+        holding_reply_at=moments.get("holding_reply"),
+        final_response_at=moments.get("final_response"),
+        closed_at=moments.get("closed"),
+        referred_to_adr_at=moments.get("referred_to_adr"),
+        adr_outcome_at=moments.get("adr_outcome"),
+        variant=complaint.regime_variant,
+        subdivision=complaint.calendar_subdivision,
+    )
+
+
+def deadlines_of(complaint: Complaint, regime: Regime, as_of: datetime) -> list[Deadline]:
+    return compute_deadlines(regime, clock_facts(complaint), as_of)
+
+
+def top_tier_decided(complaint: Complaint) -> bool:
+    """The top of the internal ladder has decided: its resolution, or an appeal it heard."""
+    top = complaint.ladder[-1]
+    if complaint.resolution is not None and complaint.resolution["decided_at_tier"] == top:
+        return True
+    return any(appeal["decided_at_tier"] == top for appeal in complaint.appeals.values())
+
+
+def eligibility_of(
+    complaint: Complaint,
+    regime: Regime,
+    as_of: datetime,
+    thresholds: EligibilityThresholds | None = None,
+) -> EligibilityAssessment:
+    final_response = next(
+        (d for d in deadlines_of(complaint, regime, as_of) if d.clock == FINAL_RESPONSE_CLOCK),
+        None,
+    )
+    flags = complaint.flags
+    facts = CaseFacts(
+        as_of=as_of,
+        top_tier_decided=top_tier_decided(complaint),
+        final_response_issued="final_response" in complaint.clock_times,
+        final_response_due_at=final_response.due_at if final_response else None,
+        legal_issue=flags.get("legal", False),
+        regulatory_issue=flags.get("regulatory", False),
+        amount_in_dispute=complaint.amount_in_dispute,
+        currency=complaint.currency,
+        rejected_offers=complaint.rejected_offer_count(),
+        last_progress_at=complaint.last_progress_at,
+        vulnerable_customer=flags.get("vulnerable_customer", False),
+        long_standing_customer=flags.get("long_standing_customer", False),
+        relationship_flagged=flags.get("relationship_at_risk", False),
+        public_attention=flags.get("public_attention", False),
+        regulator_contacted=flags.get("regulator_contacted", False),
+    )
+    return assess_eligibility(facts, thresholds)

@@ -1,0 +1,960 @@
+"""The complaint: the case of record, from first contact to closure.
+
+Every change is an event. A command method checks the complaint's status and rules, then
+triggers the event; the event's `apply` is the only code that changes state, so replaying
+the stored events reproduces exactly the complaint that was saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+from uuid import UUID
+
+from eventsourcing.domain import Aggregate
+
+from libs.domain.deadlines.final_response import find_missing_elements
+from libs.domain.deadlines.regime import Regime
+from libs.domain.errors import (
+    IllegalTransition,
+    IncompleteFinalResponse,
+    InvalidArgument,
+    RuleViolated,
+    UnknownEntity,
+)
+from libs.domain.ladder import DEFAULT_TIERS, EscalationLadder
+from libs.domain.values import (
+    AppealOutcome,
+    CommandContext,
+    OfferStatus,
+    ResolutionOutcome,
+    Status,
+)
+
+UNDER_REVIEW = (Status.OPEN, Status.ESCALATED)
+NEGOTIABLE = (Status.OPEN, Status.ESCALATED, Status.APPEALED)
+DECIDED = (Status.RESOLVED, Status.FINAL_RESPONSE_ISSUED)
+CLOSABLE = (Status.RESOLVED, Status.FINAL_RESPONSE_ISSUED, Status.ADR_CONCLUDED)
+REOPENABLE = (Status.RESOLVED, Status.FINAL_RESPONSE_ISSUED, Status.CLOSED)
+REFERRABLE = (
+    Status.OPEN,
+    Status.ESCALATED,
+    Status.RESOLVED,
+    Status.FINAL_RESPONSE_ISSUED,
+    Status.APPEALED,
+)
+IN_ADR = (Status.REFERRED_TO_ADR, Status.ADR_IN_PROGRESS)
+WITHDRAWAL = "withdrawn"
+
+
+class Complaint(Aggregate):
+    """A customer's complaint and everything that happened to it."""
+
+    # Version 2: interactions carry a `language` (see InteractionRecorded); snapshots taken
+    # before it are upcast so a complaint reads the same from a snapshot or from events.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        for interaction in state.get("interactions", []):
+            interaction.setdefault("language", None)
+
+    class Event(Aggregate.Event):
+        """Fields every complaint event records: who, when it happened, how to trace it."""
+
+        actor: str
+        actor_role: str
+        correlation_id: str
+        occurred_at: datetime
+        command_id: str | None
+
+        # Which clock event (see libs.domain.deadlines) this event is, if any.
+        clock_event: ClassVar[str | None] = None
+        # Deadline alerts record the passage of time, not progress on the case.
+        is_progress: ClassVar[bool] = True
+
+        def apply(self, aggregate: Aggregate) -> None:
+            complaint = aggregate
+            assert isinstance(complaint, Complaint)
+            if self.command_id is not None:
+                complaint.command_ids[self.command_id] = self.originator_version
+            complaint.last_activity_at = self.occurred_at
+            if self.is_progress:
+                complaint.last_progress_at = self.occurred_at
+            if self.clock_event is not None:
+                complaint.clock_times.setdefault(self.clock_event, self.occurred_at)
+            self.change(complaint)
+
+        def change(self, complaint: Complaint) -> None:
+            """What this event does to the complaint."""
+
+    class ComplaintReceived(Aggregate.Created, Event):
+        customer: dict[str, Any]
+        channel: str
+        category: str
+        description: str
+        amount_in_dispute: Decimal | None
+        currency: str | None
+        desired_remedy: str | None
+        regime: str
+        regime_variant: str | None
+        calendar_subdivision: str | None
+        external_ref: str | None
+        flags: dict[str, bool]
+        ladder: list[str]
+
+    def __init__(
+        self,
+        *,
+        customer: dict[str, Any],
+        channel: str,
+        category: str,
+        description: str,
+        amount_in_dispute: Decimal | None,
+        currency: str | None,
+        desired_remedy: str | None,
+        regime: str,
+        regime_variant: str | None,
+        calendar_subdivision: str | None,
+        external_ref: str | None,
+        flags: dict[str, bool],
+        ladder: list[str],
+        actor: str,
+        actor_role: str,
+        correlation_id: str,
+        occurred_at: datetime,
+        command_id: str | None,
+    ) -> None:
+        self.customer = dict(customer)
+        self.channel = channel
+        self.category = category
+        self.description = description
+        self.amount_in_dispute = amount_in_dispute
+        self.currency = currency
+        self.desired_remedy = desired_remedy
+        self.regime = regime
+        self.regime_variant = regime_variant
+        self.calendar_subdivision = calendar_subdivision
+        self.external_ref = external_ref
+        self.flags = dict(flags)
+        self.ladder = list(ladder)
+        self.status = Status.OPEN.value
+        self.tier = ladder[0]
+        self.received_at = occurred_at
+        self.received_by = actor
+        self.last_activity_at = occurred_at
+        self.last_progress_at = occurred_at
+        self.clock_times: dict[str, datetime] = {"received": occurred_at}
+        self.interactions: list[dict[str, Any]] = []
+        self.escalations: list[dict[str, Any]] = []
+        self.offers: dict[str, dict[str, Any]] = {}
+        self.resolution: dict[str, Any] | None = None
+        self.final_response: dict[str, Any] | None = None
+        self.appeals: dict[str, dict[str, Any]] = {}
+        self.status_before_appeal: str | None = None
+        self.closure: dict[str, Any] | None = None
+        self.adr: dict[str, Any] | None = None
+        self.acknowledged_at: datetime | None = None
+        self.holding_replies: list[dict[str, Any]] = []
+        self.deadline_alerts: list[dict[str, Any]] = []
+        self.reopen_count = 0
+        self.command_ids: dict[str, int] = {}
+        if command_id is not None:
+            self.command_ids[command_id] = 1
+
+    @classmethod
+    def receive(
+        cls,
+        context: CommandContext,
+        *,
+        complaint_id: UUID,
+        customer: dict[str, Any],
+        channel: str,
+        category: str,
+        description: str,
+        amount_in_dispute: Decimal | None = None,
+        currency: str | None = None,
+        desired_remedy: str | None = None,
+        regime: str = "default",
+        regime_variant: str | None = None,
+        calendar_subdivision: str | None = None,
+        external_ref: str | None = None,
+        flags: dict[str, bool] | None = None,
+        ladder: Iterable[str] = DEFAULT_TIERS,
+    ) -> Complaint:
+        tiers = EscalationLadder.of(list(ladder))
+        if (amount_in_dispute is None) != (currency is None):
+            raise InvalidArgument(
+                "amount_in_dispute", "an amount in dispute needs both an amount and a currency"
+            )
+        if amount_in_dispute is not None and amount_in_dispute < 0:
+            raise InvalidArgument("amount_in_dispute", "the amount in dispute cannot be negative")
+        return cls._create(
+            cls.ComplaintReceived,
+            id=complaint_id,
+            customer=customer,
+            channel=channel,
+            category=category,
+            description=description,
+            amount_in_dispute=amount_in_dispute,
+            currency=currency,
+            desired_remedy=desired_remedy,
+            regime=regime,
+            regime_variant=regime_variant,
+            calendar_subdivision=calendar_subdivision,
+            external_ref=external_ref,
+            flags=dict(flags or {}),
+            ladder=list(tiers.tiers),
+            **context.event_fields(),
+        )
+
+    # -- queries ------------------------------------------------------------------------
+
+    @property
+    def escalation_ladder(self) -> EscalationLadder:
+        return EscalationLadder(tuple(self.ladder))
+
+    def has_handled(self, command_id: str | None) -> bool:
+        """True when a command with this id was already recorded (a retried request)."""
+        return command_id is not None and command_id in self.command_ids
+
+    def pending_offer(self) -> dict[str, Any] | None:
+        for offer in self.offers.values():
+            if offer["status"] == OfferStatus.PENDING:
+                return offer
+        return None
+
+    def rejected_offer_count(self) -> int:
+        return sum(1 for offer in self.offers.values() if offer["status"] == OfferStatus.REJECTED)
+
+    def _require_status(self, action: str, allowed: Iterable[Status]) -> None:
+        allowed_values = tuple(status.value for status in allowed)
+        if self.status not in allowed_values:
+            raise IllegalTransition(action, self.status, allowed_values)
+
+    # -- interactions ---------------------------------------------------------------------
+
+    class InteractionRecorded(Event):
+        """Version 2 added `language` (a BCP 47 tag such as `en-GB` or `cy`), so that a
+        bundle or a translator knows what the customer wrote in. Version 1 events, stored
+        without it, are upcast on reading; their stored bytes (and hashes) never change."""
+
+        class_version = 2
+
+        interaction_id: str
+        kind: str
+        direction: str
+        summary: str
+        body: str | None
+        document: dict[str, Any] | None
+        language: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["language"] = None
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.interactions.append(
+                {
+                    "id": self.interaction_id,
+                    "kind": self.kind,
+                    "direction": self.direction,
+                    "summary": self.summary,
+                    "body": self.body,
+                    "document": self.document,
+                    "language": self.language,
+                    "actor": self.actor,
+                    "occurred_at": self.occurred_at,
+                    "recorded_at": self.timestamp,
+                }
+            )
+
+    def record_interaction(
+        self,
+        context: CommandContext,
+        *,
+        interaction_id: str,
+        kind: str,
+        direction: str,
+        summary: str,
+        body: str | None = None,
+        document: dict[str, Any] | None = None,
+        language: str | None = None,
+    ) -> None:
+        if self.status == Status.CLOSED:
+            raise IllegalTransition(
+                "record an interaction on", self.status, _all_but(Status.CLOSED)
+            )
+        if (kind == "document") != (document is not None):
+            raise InvalidArgument(
+                "document", "a document interaction (and only that) carries a document reference"
+            )
+        self.trigger_event(
+            self.InteractionRecorded,
+            interaction_id=interaction_id,
+            kind=kind,
+            direction=direction,
+            summary=summary,
+            body=body,
+            document=document,
+            language=language,
+            **context.event_fields(),
+        )
+
+    # -- flags set by staff ---------------------------------------------------------------
+
+    class FlagsChanged(Event):
+        flags: dict[str, bool]
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.flags.update(self.flags)
+
+    def change_flags(self, context: CommandContext, *, flags: dict[str, bool]) -> None:
+        """Staff mark what matters for ADR and handling: legal or regulatory issues, a
+        vulnerable or long-standing customer, public attention, regulator contact."""
+        changed = {name: value for name, value in flags.items() if self.flags.get(name) != value}
+        if not changed:
+            raise RuleViolated("the flags already have these values")
+        self.trigger_event(self.FlagsChanged, flags=changed, **context.event_fields())
+
+    # -- escalation -----------------------------------------------------------------------
+
+    class Escalated(Event):
+        from_tier: str
+        to_tier: str
+        reason: str
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.tier = self.to_tier
+            complaint.status = Status.ESCALATED.value
+            complaint.escalations.append(
+                {
+                    "from_tier": self.from_tier,
+                    "to_tier": self.to_tier,
+                    "reason": self.reason,
+                    "actor": self.actor,
+                    "occurred_at": self.occurred_at,
+                }
+            )
+
+    def escalate(self, context: CommandContext, *, reason: str, to_tier: str | None = None) -> None:
+        self._require_status("escalate", UNDER_REVIEW)
+        ladder = self.escalation_ladder
+        if to_tier is None:
+            to_tier = ladder.above(self.tier)
+            if to_tier is None:
+                raise RuleViolated(
+                    f"the complaint is already at the top tier '{self.tier}' and cannot be "
+                    "escalated further"
+                )
+        elif not ladder.is_above(to_tier, self.tier):
+            raise InvalidArgument(
+                "to_tier",
+                f"'{to_tier}' is not above the current tier '{self.tier}' "
+                f"(ladder: {' → '.join(ladder.tiers)})",
+            )
+        self.trigger_event(
+            self.Escalated,
+            from_tier=self.tier,
+            to_tier=to_tier,
+            reason=reason,
+            **context.event_fields(),
+        )
+
+    # -- offers ---------------------------------------------------------------------------
+
+    class OfferMade(Event):
+        offer_id: str
+        description: str
+        amount: Decimal | None
+        currency: str | None
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.offers[self.offer_id] = {
+                "id": self.offer_id,
+                "description": self.description,
+                "amount": self.amount,
+                "currency": self.currency,
+                "status": OfferStatus.PENDING.value,
+                "made_by": self.actor,
+                "made_at": self.occurred_at,
+                "tier": complaint.tier,
+                "responded_at": None,
+                "customer_comment": None,
+            }
+
+    def make_offer(
+        self,
+        context: CommandContext,
+        *,
+        offer_id: str,
+        description: str,
+        amount: Decimal | None = None,
+        currency: str | None = None,
+    ) -> None:
+        self._require_status("make an offer on", NEGOTIABLE)
+        pending = self.pending_offer()
+        if pending is not None:
+            raise RuleViolated(
+                f"offer '{pending['id']}' is still awaiting the customer's answer; "
+                "record the answer before making another offer"
+            )
+        if (amount is None) != (currency is None):
+            raise InvalidArgument("amount", "an offer of money needs both an amount and a currency")
+        if amount is not None and amount <= 0:
+            raise InvalidArgument("amount", "an offer of money must be for a positive amount")
+        self.trigger_event(
+            self.OfferMade,
+            offer_id=offer_id,
+            description=description,
+            amount=amount,
+            currency=currency,
+            **context.event_fields(),
+        )
+
+    class OfferAccepted(Event):
+        offer_id: str
+        customer_comment: str | None
+
+        def change(self, complaint: Complaint) -> None:
+            offer = complaint.offers[self.offer_id]
+            offer["status"] = OfferStatus.ACCEPTED.value
+            offer["responded_at"] = self.occurred_at
+            offer["customer_comment"] = self.customer_comment
+
+    class OfferRejected(Event):
+        offer_id: str
+        customer_comment: str | None
+
+        def change(self, complaint: Complaint) -> None:
+            offer = complaint.offers[self.offer_id]
+            offer["status"] = OfferStatus.REJECTED.value
+            offer["responded_at"] = self.occurred_at
+            offer["customer_comment"] = self.customer_comment
+
+    def record_offer_response(
+        self,
+        context: CommandContext,
+        *,
+        offer_id: str,
+        accepted: bool,
+        customer_comment: str | None = None,
+    ) -> None:
+        offer = self.offers.get(offer_id)
+        if offer is None:
+            raise UnknownEntity("offer", offer_id)
+        if offer["status"] != OfferStatus.PENDING:
+            raise RuleViolated(f"offer '{offer_id}' was already {offer['status']}")
+        self.trigger_event(
+            self.OfferAccepted if accepted else self.OfferRejected,
+            offer_id=offer_id,
+            customer_comment=customer_comment,
+            **context.event_fields(),
+        )
+
+    # -- decision -------------------------------------------------------------------------
+
+    class ComplaintResolved(Event):
+        clock_event = "resolved"
+
+        outcome: str
+        summary: str
+        remedy: str | None
+        redress_amount: Decimal | None
+        currency: str | None
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.status = Status.RESOLVED.value
+            complaint.resolution = {
+                "outcome": self.outcome,
+                "summary": self.summary,
+                "remedy": self.remedy,
+                "redress_amount": self.redress_amount,
+                "currency": self.currency,
+                "decided_at_tier": complaint.tier,
+                "decided_by": self.actor,
+                "resolved_at": self.occurred_at,
+            }
+
+    def resolve(
+        self,
+        context: CommandContext,
+        *,
+        outcome: ResolutionOutcome,
+        summary: str,
+        remedy: str | None = None,
+        redress_amount: Decimal | None = None,
+        currency: str | None = None,
+    ) -> None:
+        self._require_status("resolve", UNDER_REVIEW)
+        if (redress_amount is None) != (currency is None):
+            raise InvalidArgument(
+                "redress_amount", "redress in money needs both an amount and a currency"
+            )
+        if outcome != ResolutionOutcome.NOT_UPHELD and not (remedy or redress_amount):
+            raise InvalidArgument(
+                "remedy", f"a complaint resolved as '{outcome.value}' must state the remedy"
+            )
+        self.trigger_event(
+            self.ComplaintResolved,
+            outcome=outcome.value,
+            summary=summary,
+            remedy=remedy,
+            redress_amount=redress_amount,
+            currency=currency,
+            **context.event_fields(),
+        )
+
+    class SummaryResolutionIssued(Event):
+        """Resolved early (e.g. by the close of the third business day after receipt): a
+        summary resolution communication replaces the final response."""
+
+        clock_event = "summary_resolution"
+
+        outcome: str
+        summary: str
+        remedy: str | None
+        message: str
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.status = Status.RESOLVED.value
+            complaint.clock_times.setdefault("resolved", self.occurred_at)
+            complaint.resolution = {
+                "outcome": self.outcome,
+                "summary": self.summary,
+                "remedy": self.remedy,
+                "redress_amount": None,
+                "currency": None,
+                "decided_at_tier": complaint.tier,
+                "decided_by": self.actor,
+                "resolved_at": self.occurred_at,
+                "summary_resolution": self.message,
+            }
+
+    def resolve_summarily(
+        self,
+        context: CommandContext,
+        *,
+        outcome: ResolutionOutcome,
+        summary: str,
+        message: str,
+        remedy: str | None = None,
+    ) -> None:
+        """Whether the regime's early-resolution window still allows this is the caller's
+        (the regime's) question; the complaint only checks it is still under review."""
+        self._require_status("resolve", UNDER_REVIEW)
+        self.trigger_event(
+            self.SummaryResolutionIssued,
+            outcome=outcome.value,
+            summary=summary,
+            remedy=remedy,
+            message=message,
+            **context.event_fields(),
+        )
+
+    class FinalResponseIssued(Event):
+        clock_event = "final_response"
+
+        letter: str
+        elements: dict[str, Any]
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.status = Status.FINAL_RESPONSE_ISSUED.value
+            complaint.final_response = {
+                "letter": self.letter,
+                "elements": dict(self.elements),
+                "issued_by": self.actor,
+                "issued_at": self.occurred_at,
+            }
+
+    def issue_final_response(
+        self,
+        context: CommandContext,
+        *,
+        letter: str,
+        elements: dict[str, Any],
+        regime: Regime,
+    ) -> None:
+        """Issues the final response, if the letter contains what the regime requires."""
+        self._require_status("issue a final response on", (Status.RESOLVED,))
+        known = {element.name for element in regime.final_response}
+        unknown = sorted(set(elements) - known)
+        if unknown:
+            raise InvalidArgument(
+                "elements",
+                f"regime '{regime.name}' has no final-response element(s) {', '.join(unknown)} "
+                f"(known: {', '.join(sorted(known)) or 'none'})",
+            )
+        missing = find_missing_elements(regime, elements)
+        if missing:
+            raise IncompleteFinalResponse(
+                regime.name, [(m.name, m.description, m.requirement) for m in missing]
+            )
+        self.trigger_event(
+            self.FinalResponseIssued,
+            letter=letter,
+            elements=dict(elements),
+            **context.event_fields(),
+        )
+
+    # -- appeals --------------------------------------------------------------------------
+
+    class AppealLodged(Event):
+        appeal_id: str
+        grounds: str
+
+        def change(self, complaint: Complaint) -> None:
+            assert complaint.resolution is not None
+            complaint.status_before_appeal = complaint.status
+            complaint.status = Status.APPEALED.value
+            complaint.appeals[self.appeal_id] = {
+                "id": self.appeal_id,
+                "grounds": self.grounds,
+                "lodged_by": self.actor,
+                "lodged_at": self.occurred_at,
+                "against_tier": complaint.resolution["decided_at_tier"],
+                "status": "pending",
+                "outcome": None,
+                "decided_at_tier": None,
+                "reasons": None,
+                "decided_by": None,
+                "decided_at": None,
+            }
+
+    def lodge_appeal(self, context: CommandContext, *, appeal_id: str, grounds: str) -> None:
+        self._require_status("appeal", DECIDED)
+        assert self.resolution is not None
+        if self.escalation_ladder.above(self.resolution["decided_at_tier"]) is None:
+            raise RuleViolated(
+                f"the decision was made at the top tier '{self.resolution['decided_at_tier']}': "
+                "there is no tier above it to hear an appeal"
+            )
+        self.trigger_event(
+            self.AppealLodged, appeal_id=appeal_id, grounds=grounds, **context.event_fields()
+        )
+
+    class AppealDecided(Event):
+        appeal_id: str
+        outcome: str
+        decided_at_tier: str
+        reasons: str
+
+        def change(self, complaint: Complaint) -> None:
+            appeal = complaint.appeals[self.appeal_id]
+            appeal.update(
+                status="decided",
+                outcome=self.outcome,
+                decided_at_tier=self.decided_at_tier,
+                reasons=self.reasons,
+                decided_by=self.actor,
+                decided_at=self.occurred_at,
+            )
+            if self.outcome == AppealOutcome.UPHELD:
+                # The original decision falls: the case is reviewed again at the appeal's tier.
+                complaint.status = Status.ESCALATED.value
+                complaint.tier = self.decided_at_tier
+                complaint.resolution = None
+                complaint.final_response = None
+            else:
+                complaint.status = complaint.status_before_appeal or Status.RESOLVED.value
+            complaint.status_before_appeal = None
+
+    def decide_appeal(
+        self,
+        context: CommandContext,
+        *,
+        appeal_id: str,
+        outcome: AppealOutcome,
+        decided_at_tier: str,
+        reasons: str,
+    ) -> None:
+        appeal = self.appeals.get(appeal_id)
+        if appeal is None:
+            raise UnknownEntity("appeal", appeal_id)
+        if appeal["status"] != "pending":
+            raise RuleViolated(f"appeal '{appeal_id}' was already decided ({appeal['outcome']})")
+        self._require_status("decide an appeal on", (Status.APPEALED,))
+        if not self.escalation_ladder.is_above(decided_at_tier, appeal["against_tier"]):
+            raise InvalidArgument(
+                "decided_at_tier",
+                f"an appeal must be decided at a tier above '{appeal['against_tier']}', "
+                f"the tier that made the decision; '{decided_at_tier}' is not",
+            )
+        self.trigger_event(
+            self.AppealDecided,
+            appeal_id=appeal_id,
+            outcome=outcome.value,
+            decided_at_tier=decided_at_tier,
+            reasons=reasons,
+            **context.event_fields(),
+        )
+
+    # -- external ADR ---------------------------------------------------------------------
+
+    class ReferredToAdr(Event):
+        clock_event = "referred_to_adr"
+
+        referral_id: str
+        preferred_method: str | None
+        preferred_provider_id: str | None
+        eligibility: dict[str, Any]
+        override_justification: str | None
+        previous_status: str
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.status = Status.REFERRED_TO_ADR.value
+            complaint.adr = {
+                "referral_id": self.referral_id,
+                "preferred_method": self.preferred_method,
+                "preferred_provider_id": self.preferred_provider_id,
+                "eligibility": self.eligibility,
+                "override_justification": self.override_justification,
+                "referred_by": self.actor,
+                "referred_at": self.occurred_at,
+                "provider_id": None,
+                "provider_status": None,
+                "updates": [],
+                "outcome": None,
+            }
+
+    def refer_to_adr(
+        self,
+        context: CommandContext,
+        *,
+        referral_id: str,
+        eligibility: dict[str, Any],
+        preferred_method: str | None = None,
+        preferred_provider_id: str | None = None,
+        override_justification: str | None = None,
+    ) -> None:
+        """Refers the case to an external ADR provider. Whether it may be referred (eligible,
+        or overridden with a justification) is decided by the caller's policy."""
+        self._require_status("refer to ADR", REFERRABLE)
+        self.trigger_event(
+            self.ReferredToAdr,
+            referral_id=referral_id,
+            preferred_method=preferred_method,
+            preferred_provider_id=preferred_provider_id,
+            eligibility=eligibility,
+            override_justification=override_justification,
+            previous_status=self.status,
+            **context.event_fields(),
+        )
+
+    class AdrStatusUpdated(Event):
+        referral_id: str
+        provider_id: str
+        provider_status: str
+        detail: dict[str, Any]
+
+        def change(self, complaint: Complaint) -> None:
+            assert complaint.adr is not None
+            complaint.adr["provider_id"] = self.provider_id
+            complaint.adr["provider_status"] = self.provider_status
+            complaint.adr["updates"].append(
+                {
+                    "status": self.provider_status,
+                    "detail": self.detail,
+                    "occurred_at": self.occurred_at,
+                }
+            )
+            if self.provider_status != "declined":
+                complaint.status = Status.ADR_IN_PROGRESS.value
+
+    def record_adr_status(
+        self,
+        context: CommandContext,
+        *,
+        referral_id: str,
+        provider_id: str,
+        provider_status: str,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self._require_status("record an ADR status update on", IN_ADR)
+        self._require_referral(referral_id)
+        self.trigger_event(
+            self.AdrStatusUpdated,
+            referral_id=referral_id,
+            provider_id=provider_id,
+            provider_status=provider_status,
+            detail=dict(detail or {}),
+            **context.event_fields(),
+        )
+
+    class AdrOutcomeRecorded(Event):
+        clock_event = "adr_outcome"
+
+        referral_id: str
+        provider_id: str
+        outcome: str
+        binding: bool | None
+        award: dict[str, Any] | None
+        summary: str
+
+        def change(self, complaint: Complaint) -> None:
+            assert complaint.adr is not None
+            complaint.status = Status.ADR_CONCLUDED.value
+            complaint.adr["provider_id"] = self.provider_id
+            complaint.adr["outcome"] = {
+                "outcome": self.outcome,
+                "binding": self.binding,
+                "award": self.award,
+                "summary": self.summary,
+                "recorded_at": self.occurred_at,
+            }
+
+    def record_adr_outcome(
+        self,
+        context: CommandContext,
+        *,
+        referral_id: str,
+        provider_id: str,
+        outcome: str,
+        summary: str,
+        binding: bool | None = None,
+        award: dict[str, Any] | None = None,
+    ) -> None:
+        self._require_status("record an ADR outcome on", IN_ADR)
+        self._require_referral(referral_id)
+        self.trigger_event(
+            self.AdrOutcomeRecorded,
+            referral_id=referral_id,
+            provider_id=provider_id,
+            outcome=outcome,
+            binding=binding,
+            award=award,
+            summary=summary,
+            **context.event_fields(),
+        )
+
+    def _require_referral(self, referral_id: str) -> None:
+        if self.adr is None or self.adr["referral_id"] != referral_id:
+            raise UnknownEntity("ADR referral", referral_id)
+
+    # -- acknowledgement, holding replies and deadlines ----------------------------------
+
+    class ComplaintAcknowledged(Event):
+        clock_event = "acknowledged"
+
+        message: str
+        channel: str
+
+        def change(self, complaint: Complaint) -> None:
+            if complaint.acknowledged_at is None:
+                complaint.acknowledged_at = self.occurred_at
+
+    def acknowledge(self, context: CommandContext, *, message: str, channel: str) -> None:
+        """Tells the customer the complaint was received (and, where the regime asks, when
+        to expect a response)."""
+        if self.status == Status.CLOSED:
+            raise IllegalTransition("acknowledge", self.status, _all_but(Status.CLOSED))
+        self.trigger_event(
+            self.ComplaintAcknowledged, message=message, channel=channel, **context.event_fields()
+        )
+
+    class HoldingReplySent(Event):
+        clock_event = "holding_reply"
+
+        reason: str
+        message: str
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.holding_replies.append(
+                {"reason": self.reason, "message": self.message, "sent_at": self.occurred_at}
+            )
+
+    def send_holding_reply(self, context: CommandContext, *, reason: str, message: str) -> None:
+        """Explains why the final response will take longer (where the regime allows it)."""
+        self._require_status("send a holding reply on", NEGOTIABLE)
+        self.trigger_event(
+            self.HoldingReplySent, reason=reason, message=message, **context.event_fields()
+        )
+
+    class DeadlineAlert(Event):
+        """A deadline is close or has passed: the passage of time, not progress."""
+
+        is_progress = False
+        alert: ClassVar[str]
+
+        deadline: str
+        due_at: datetime
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.deadline_alerts.append(
+                {
+                    "deadline": self.deadline,
+                    "due_at": self.due_at,
+                    "alert": self.alert,
+                    "at": self.occurred_at,
+                }
+            )
+
+    class DeadlineApproaching(DeadlineAlert):
+        alert = "approaching"
+
+    class DeadlineMissed(DeadlineAlert):
+        alert = "missed"
+
+    def record_deadline_alert(
+        self, context: CommandContext, *, deadline: str, due_at: datetime, missed: bool
+    ) -> None:
+        """Records that a deadline is close or has passed; the scheduler decides when."""
+        self.trigger_event(
+            self.DeadlineMissed if missed else self.DeadlineApproaching,
+            deadline=deadline,
+            due_at=due_at,
+            **context.event_fields(),
+        )
+
+    # -- reopening and closing ------------------------------------------------------------
+
+    class Reopened(Event):
+        reason: str
+        previous_status: str
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.status = Status.OPEN.value
+            complaint.reopen_count += 1
+            complaint.closure = None
+            for decided in ("resolved", "summary_resolution", "final_response", "closed"):
+                complaint.clock_times.pop(decided, None)
+
+    def reopen(self, context: CommandContext, *, reason: str) -> None:
+        self._require_status("reopen", REOPENABLE)
+        self.trigger_event(
+            self.Reopened, reason=reason, previous_status=self.status, **context.event_fields()
+        )
+
+    class ComplaintClosed(Event):
+        clock_event = "closed"
+
+        reason: str
+        previous_status: str
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.status = Status.CLOSED.value
+            complaint.closure = {
+                "reason": self.reason,
+                "closed_by": self.actor,
+                "closed_at": self.occurred_at,
+                "previous_status": self.previous_status,
+            }
+
+    def close(self, context: CommandContext, *, reason: str) -> None:
+        if reason == WITHDRAWAL:
+            # A customer may withdraw at any point before closure.
+            self._require_status("close", tuple(s for s in Status if s != Status.CLOSED))
+        else:
+            self._require_status("close", CLOSABLE)
+        self.trigger_event(
+            self.ComplaintClosed,
+            reason=reason,
+            previous_status=self.status,
+            **context.event_fields(),
+        )
+
+
+def _all_but(excluded: Status) -> tuple[str, ...]:
+    return tuple(status.value for status in Status if status != excluded)

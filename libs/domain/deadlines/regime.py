@@ -1,0 +1,386 @@
+"""Deadline regimes as data: one TOML file per regime, read into frozen dataclasses.
+
+A regime names its holiday calendar, its clocks (what starts and stops each, how long it
+runs, what extends, pauses or shortcuts it) and what a final response must contain. A new
+regime is a new file in `regimes/`; nothing here branches on a regime's name.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from types import MappingProxyType
+from typing import TypeVar
+
+from libs.domain.deadlines.calendar import BusinessCalendar, Period, Unit, validate_calendar
+from libs.domain.errors import InvalidArgument
+
+PACKAGED_REGIMES = Path(__file__).with_name("regimes")
+
+
+class ClockEvent(StrEnum):
+    """Moments in a complaint's life that start, stop, extend or shortcut a clock."""
+
+    RECEIVED = "received"
+    ACKNOWLEDGED = "acknowledged"
+    RESOLVED = "resolved"
+    SUMMARY_RESOLUTION = "summary_resolution"
+    HOLDING_REPLY = "holding_reply"
+    FINAL_RESPONSE = "final_response"
+    CLOSED = "closed"
+    REFERRED_TO_ADR = "referred_to_adr"
+    ADR_FILE_COMPLETE = "adr_file_complete"
+    ADR_REQUEST = "adr_request"
+    ADR_ANSWER = "adr_answer"
+    ADR_OUTCOME = "adr_outcome"
+
+
+class Party(StrEnum):
+    """Whose deadline it is: a firm's obligation, an ADR entity's, or a customer's window."""
+
+    FIRM = "firm"
+    ADR_ENTITY = "adr_entity"
+    CUSTOMER = "customer"
+
+
+class ElementKind(StrEnum):
+    FLAG = "flag"  # must be true: the letter does it
+    STATED = "stated"  # must be true or false: the letter says which
+    CHOICE = "choice"  # one of the listed options
+    TEXT = "text"  # a non-blank string
+
+
+@dataclass(frozen=True)
+class EarlyResolution:
+    """If `event` happens within `within` of the clock's start, the clock is met by it."""
+
+    event: ClockEvent
+    within: Period
+    basis: str
+
+
+@dataclass(frozen=True)
+class Extension:
+    """If `event` happens before the clock falls due, the clock runs to `to` instead."""
+
+    event: ClockEvent
+    to: Period
+    basis: str
+
+
+@dataclass(frozen=True)
+class VariantRule:
+    period: Period
+    basis: str
+
+
+@dataclass(frozen=True)
+class ClockRule:
+    name: str
+    title: str
+    party: Party
+    starts_on: ClockEvent
+    stops_on: tuple[ClockEvent, ...]
+    period: Period
+    basis: str
+    pausable: bool = False
+    ends_on_business_day: bool = False
+    early_resolution: EarlyResolution | None = None
+    extension: Extension | None = None
+    variants: Mapping[str, VariantRule] = field(default_factory=lambda: MappingProxyType({}))
+
+    def for_variant(self, variant: str | None) -> tuple[Period, str]:
+        rule = self.variants.get(variant) if variant else None
+        return (rule.period, rule.basis) if rule else (self.period, self.basis)
+
+
+@dataclass(frozen=True)
+class ElementRule:
+    name: str
+    description: str
+    kind: ElementKind
+    options: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Regime:
+    name: str
+    title: str
+    source: str
+    calendar: BusinessCalendar
+    clocks: tuple[ClockRule, ...]
+    final_response: tuple[ElementRule, ...] = ()
+    variants: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    def clock(self, name: str) -> ClockRule:
+        for rule in self.clocks:
+            if rule.name == name:
+                return rule
+        raise KeyError(name)
+
+
+class RegimeError(ValueError):
+    """A regime file that cannot be used, naming the file and the field at fault."""
+
+    def __init__(self, source: str, field_name: str, message: str) -> None:
+        super().__init__(f"{source}: {field_name}: {message}")
+        self.source = source
+        self.field = field_name
+
+
+class UnknownRegime(InvalidArgument):
+    def __init__(self, name: str, known: Iterable[str]) -> None:
+        self.known = tuple(sorted(known))
+        super().__init__("regime", f"unknown regime '{name}' (known: {', '.join(self.known)})")
+
+
+# -- loading ------------------------------------------------------------------------------
+
+
+def load_regime_file(path: Path) -> Regime:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise RegimeError(path.name, "(file)", f"not valid TOML: {error}") from None
+    regime = parse_regime(data, source=path.name)
+    if regime.name != path.stem:
+        raise RegimeError(path.name, "name", f"'{regime.name}' must match the file name")
+    return regime
+
+
+def load_regimes(*directories: Path) -> Mapping[str, Regime]:
+    """Every packaged regime by name; files in `directories` add regimes or replace them."""
+    regimes = dict(_packaged_regimes())
+    for directory in directories:
+        regimes.update(_load_directory(directory))
+    return MappingProxyType(regimes)
+
+
+def known_regime_names(*directories: Path) -> tuple[str, ...]:
+    return tuple(sorted(load_regimes(*directories)))
+
+
+def get_regime(name: str, *directories: Path) -> Regime:
+    regimes = load_regimes(*directories)
+    if name not in regimes:
+        raise UnknownRegime(name, regimes)
+    return regimes[name]
+
+
+@lru_cache(maxsize=1)
+def _packaged_regimes() -> Mapping[str, Regime]:
+    return MappingProxyType(_load_directory(PACKAGED_REGIMES))
+
+
+def _load_directory(directory: Path) -> dict[str, Regime]:
+    regimes = (load_regime_file(path) for path in sorted(directory.glob("*.toml")))
+    return {regime.name: regime for regime in regimes}
+
+
+# -- parsing ------------------------------------------------------------------------------
+
+_REGIME_KEYS = {"name", "title", "source", "calendar", "variants", "clocks", "final_response"}
+_CALENDAR_KEYS = {"timezone", "country", "subdivision", "financial"}
+_CLOCK_KEYS = {
+    "name",
+    "title",
+    "party",
+    "starts_on",
+    "stops_on",
+    "unit",
+    "length",
+    "basis",
+    "pausable",
+    "ends_on_business_day",
+    "early_resolution",
+    "extension",
+    "variants",
+}
+_ELEMENT_KEYS = {"name", "description", "kind", "options"}
+
+_E = TypeVar("_E", bound=StrEnum)
+
+
+def parse_regime(data: Mapping[str, object], *, source: str) -> Regime:
+    """Validates a decoded regime document; `source` names it in errors."""
+    top = _Fields(source, "", data, _REGIME_KEYS)
+    calendar = _parse_calendar(top.required_table("calendar", _CALENDAR_KEYS))
+    variants = _parse_variants(top)
+    clocks = tuple(_parse_clock(fields, variants) for fields in top.tables("clocks", _CLOCK_KEYS))
+    if not clocks:
+        raise top.error("clocks", "a regime needs at least one clock")
+    _require_unique(top, "clocks", [clock.name for clock in clocks])
+    elements = tuple(_parse_element(f) for f in top.tables("final_response", _ELEMENT_KEYS))
+    _require_unique(top, "final_response", [element.name for element in elements])
+    return Regime(
+        name=top.text("name"),
+        title=top.text("title"),
+        source=top.text("source", default=""),
+        calendar=calendar,
+        clocks=clocks,
+        final_response=elements,
+        variants=MappingProxyType(variants),
+    )
+
+
+def _parse_calendar(fields: _Fields) -> BusinessCalendar:
+    values = {key: fields.optional_text(key) for key in ("country", "subdivision", "financial")}
+    try:
+        return validate_calendar(fields.text("timezone"), **values)
+    except InvalidArgument as error:
+        raise fields.error(error.field, error.message) from None
+
+
+def _parse_variants(top: _Fields) -> dict[str, str]:
+    raw = top.data.get("variants", {})
+    if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
+        raise top.error("variants", "must map each variant name to a description")
+    return {str(name): str(text) for name, text in raw.items()}
+
+
+def _parse_clock(fields: _Fields, declared_variants: Mapping[str, str]) -> ClockRule:
+    period = fields.period()
+    early = fields.table("early_resolution", {"event", "unit", "length", "basis"})
+    extension = fields.table("extension", {"event", "unit", "length", "basis"})
+    variant_tables = fields.data.get("variants", {})
+    if not isinstance(variant_tables, Mapping):
+        raise fields.error("variants", "must be a table of variant name to {unit, length, basis}")
+    variants: dict[str, VariantRule] = {}
+    for name in variant_tables:
+        if name not in declared_variants:
+            known = ", ".join(declared_variants) or "none declared"
+            raise fields.error(f"variants.{name}", f"not a variant of this regime ({known})")
+        table = fields.required_table(
+            f"variants.{name}", {"unit", "length", "basis"}, at=("variants", name)
+        )
+        variants[str(name)] = VariantRule(
+            period=table.period(default_unit=period.unit), basis=table.text("basis")
+        )
+    return ClockRule(
+        name=fields.text("name"),
+        title=fields.text("title"),
+        party=fields.choice("party", Party),
+        starts_on=fields.choice("starts_on", ClockEvent),
+        stops_on=fields.choices("stops_on", ClockEvent) if "stops_on" in fields.data else (),
+        period=period,
+        basis=fields.text("basis"),
+        pausable=fields.boolean("pausable", default=False),
+        ends_on_business_day=fields.boolean("ends_on_business_day", default=False),
+        early_resolution=(
+            EarlyResolution(early.choice("event", ClockEvent), early.period(), early.text("basis"))
+            if early
+            else None
+        ),
+        extension=(
+            Extension(
+                extension.choice("event", ClockEvent), extension.period(), extension.text("basis")
+            )
+            if extension
+            else None
+        ),
+        variants=MappingProxyType(variants),
+    )
+
+
+def _parse_element(fields: _Fields) -> ElementRule:
+    kind = fields.choice("kind", ElementKind)
+    options = fields.texts("options") if "options" in fields.data else ()
+    if (kind is ElementKind.CHOICE) != bool(options):
+        raise fields.error("options", "a 'choice' element, and only it, lists its options")
+    return ElementRule(fields.text("name"), fields.text("description"), kind, options)
+
+
+def _require_unique(top: _Fields, key: str, names: list[str]) -> None:
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        raise top.error(key, f"names repeated: {', '.join(repeated)}")
+
+
+class _Fields:
+    """One table of a regime file, with errors that say where in the file they are."""
+
+    def __init__(
+        self, source: str, prefix: str, data: Mapping[str, object], allowed: set[str]
+    ) -> None:
+        self.source = source
+        self.prefix = prefix
+        self.data = data
+        unknown = sorted(set(data) - allowed)
+        if unknown:
+            raise self.error(unknown[0], f"unknown field (allowed: {', '.join(sorted(allowed))})")
+
+    def error(self, key: str, message: str) -> RegimeError:
+        return RegimeError(self.source, f"{self.prefix}.{key}" if self.prefix else key, message)
+
+    def text(self, key: str, default: str | None = None) -> str:
+        value = self.data.get(key, default)
+        if not isinstance(value, str) or (default is None and not value.strip()):
+            raise self.error(key, "required, a non-empty string")
+        return value
+
+    def optional_text(self, key: str) -> str | None:
+        return self.text(key) if key in self.data else None
+
+    def texts(self, key: str) -> tuple[str, ...]:
+        value = self.data.get(key)
+        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+            raise self.error(key, "required, a non-empty list of strings")
+        return tuple(value)
+
+    def boolean(self, key: str, *, default: bool) -> bool:
+        value = self.data.get(key, default)
+        if not isinstance(value, bool):
+            raise self.error(key, "must be true or false")
+        return value
+
+    def positive_integer(self, key: str) -> int:
+        value = self.data.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise self.error(key, "required, a whole number of at least 1")
+        return value
+
+    def choice(self, key: str, enum: type[_E]) -> _E:
+        return self._member(key, self.text(key), enum)
+
+    def choices(self, key: str, enum: type[_E]) -> tuple[_E, ...]:
+        return tuple(self._member(key, value, enum) for value in self.texts(key))
+
+    def period(self, default_unit: Unit | None = None) -> Period:
+        unit = (
+            self.choice("unit", Unit) if "unit" in self.data or not default_unit else default_unit
+        )
+        return Period(unit, self.positive_integer("length"))
+
+    def table(self, key: str, allowed: set[str]) -> _Fields | None:
+        return self.required_table(key, allowed) if key in self.data else None
+
+    def required_table(self, key: str, allowed: set[str], *, at: tuple[str, ...] = ()) -> _Fields:
+        value: object = self.data
+        for part in at or (key,):
+            value = value.get(part) if isinstance(value, Mapping) else None
+        if not isinstance(value, Mapping):
+            raise self.error(key, "required, a table")
+        return _Fields(self.source, self._path(key), value, allowed)
+
+    def tables(self, key: str, allowed: set[str]) -> list[_Fields]:
+        value = self.data.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(item, Mapping) for item in value):
+            raise self.error(key, "must be an array of tables ([[" + key + "]])")
+        return [
+            _Fields(self.source, f"{self._path(key)}[{index}]", item, allowed)
+            for index, item in enumerate(value)
+        ]
+
+    def _member(self, key: str, value: str, enum: type[_E]) -> _E:
+        try:
+            return enum(value)
+        except ValueError:
+            known = ", ".join(member.value for member in enum)
+            raise self.error(key, f"'{value}' is not one of: {known}") from None
+
+    def _path(self, key: str) -> str:
+        return f"{self.prefix}.{key}" if self.prefix else key

@@ -1,0 +1,305 @@
+"""Whether a complaint may go to external ADR: the five criteria, each with its reason.
+
+Only the first criterion decides eligibility; the other four are the case for referring
+early or to a particular provider, shown to staff and to the ADR provider. A staff override
+of an ineligible case is recorded elsewhere, with its justification.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import StrEnum
+from types import MappingProxyType
+
+# One value per currency: amounts are never converted, so each currency needs its own.
+DEFAULT_AMOUNT_THRESHOLDS: Mapping[str, Decimal] = MappingProxyType(
+    {currency: Decimal("10000") for currency in ("GBP", "EUR", "USD", "AUD")}
+)
+
+
+class Criterion(StrEnum):
+    INTERNAL_PROCESSES_EXHAUSTED = "internal_processes_exhausted"
+    COMPLEXITY = "complexity"
+    STALEMATE = "stalemate"
+    RELATIONSHIP_PRESERVATION = "relationship_preservation"
+    REPUTATION_RISK = "reputation_risk"
+
+
+@dataclass(frozen=True)
+class EligibilityThresholds:
+    """Defaults: an amount over 10,000 (GBP, EUR, USD or AUD) is complex; two rejected
+    offers, or 30 days without progress, is a stalemate."""
+
+    amount: Mapping[str, Decimal] = field(default_factory=lambda: DEFAULT_AMOUNT_THRESHOLDS)
+    rejected_offers: int = 2
+    days_without_progress: int = 30
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What the complaint's history says, as of `as_of`.
+
+    `final_response_due_at` is the regime's final-response deadline (None when the regime
+    sets none); `last_progress_at` is the last event that moved the case on.
+    """
+
+    as_of: datetime
+    top_tier_decided: bool = False
+    final_response_issued: bool = False
+    final_response_due_at: datetime | None = None
+    legal_issue: bool = False
+    regulatory_issue: bool = False
+    amount_in_dispute: Decimal | None = None
+    currency: str | None = None
+    rejected_offers: int = 0
+    last_progress_at: datetime | None = None
+    vulnerable_customer: bool = False
+    long_standing_customer: bool = False
+    relationship_flagged: bool = False
+    public_attention: bool = False
+    regulator_contacted: bool = False
+
+
+@dataclass(frozen=True)
+class CriterionResult:
+    name: str
+    met: bool
+    reason: str
+    facts: Mapping[str, object] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class EligibilityAssessment:
+    eligible: bool
+    criteria: tuple[CriterionResult, ...]
+
+    def criterion(self, name: str) -> CriterionResult:
+        return next(result for result in self.criteria if result.name == name)
+
+    @property
+    def blocking(self) -> tuple[CriterionResult, ...]:
+        """The criteria that must hold for a referral without an override, and do not."""
+        required = self.criterion(Criterion.INTERNAL_PROCESSES_EXHAUSTED)
+        return () if required.met else (required,)
+
+
+def assess_eligibility(
+    facts: CaseFacts, thresholds: EligibilityThresholds | None = None
+) -> EligibilityAssessment:
+    limits = thresholds or EligibilityThresholds()
+    exhausted = internal_processes_exhausted(facts)
+    return EligibilityAssessment(
+        eligible=exhausted.met,
+        criteria=(
+            exhausted,
+            complexity(facts, limits),
+            stalemate(facts, limits),
+            relationship_preservation(facts),
+            reputation_risk(facts),
+        ),
+    )
+
+
+def internal_processes_exhausted(facts: CaseFacts) -> CriterionResult:
+    due = facts.final_response_due_at
+    passed = due is not None and facts.as_of > due
+    used = {
+        "top_tier_decided": facts.top_tier_decided,
+        "final_response_issued": facts.final_response_issued,
+        "final_response_due_at": due,
+        "final_response_deadline_passed": passed,
+        "as_of": facts.as_of,
+    }
+    why = [
+        text
+        for holds, text in (
+            (facts.top_tier_decided, "the top tier of the escalation ladder has decided"),
+            (facts.final_response_issued, "a final response has been issued"),
+            (passed, f"the final-response deadline ({_when(due)}) has passed"),
+        )
+        if holds
+    ]
+    if why:
+        return _result(
+            Criterion.INTERNAL_PROCESSES_EXHAUSTED,
+            True,
+            "Internal processes are exhausted: ",
+            why,
+            used,
+        )
+    deadline = (
+        f"the final-response deadline ({_when(due)}) has not passed"
+        if due is not None
+        else "the regime sets no final-response deadline"
+    )
+    why_not = [
+        "the top tier of the escalation ladder has not decided",
+        "no final response has been issued",
+        deadline,
+    ]
+    return _result(
+        Criterion.INTERNAL_PROCESSES_EXHAUSTED,
+        False,
+        "Internal processes are not exhausted: ",
+        why_not,
+        used,
+    )
+
+
+def complexity(facts: CaseFacts, limits: EligibilityThresholds) -> CriterionResult:
+    threshold = limits.amount.get(facts.currency) if facts.currency else None
+    amount = facts.amount_in_dispute
+    over = amount is not None and threshold is not None and amount > threshold
+    used = {
+        "legal_issue": facts.legal_issue,
+        "regulatory_issue": facts.regulatory_issue,
+        "amount_in_dispute": amount,
+        "currency": facts.currency,
+        "amount_threshold": threshold,
+    }
+    flagged = [
+        text
+        for holds, text in (
+            (facts.legal_issue, "legal issues are flagged"),
+            (facts.regulatory_issue, "regulatory issues are flagged"),
+        )
+        if holds
+    ]
+    if amount is None:
+        amount_text = "no amount in dispute is recorded"
+    elif threshold is None:
+        amount_text = f"no amount threshold is configured for {facts.currency}"
+    else:
+        relation = "over" if over else "not over"
+        amount_text = (
+            f"the amount in dispute ({_money(amount, facts.currency)}) is {relation} "
+            f"the threshold of {_money(threshold, facts.currency)}"
+        )
+    if flagged or over:
+        reasons = flagged + ([amount_text] if over else [])
+        return _result(Criterion.COMPLEXITY, True, "The case is complex: ", reasons, used)
+    reasons = ["no legal or regulatory issue is flagged", amount_text]
+    return _result(Criterion.COMPLEXITY, False, "The case is not complex: ", reasons, used)
+
+
+def stalemate(facts: CaseFacts, limits: EligibilityThresholds) -> CriterionResult:
+    last = facts.last_progress_at
+    idle_days = (facts.as_of - last).days if last is not None else None
+    offers_stuck = facts.rejected_offers >= limits.rejected_offers
+    idle = idle_days is not None and idle_days >= limits.days_without_progress
+    used = {
+        "rejected_offers": facts.rejected_offers,
+        "rejected_offers_threshold": limits.rejected_offers,
+        "last_progress_at": last,
+        "days_without_progress": idle_days,
+        "days_without_progress_threshold": limits.days_without_progress,
+        "as_of": facts.as_of,
+    }
+    offers = _count(facts.rejected_offers, "offer has", "offers have") + " been rejected"
+    offers_rule = f"{limits.rejected_offers} or more is a stalemate"
+    if idle_days is None:
+        progress = "no progress time is known"
+    else:
+        progress = (
+            f"the last progress was {_count(idle_days, 'day', 'days')} ago, on {_when(last)} "
+            f"({limits.days_without_progress} days or more without progress is a stalemate)"
+        )
+    if offers_stuck or idle:
+        reasons = ([f"{offers} ({offers_rule})"] if offers_stuck else []) + (
+            [progress] if idle else []
+        )
+        return _result(Criterion.STALEMATE, True, "The case is in stalemate: ", reasons, used)
+    return _result(
+        Criterion.STALEMATE,
+        False,
+        "The case is not in stalemate: ",
+        [f"{offers} ({offers_rule})", progress],
+        used,
+    )
+
+
+def relationship_preservation(facts: CaseFacts) -> CriterionResult:
+    used = {
+        "vulnerable_customer": facts.vulnerable_customer,
+        "long_standing_customer": facts.long_standing_customer,
+        "relationship_flagged": facts.relationship_flagged,
+    }
+    reasons = [
+        text
+        for holds, text in (
+            (facts.vulnerable_customer, "the customer is flagged as vulnerable"),
+            (facts.long_standing_customer, "the customer is flagged as long-standing"),
+            (facts.relationship_flagged, "staff flagged the relationship as one to preserve"),
+        )
+        if holds
+    ]
+    if reasons:
+        return _result(
+            Criterion.RELATIONSHIP_PRESERVATION,
+            True,
+            "Preserving the relationship matters: ",
+            reasons,
+            used,
+        )
+    return _result(
+        Criterion.RELATIONSHIP_PRESERVATION,
+        False,
+        "No relationship to preserve is flagged: ",
+        ["staff have flagged neither a vulnerable or long-standing customer nor the relationship"],
+        used,
+    )
+
+
+def reputation_risk(facts: CaseFacts) -> CriterionResult:
+    used = {
+        "public_attention": facts.public_attention,
+        "regulator_contacted": facts.regulator_contacted,
+    }
+    reasons = [
+        text
+        for holds, text in (
+            (facts.public_attention, "the complaint has drawn public attention"),
+            (facts.regulator_contacted, "the customer has contacted a regulator"),
+        )
+        if holds
+    ]
+    if reasons:
+        return _result(
+            Criterion.REPUTATION_RISK, True, "There is a reputation risk: ", reasons, used
+        )
+    return _result(
+        Criterion.REPUTATION_RISK,
+        False,
+        "No reputation risk is recorded: ",
+        ["no public attention and no contact with a regulator"],
+        used,
+    )
+
+
+def _result(
+    criterion: Criterion, met: bool, lead: str, reasons: list[str], facts: Mapping[str, object]
+) -> CriterionResult:
+    return CriterionResult(
+        criterion.value, met, lead + _join(reasons) + ".", MappingProxyType(facts)
+    )
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "unknown"
+    return f"{moment:%a} {moment.day} {moment:%b %Y %H:%M %Z}".rstrip()
+
+
+def _money(amount: Decimal, currency: str | None) -> str:
+    return f"{amount:,} {currency or ''}".rstrip()
+
+
+def _count(number: int, one: str, many: str) -> str:
+    return f"{number} {one if number == 1 else many}"

@@ -1,0 +1,425 @@
+"""A referral of a complaint to an external ADR provider, as the ADR gateway sees it.
+
+It opens when the complaints service records `ReferredToAdr`, is prepared (provider chosen,
+case bundle built), delivered through the provider's adapter (with retries, a dead letter,
+redelivery on demand), and then follows what the provider reports: accepted or declined,
+session scheduled, settlement proposed, decision issued, closed. Two lifecycles run side by
+side: `delivery` (ours) and `status` (the provider's), because a fast provider may accept a
+case before we have recorded that its delivery succeeded.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+from uuid import UUID, uuid5
+
+from eventsourcing.domain import Aggregate
+
+from libs.domain.errors import DomainError, IllegalTransition, InvalidArgument, RuleViolated
+
+REFERRAL_NAMESPACE = UUID("c5a7e0f4-1d2b-4e8a-9f3c-6b1d0e2a4c85")
+
+
+def referral_id_for(reference: str) -> UUID:
+    """The gateway's id for the complaint's referral reference (stable, so replays match)."""
+    return uuid5(REFERRAL_NAMESPACE, reference)
+
+
+class ReferralStatus(StrEnum):
+    RECEIVED = "received"
+    PREPARED = "prepared"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    SCHEDULED = "scheduled"
+    SETTLEMENT_PROPOSED = "settlement_proposed"
+    DECIDED = "decided"
+    CLOSED = "closed"
+
+
+class DeliveryStatus(StrEnum):
+    NOT_STARTED = "not_started"
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    DEAD_LETTERED = "dead_lettered"
+
+
+class ProviderEventType(StrEnum):
+    """What a provider may tell us, by the `type` of its webhook."""
+
+    ACCEPTED = "referral.accepted"
+    DECLINED = "referral.declined"
+    SESSION_SCHEDULED = "session.scheduled"
+    SETTLEMENT_PROPOSED = "settlement.proposed"
+    DECISION_ISSUED = "decision.issued"
+    CLOSED = "referral.closed"
+
+
+class DecisionOutcome(StrEnum):
+    UPHELD = "upheld"
+    PARTIALLY_UPHELD = "partially_upheld"
+    NOT_UPHELD = "not_upheld"
+    SETTLED = "settled"
+    WITHDRAWN = "withdrawn"
+
+
+_NEXT_STATUS = {
+    ProviderEventType.ACCEPTED: ReferralStatus.ACCEPTED,
+    ProviderEventType.DECLINED: ReferralStatus.DECLINED,
+    ProviderEventType.SESSION_SCHEDULED: ReferralStatus.SCHEDULED,
+    ProviderEventType.SETTLEMENT_PROPOSED: ReferralStatus.SETTLEMENT_PROPOSED,
+    ProviderEventType.DECISION_ISSUED: ReferralStatus.DECIDED,
+    ProviderEventType.CLOSED: ReferralStatus.CLOSED,
+}
+_WORKING = (ReferralStatus.ACCEPTED, ReferralStatus.SCHEDULED, ReferralStatus.SETTLEMENT_PROPOSED)
+_ALLOWED_FROM: dict[ProviderEventType, tuple[ReferralStatus, ...]] = {
+    ProviderEventType.ACCEPTED: (ReferralStatus.PREPARED,),
+    ProviderEventType.DECLINED: (ReferralStatus.PREPARED,),
+    ProviderEventType.SESSION_SCHEDULED: _WORKING,
+    ProviderEventType.SETTLEMENT_PROPOSED: _WORKING,
+    ProviderEventType.DECISION_ISSUED: _WORKING,
+    ProviderEventType.CLOSED: (*_WORKING, ReferralStatus.PREPARED, ReferralStatus.DECIDED),
+}
+
+
+class NotYourReferral(DomainError):
+    """A provider reported on a referral that was given to another provider."""
+
+
+class Referral(Aggregate):
+    class Event(Aggregate.Event):
+        def apply(self, aggregate: Aggregate) -> None:
+            assert isinstance(aggregate, Referral)
+            self.change(aggregate)
+
+        def change(self, referral: Referral) -> None:
+            """What this event does to the referral."""
+
+    class Opened(Aggregate.Created):
+        reference: str
+        complaint_id: str
+        preferred_method: str | None
+        preferred_provider_id: str | None
+        eligibility: dict[str, Any]
+        override_justification: str | None
+        referred_by: str
+        referred_at: datetime
+        upstream_event_id: str
+        correlation_id: str
+
+    def __init__(
+        self,
+        *,
+        reference: str,
+        complaint_id: str,
+        preferred_method: str | None,
+        preferred_provider_id: str | None,
+        eligibility: dict[str, Any],
+        override_justification: str | None,
+        referred_by: str,
+        referred_at: datetime,
+        upstream_event_id: str,
+        correlation_id: str,
+    ) -> None:
+        self.reference = reference
+        self.complaint_id = complaint_id
+        self.preferred_method = preferred_method
+        self.preferred_provider_id = preferred_provider_id
+        self.eligibility = dict(eligibility)
+        self.override_justification = override_justification
+        self.referred_by = referred_by
+        self.referred_at = referred_at
+        self.upstream_event_id = upstream_event_id
+        # The CRM request that led here: carried to the provider and into the logs.
+        self.correlation_id = correlation_id
+        self.status = ReferralStatus.RECEIVED.value
+        self.delivery = DeliveryStatus.NOT_STARTED.value
+        self.provider_id: str | None = None
+        self.selection: dict[str, Any] | None = None
+        self.bundle: dict[str, Any] | None = None
+        self.webhook_id: str | None = None
+        self.attempts: list[dict[str, Any]] = []
+        self.next_attempt_at: datetime | None = None
+        self.delivered_at: datetime | None = None
+        self.dead_letter: dict[str, Any] | None = None
+        self.provider_updates: list[dict[str, Any]] = []
+        self.decision: dict[str, Any] | None = None
+        self.webhook_ids: dict[str, int] = {}
+
+    @classmethod
+    def open(
+        cls,
+        *,
+        reference: str,
+        complaint_id: str,
+        eligibility: dict[str, Any],
+        referred_by: str,
+        referred_at: datetime,
+        upstream_event_id: str,
+        preferred_method: str | None = None,
+        preferred_provider_id: str | None = None,
+        override_justification: str | None = None,
+        correlation_id: str = "",
+    ) -> Referral:
+        return cls._create(
+            cls.Opened,
+            id=referral_id_for(reference),
+            reference=reference,
+            complaint_id=complaint_id,
+            preferred_method=preferred_method,
+            preferred_provider_id=preferred_provider_id,
+            eligibility=dict(eligibility),
+            override_justification=override_justification,
+            referred_by=referred_by,
+            referred_at=referred_at,
+            upstream_event_id=upstream_event_id,
+            correlation_id=correlation_id,
+        )
+
+    # -- preparation ----------------------------------------------------------------------
+
+    class Prepared(Event):
+        provider_id: str
+        selection: dict[str, Any]
+        bundle: dict[str, Any]
+        webhook_id: str
+
+        def change(self, referral: Referral) -> None:
+            referral.status = ReferralStatus.PREPARED.value
+            referral.delivery = DeliveryStatus.PENDING.value
+            referral.provider_id = self.provider_id
+            referral.selection = dict(self.selection)
+            referral.bundle = dict(self.bundle)
+            referral.webhook_id = self.webhook_id
+            referral.next_attempt_at = self.timestamp
+
+    def prepare(
+        self,
+        *,
+        provider_id: str,
+        selection: dict[str, Any],
+        bundle: dict[str, Any],
+    ) -> None:
+        """Records the chosen provider and the bundle built for it (digests, not content)."""
+        if self.status != ReferralStatus.RECEIVED:
+            raise IllegalTransition("prepare", self.status, (ReferralStatus.RECEIVED.value,))
+        self.trigger_event(
+            self.Prepared,
+            provider_id=provider_id,
+            selection=dict(selection),
+            bundle=dict(bundle),
+            # The receiver's de-duplication key: the same on every attempt and redelivery.
+            webhook_id=f"msg_referral_{self.id.hex}",
+        )
+
+    # -- delivery -------------------------------------------------------------------------
+
+    class DeliveryAttempted(Event):
+        attempt: int
+        status_code: int | None
+        error: str
+        next_attempt_at: datetime
+
+        def change(self, referral: Referral) -> None:
+            referral.attempts.append(
+                {
+                    "attempt": self.attempt,
+                    "status_code": self.status_code,
+                    "error": self.error,
+                    "at": self.timestamp,
+                    "next_attempt_at": self.next_attempt_at,
+                }
+            )
+            referral.next_attempt_at = self.next_attempt_at
+
+    class Delivered(Event):
+        attempt: int
+        status_code: int | None
+
+        def change(self, referral: Referral) -> None:
+            referral.delivery = DeliveryStatus.DELIVERED.value
+            referral.delivered_at = self.timestamp
+            referral.next_attempt_at = None
+            referral.attempts.append(
+                {"attempt": self.attempt, "status_code": self.status_code, "at": self.timestamp}
+            )
+
+    class DeliveryDeadLettered(Event):
+        attempt: int
+        status_code: int | None
+        reason: str
+
+        def change(self, referral: Referral) -> None:
+            referral.delivery = DeliveryStatus.DEAD_LETTERED.value
+            referral.next_attempt_at = None
+            referral.dead_letter = {
+                "attempt": self.attempt,
+                "status_code": self.status_code,
+                "reason": self.reason,
+                "at": self.timestamp,
+            }
+
+    class RedeliveryRequested(Event):
+        requested_by: str
+
+        def change(self, referral: Referral) -> None:
+            referral.delivery = DeliveryStatus.PENDING.value
+            referral.dead_letter = None
+            referral.attempts = []
+            referral.next_attempt_at = self.timestamp
+
+    @property
+    def attempt_count(self) -> int:
+        return len(self.attempts)
+
+    def _require_pending(self, action: str) -> None:
+        if self.delivery != DeliveryStatus.PENDING:
+            raise IllegalTransition(action, self.delivery, (DeliveryStatus.PENDING.value,))
+
+    def record_failed_attempt(
+        self, *, status_code: int | None, error: str, next_attempt_at: datetime
+    ) -> None:
+        self._require_pending("record a delivery attempt on")
+        self.trigger_event(
+            self.DeliveryAttempted,
+            attempt=self.attempt_count + 1,
+            status_code=status_code,
+            error=error[:500],
+            next_attempt_at=next_attempt_at,
+        )
+
+    def record_delivered(self, *, status_code: int | None) -> None:
+        self._require_pending("record the delivery of")
+        self.trigger_event(self.Delivered, attempt=self.attempt_count + 1, status_code=status_code)
+
+    def dead_letter_delivery(self, *, status_code: int | None, reason: str) -> None:
+        self._require_pending("dead-letter")
+        self.trigger_event(
+            self.DeliveryDeadLettered,
+            attempt=self.attempt_count + 1,
+            status_code=status_code,
+            reason=reason[:500],
+        )
+
+    def request_redelivery(self, *, requested_by: str) -> None:
+        if self.delivery not in (DeliveryStatus.DEAD_LETTERED, DeliveryStatus.DELIVERED):
+            raise IllegalTransition(
+                "redeliver",
+                self.delivery,
+                (DeliveryStatus.DEAD_LETTERED.value, DeliveryStatus.DELIVERED.value),
+            )
+        self.trigger_event(self.RedeliveryRequested, requested_by=requested_by)
+
+    # -- what the provider reports --------------------------------------------------------
+
+    class ProviderStatusReported(Event):
+        reference: str
+        complaint_id: str
+        provider_id: str
+        event_type: str
+        status: str
+        detail: dict[str, Any]
+        webhook_id: str
+        occurred_at: datetime
+
+        def change(self, referral: Referral) -> None:
+            referral.status = self.status
+            referral.webhook_ids[self.webhook_id] = self.originator_version
+            referral.provider_updates.append(
+                {
+                    "type": self.event_type,
+                    "status": self.status,
+                    "detail": self.detail,
+                    "occurred_at": self.occurred_at,
+                }
+            )
+
+    class ProviderDecisionIssued(Event):
+        reference: str
+        complaint_id: str
+        provider_id: str
+        outcome: str
+        binding: bool | None
+        award: dict[str, Any] | None
+        summary: str
+        webhook_id: str
+        occurred_at: datetime
+
+        def change(self, referral: Referral) -> None:
+            referral.status = ReferralStatus.DECIDED.value
+            referral.webhook_ids[self.webhook_id] = self.originator_version
+            referral.decision = {
+                "outcome": self.outcome,
+                "binding": self.binding,
+                "award": self.award,
+                "summary": self.summary,
+                "occurred_at": self.occurred_at,
+            }
+
+    def has_seen(self, webhook_id: str) -> bool:
+        return webhook_id in self.webhook_ids
+
+    def report(
+        self,
+        *,
+        provider_id: str,
+        event_type: ProviderEventType,
+        data: dict[str, Any],
+        webhook_id: str,
+        occurred_at: datetime,
+    ) -> bool:
+        """Records what the provider says; False when this webhook was already recorded."""
+        if self.provider_id is None or provider_id != self.provider_id:
+            raise NotYourReferral(
+                f"referral '{self.reference}' was not given to provider '{provider_id}'"
+            )
+        if self.has_seen(webhook_id):
+            return False
+        allowed = _ALLOWED_FROM[event_type]
+        if self.status not in allowed:
+            raise IllegalTransition(
+                f"record '{event_type.value}' on", self.status, tuple(s.value for s in allowed)
+            )
+        common = {
+            "reference": self.reference,
+            "complaint_id": self.complaint_id,
+            "provider_id": provider_id,
+            "webhook_id": webhook_id,
+            "occurred_at": occurred_at,
+        }
+        if event_type == ProviderEventType.DECISION_ISSUED:
+            outcome = data.get("outcome")
+            if outcome not in {o.value for o in DecisionOutcome}:
+                raise InvalidArgument(
+                    "data.outcome",
+                    "a decision needs an outcome, one of: " + ", ".join(DecisionOutcome),
+                )
+            binding = data.get("binding")
+            award = data.get("award")
+            summary = data.get("summary", "")
+            if binding is not None and not isinstance(binding, bool):
+                raise InvalidArgument("data.binding", "binding must be true or false")
+            if award is not None and not isinstance(award, dict):
+                raise InvalidArgument("data.award", "award must be an object")
+            if not isinstance(summary, str):
+                raise InvalidArgument("data.summary", "summary must be text")
+            self.trigger_event(
+                self.ProviderDecisionIssued,
+                outcome=outcome,
+                binding=binding,
+                award=award,
+                summary=summary,
+                **common,
+            )
+            return True
+        if event_type == ProviderEventType.DECLINED and not data.get("reason"):
+            raise RuleViolated("a provider declining a referral must give a reason")
+        self.trigger_event(
+            self.ProviderStatusReported,
+            event_type=event_type.value,
+            status=_NEXT_STATUS[event_type].value,
+            detail=dict(data),
+            **common,
+        )
+        return True
