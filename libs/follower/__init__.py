@@ -1,0 +1,48 @@
+"""Following another service's event feed, exactly once.
+
+A `Follower` reads pages from a `Source` (an upstream service's `/v1/events` over HTTP, or
+this service's own log) and hands each page to a `Sink`, which applies the events and
+records the page's end position in the same database transaction. A crash before the commit
+repeats the page; after it, the page is never read again. Only the holder of the upstream's
+`Leadership` follows it, so replicas do not race.
+"""
+
+from libs.follower.leadership import FileLeadership, Leadership, PostgresLeadership, leadership_for
+from libs.follower.runner import Backoff, Follower, FollowerCollector, FollowerStatus
+from libs.follower.sinks import (
+    ApplicationSink,
+    PositionMoved,
+    SqlSink,
+    UnitOfWork,
+    follower_positions_table,
+)
+from libs.follower.sources import (
+    FeedEvent,
+    HttpSource,
+    LocalSource,
+    Page,
+    Source,
+    UpstreamUnavailable,
+)
+
+__all__ = [
+    "ApplicationSink",
+    "Backoff",
+    "FeedEvent",
+    "FileLeadership",
+    "Follower",
+    "FollowerCollector",
+    "FollowerStatus",
+    "HttpSource",
+    "Leadership",
+    "LocalSource",
+    "Page",
+    "PositionMoved",
+    "PostgresLeadership",
+    "Source",
+    "SqlSink",
+    "UnitOfWork",
+    "UpstreamUnavailable",
+    "follower_positions_table",
+    "leadership_for",
+]

@@ -1,0 +1,142 @@
+"""Bearer API keys with roles, checked on every route.
+
+Keys live as `ApiKey` aggregates in the service's own event store. A verified key is cached
+for a few seconds so that a busy client costs one hash, not one query, per request; a
+revocation therefore takes effect within `CACHE_SECONDS`.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from fastapi import Request
+
+from libs.domain.access import ApiKey, api_key_id_for, digest_of
+from libs.domain.values import Role
+from libs.platform.problems import Problem
+
+CACHE_SECONDS = 5.0
+KEY_PREFIX = "rdk_"
+
+
+@dataclass(frozen=True)
+class Principal:
+    key_id: str
+    name: str
+    role: Role
+
+    @property
+    def actor(self) -> str:
+        return f"{self.role.value}:{self.name}"
+
+
+def new_secret() -> str:
+    return KEY_PREFIX + secrets.token_urlsafe(32)
+
+
+class KeyRing:
+    """Issues, revokes and verifies the API keys of one service."""
+
+    def __init__(self, application: Application, clock: Callable[[], float] = time.monotonic):
+        self._application = application
+        self._clock = clock
+        self._cache: dict[str, tuple[float, Principal | None]] = {}
+        self._lock = threading.Lock()
+
+    def issue(self, *, role: Role, name: str, issued_by: str = "cli") -> tuple[ApiKey, str]:
+        secret = new_secret()
+        key = ApiKey.issue(secret=secret, name=name, role=role.value, issued_by=issued_by)
+        self._application.save(key)
+        return key, secret
+
+    def revoke(self, key_id: UUID, *, revoked_by: str = "cli") -> ApiKey:
+        key = self._application.repository.get(key_id)
+        if not isinstance(key, ApiKey):
+            raise AggregateNotFoundError(key_id)
+        key.revoke(revoked_by=revoked_by)
+        self._application.save(key)
+        with self._lock:
+            self._cache.clear()
+        return key
+
+    def verify(self, secret: str) -> Principal | None:
+        now = self._clock()
+        digest = digest_of(secret)
+        with self._lock:
+            cached = self._cache.get(digest)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        principal = self._load(secret, digest)
+        with self._lock:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (now + CACHE_SECONDS, principal)
+        return principal
+
+    def _load(self, secret: str, digest: str) -> Principal | None:
+        try:
+            key = self._application.repository.get(api_key_id_for(secret))
+        except AggregateNotFoundError:
+            return None
+        if not isinstance(key, ApiKey) or not key.is_active:
+            return None
+        if not hmac.compare_digest(key.secret_sha256, digest):
+            return None
+        return Principal(key_id=str(key.id), name=key.name, role=Role(key.role))
+
+
+def _unauthenticated(detail: str) -> Problem:
+    return Problem(
+        401,
+        "unauthenticated",
+        "Authentication required",
+        detail,
+        headers={"WWW-Authenticate": 'Bearer realm="redress"'},
+    )
+
+
+def authenticate(request: Request) -> Principal:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if not header:
+        raise _unauthenticated("send an API key as 'Authorization: Bearer <key>'")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _unauthenticated("the Authorization header must be 'Bearer <key>'")
+    keyring: KeyRing = request.app.state.keyring
+    principal = keyring.verify(token.strip())
+    if principal is None:
+        raise _unauthenticated("the API key is unknown or revoked")
+    request.state.principal = principal
+    return principal
+
+
+def require_roles(*roles: Role) -> Callable[[Request], Principal]:
+    """A FastAPI dependency admitting only the given roles (401 without a key, 403 otherwise)."""
+    allowed = frozenset(roles)
+    names = ", ".join(sorted(r.value for r in allowed))
+
+    def dependency(request: Request) -> Principal:
+        principal = authenticate(request)
+        if principal.role not in allowed:
+            raise Problem(
+                403,
+                "forbidden",
+                "Forbidden",
+                f"the role '{principal.role.value}' may not do this (allowed: {names})",
+                required_roles=sorted(r.value for r in allowed),
+            )
+        return principal
+
+    return dependency
+
+
+WRITERS: tuple[Role, ...] = (Role.CRM, Role.AGENT, Role.SUPERVISOR, Role.ADMIN)
+DECIDERS: tuple[Role, ...] = (Role.SUPERVISOR, Role.ADMIN)
+READERS: tuple[Role, ...] = (*WRITERS, Role.AUDITOR, Role.SERVICE)

@@ -1,0 +1,82 @@
+"""The event store of a service: an `eventsourcing` Application wired from a database URL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import ApplicationRecorder, EventStore, Recording, Transcoder
+from eventsourcing.postgres import PostgresDatastore
+
+from libs.platform.chain_recorders import chain_recorder_topics
+from libs.platform.group_commit import GroupCommittingRecorder
+from libs.platform.storage import DatabaseUrl
+from libs.platform.transcoder import FastJSONTranscoder
+
+
+def event_store_env(database_url: str, *, pool_size: int = 16) -> dict[str, str]:
+    url = DatabaseUrl(database_url)
+    env = url.eventsourcing_env(pool_size=pool_size)
+    env["IS_SNAPSHOTTING_ENABLED"] = "y"
+    # Tamper evidence: every event's hash is recorded in the events' own transaction.
+    env.update(chain_recorder_topics(url.is_sqlite))
+    return env
+
+
+class GroupCommitApplication(Application):
+    """An Application whose saves from concurrent threads share database transactions.
+
+    Callbacks in `after_save` run after each successful save (e.g. to wake a projection).
+    """
+
+    #: Applications that follow another service's feed record the upstream position
+    #: (a tracking record) in the same transaction as their events: that takes the
+    #: library's process recorder, an application recorder with a tracking table.
+    follows_upstreams: ClassVar[bool] = False
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        self.after_save: list[Callable[[], None]] = []
+        #: Events this process has appended (read at scrape time by `EventsAppendedCollector`).
+        self.events_appended = 0
+        self._appended_lock = threading.Lock()
+        super().__init__(env)
+        _without_prepared_statements(self)
+
+    def construct_recorder(self) -> ApplicationRecorder:
+        if self.follows_upstreams:
+            return self.factory.process_recorder()
+        return super().construct_recorder()
+
+    def _notify(self, recordings: list[Recording[Any]]) -> None:
+        with self._appended_lock:
+            self.events_appended += len(recordings)
+        for callback in self.after_save:
+            callback()
+
+    def construct_transcoder(self) -> Transcoder:
+        transcoder = FastJSONTranscoder()
+        self.register_transcodings(transcoder)
+        return transcoder
+
+    def construct_event_store(self) -> EventStore[Any]:
+        self.group_recorder = GroupCommittingRecorder(self.recorder)
+        return self.factory.event_store(mapper=self.mapper, recorder=self.group_recorder)
+
+
+def _without_prepared_statements(application: Application) -> None:
+    """Turns off server-side prepared statements on the PostgreSQL connections.
+
+    The library prepares its inserts inside psycopg pipelines; when a pipeline aborts on a
+    version conflict (two replicas writing one complaint), psycopg can keep believing a
+    statement is prepared that the server rolled back, and the next insert on that pooled
+    connection fails with "prepared statement does not exist" — a 500 for a lost race. The
+    cost of re-parsing a few statements is small next to that.
+    """
+    datastore = getattr(application.factory, "datastore", None)
+    if not isinstance(datastore, PostgresDatastore):
+        return
+    datastore.pool.kwargs["prepare_threshold"] = None
+    # Connections opened while creating the tables still prepare: replace them.
+    datastore.pool.drain()

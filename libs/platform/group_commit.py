@@ -1,0 +1,122 @@
+"""Group commit: many concurrent saves, one database transaction.
+
+The PostgreSQL recorder locks the whole events table on every write so that notification
+ids commit in order. Writers therefore queue behind each other, and one commit per request
+caps throughput well below what the database can do. Here, whichever writer finds the
+commit lock free takes every save that is waiting and writes them in one transaction; the
+others wait for its result. Under no load a save commits alone, as before; under load the
+table lock is taken once per batch instead of once per request.
+
+If the batch fails on a uniqueness conflict (two writers raced on one aggregate), each save
+in it is retried alone, so only the loser sees the conflict.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
+
+MAX_BATCH_EVENTS = 500
+
+
+@dataclass
+class _Ticket:
+    stored_events: Sequence[StoredEvent]
+    done: bool = False
+    notification_ids: list[int] = field(default_factory=list)
+    error: BaseException | None = None
+
+
+class GroupCommitter:
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        self._recorder = recorder
+        self._queue: list[_Ticket] = []
+        self._queue_lock = threading.Lock()
+        self._commit_lock = threading.Lock()
+        self.batches_committed = 0
+        self.events_committed = 0
+
+    def insert(self, stored_events: Sequence[StoredEvent]) -> list[int]:
+        ticket = _Ticket(stored_events)
+        with self._queue_lock:
+            self._queue.append(ticket)
+        while not ticket.done:
+            with self._commit_lock:
+                if ticket.done:
+                    break
+                self._commit(self._take_batch())
+        if ticket.error is not None:
+            raise ticket.error
+        return ticket.notification_ids
+
+    def _take_batch(self) -> list[_Ticket]:
+        with self._queue_lock:
+            batch: list[_Ticket] = []
+            size = 0
+            while self._queue and (
+                not batch or size + len(self._queue[0].stored_events) <= MAX_BATCH_EVENTS
+            ):
+                ticket = self._queue.pop(0)
+                batch.append(ticket)
+                size += len(ticket.stored_events)
+            return batch
+
+    def _commit(self, batch: list[_Ticket]) -> None:
+        if not batch:
+            return
+        try:
+            ids = self._recorder.insert_events([e for t in batch for e in t.stored_events])
+        except IntegrityError as conflict:
+            if len(batch) == 1:
+                self._finish(batch[0], error=conflict)
+                return
+            for ticket in batch:
+                self._commit_alone(ticket)
+            return
+        except BaseException as error:
+            for ticket in batch:
+                self._finish(ticket, error=error)
+            return
+        position = 0
+        for ticket in batch:
+            count = len(ticket.stored_events)
+            ticket.notification_ids = list(ids or [])[position : position + count]
+            position += count
+            self._finish(ticket)
+        self.batches_committed += 1
+        self.events_committed += position
+
+    def _commit_alone(self, ticket: _Ticket) -> None:
+        try:
+            ticket.notification_ids = list(self._recorder.insert_events(ticket.stored_events) or [])
+            self._finish(ticket)
+        except BaseException as error:
+            self._finish(ticket, error=error)
+
+    @staticmethod
+    def _finish(ticket: _Ticket, error: BaseException | None = None) -> None:
+        ticket.error = error
+        ticket.done = True
+
+
+class GroupCommittingRecorder:
+    """Presents a recorder whose `insert_events` goes through a `GroupCommitter`.
+
+    Inserts that carry a tracking record (processing of another log) keep their own
+    transaction: their tracking row must commit with exactly their events.
+    """
+
+    def __init__(self, recorder: ApplicationRecorder) -> None:
+        self._recorder = recorder
+        self.committer = GroupCommitter(recorder)
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: object) -> list[int]:
+        if kwargs.get("tracking") is not None:
+            return list(self._recorder.insert_events(stored_events, **kwargs) or [])
+        return self.committer.insert(stored_events)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._recorder, name)

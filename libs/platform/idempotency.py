@@ -1,0 +1,237 @@
+"""`Idempotency-Key` for every write (draft-ietf-httpapi-idempotency-key-header).
+
+The first request with a key claims it atomically and its response is stored; a retry with
+the same key and body gets that response again (errors included), with another body a 422,
+and while the first is still running a 409. Keys are scoped to the calling API key and kept
+for `RETENTION`. Should a process die between recording its events and storing the
+response, the claim goes stale and the retry runs the command again: commands carry the key
+as their `command_id`, so the domain recognises the repeat and records nothing twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    delete,
+    select,
+    update,
+)
+
+from libs.platform.database import upsert
+from libs.platform.problems import Problem, problem_response
+
+RETENTION = timedelta(hours=24)
+STALE_AFTER = timedelta(seconds=30)
+MAX_KEY_LENGTH = 255
+REPLAYED_HEADER = "Idempotent-Replayed"
+
+
+def idempotency_table(metadata: MetaData) -> Table:
+    return Table(
+        "idempotency_records",
+        metadata,
+        Column("scope", String(64), primary_key=True),
+        Column("key", String(MAX_KEY_LENGTH), primary_key=True),
+        Column("request_hash", String(64), nullable=False),
+        Column("status", String(16), nullable=False),
+        Column("response_status", Integer),
+        Column("response_body", Text),
+        Column("response_headers", Text),
+        Column("claimed_at", DateTime(timezone=True), nullable=False),
+        Column("completed_at", DateTime(timezone=True)),
+    )
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status: int
+    body: str
+    headers: dict[str, str]
+
+    def to_response(self) -> Response:
+        headers = {**self.headers, REPLAYED_HEADER: "true"}
+        media = headers.pop("content-type", "application/json")
+        return Response(self.body, status_code=self.status, headers=headers, media_type=media)
+
+
+class IdempotencyStore:
+    def __init__(self, engine: Engine, table: Table, clock: Callable[[], datetime] | None = None):
+        self._engine = engine
+        self._table = table
+        self._clock = clock or (lambda: datetime.now(UTC))
+
+    def claim(self, scope: str, key: str, request_hash: str) -> StoredResponse | None:
+        """Claims the key, or returns the stored response of the request that claimed it."""
+        now = self._clock()
+        table = self._table
+        with self._engine.begin() as connection:
+            inserted = connection.execute(
+                upsert(self._engine)(table)
+                .values(
+                    scope=scope,
+                    key=key,
+                    request_hash=request_hash,
+                    status="running",
+                    claimed_at=now,
+                )
+                .on_conflict_do_nothing()
+                .returning(table.c.key)
+            ).first()
+            if inserted is not None:
+                return None
+            row = connection.execute(
+                select(table).where(and_(table.c.scope == scope, table.c.key == key))
+            ).one()
+        if row.request_hash != request_hash:
+            raise Problem(
+                422,
+                "idempotency-key-reused",
+                "Idempotency key reused",
+                "this Idempotency-Key was used with a different request body; "
+                "use a new key for a new request",
+            )
+        if row.status == "done":
+            return StoredResponse(
+                row.response_status, row.response_body, json.loads(row.response_headers)
+            )
+        if _aware(row.claimed_at) > now - STALE_AFTER:
+            raise Problem(
+                409,
+                "idempotency-key-in-use",
+                "Request in progress",
+                "a request with this Idempotency-Key is still being processed; retry later",
+                headers={"Retry-After": "1"},
+            )
+        # The first attempt died mid-way: take the claim over (the domain dedupes the command).
+        with self._engine.begin() as connection:
+            taken = connection.execute(
+                update(table)
+                .where(
+                    and_(
+                        table.c.scope == scope,
+                        table.c.key == key,
+                        table.c.claimed_at == row.claimed_at,
+                    )
+                )
+                .values(claimed_at=now)
+            ).rowcount
+        if not taken:
+            raise Problem(
+                409,
+                "idempotency-key-in-use",
+                "Request in progress",
+                "a retry of this request is already running",
+                headers={"Retry-After": "1"},
+            )
+        return None
+
+    def complete(self, scope: str, key: str, response: StoredResponse) -> None:
+        table = self._table
+        with self._engine.begin() as connection:
+            connection.execute(
+                update(table)
+                .where(and_(table.c.scope == scope, table.c.key == key))
+                .values(
+                    status="done",
+                    response_status=response.status,
+                    response_body=response.body,
+                    response_headers=json.dumps(response.headers),
+                    completed_at=self._clock(),
+                )
+            )
+
+    def release(self, scope: str, key: str) -> None:
+        with self._engine.begin() as connection:
+            connection.execute(
+                delete(self._table).where(
+                    and_(self._table.c.scope == scope, self._table.c.key == key)
+                )
+            )
+
+    def purge_expired(self) -> int:
+        with self._engine.begin() as connection:
+            return connection.execute(
+                delete(self._table).where(self._table.c.claimed_at < self._clock() - RETENTION)
+            ).rowcount
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_KEPT_HEADERS = ("content-type", "etag", "location")
+
+
+def _stored(response: JSONResponse) -> StoredResponse:
+    headers = {k: v for k, v in response.headers.items() if k.lower() in _KEPT_HEADERS}
+    return StoredResponse(response.status_code, bytes(response.body).decode(), headers)
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """A write request and its `Idempotency-Key`, if it sent one."""
+
+    store: IdempotencyStore
+    key: str | None
+    request_hash: str
+    request: Request
+
+    @property
+    def scope(self) -> str:
+        principal = getattr(self.request.state, "principal", None)
+        return principal.key_id if principal is not None else "anonymous"
+
+    @property
+    def command_id(self) -> str | None:
+        return f"{self.scope}:{self.key}" if self.key else None
+
+    def run(self, produce: Callable[[], JSONResponse]) -> Response:
+        if self.key is None:
+            return produce()
+        replay = self.store.claim(self.scope, self.key, self.request_hash)
+        if replay is not None:
+            return replay.to_response()
+        try:
+            response = produce()
+        except Problem as problem:
+            response = problem_response(problem, self.request)
+        except BaseException:
+            self.store.release(self.scope, self.key)
+            raise
+        self.store.complete(self.scope, self.key, _stored(response))
+        return response
+
+
+async def idempotent_request(request: Request) -> IdempotentRequest:
+    """FastAPI dependency: the key, and a digest of what is being asked."""
+    key = request.headers.get("idempotency-key")
+    if key is not None:
+        key = key.strip()
+        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
+            raise Problem(
+                400,
+                "invalid-idempotency-key",
+                "Invalid Idempotency-Key",
+                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
+            )
+    body = await request.body()
+    digest = hashlib.sha256(
+        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
+    ).hexdigest()
+    return IdempotentRequest(request.app.state.idempotency, key, digest, request)

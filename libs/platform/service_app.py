@@ -1,0 +1,106 @@
+"""The FastAPI app every Redress service builds the same way: one lifecycle, the HTTP
+conventions of SPEC section 5, metrics, and the protections in front of the routes.
+
+A service passes its own routers, collectors and state; the conventions stay in one place.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+import anyio.to_thread
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import APIRouter, FastAPI
+from prometheus_client import CollectorRegistry
+from prometheus_client.registry import Collector
+from prometheus_fastapi_instrumentator import Instrumentator
+from sqlalchemy import Engine, text
+
+from libs.follower import FollowerCollector
+from libs.platform.availability import FailFastWhileUnavailable, StorageCircuit
+from libs.platform.limits import BodySizeLimit
+from libs.platform.metrics import EventsAppendedCollector
+from libs.platform.problems import install_problem_handlers
+from libs.platform.ratelimit import RateLimit
+
+CORRELATION_HEADER = "X-Correlation-ID"
+
+
+class RunningService(Protocol):
+    settings: Any
+    application: Any
+    keyring: Any
+    followers: Any
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+def _valid_correlation_id(value: str) -> bool:
+    return 0 < len(value) <= 128 and value.isprintable()
+
+
+def _probe(engine: Engine) -> None:
+    with engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+def service_app(
+    service: RunningService,
+    *,
+    title: str,
+    summary: str,
+    engine: Engine,
+    routers: Iterable[APIRouter],
+    collectors: Iterable[Collector] = (),
+    state: dict[str, Any] | None = None,
+) -> FastAPI:
+    settings = service.settings
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        # Handlers block on the event store; size the threadpool for them.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
+        service.start()
+        try:
+            yield
+        finally:
+            service.stop()
+
+    app = FastAPI(title=title, version="1.0.0", summary=summary, lifespan=lifespan)
+    app.state.service = service
+    app.state.settings = settings
+    app.state.application = service.application
+    app.state.keyring = service.keyring
+    for name, value in (state or {}).items():
+        setattr(app.state, name, value)
+
+    install_problem_handlers(app)
+    for router in routers:
+        app.include_router(router)
+
+    registry = CollectorRegistry()
+    registry.register(FollowerCollector(service.followers))
+    registry.register(EventsAppendedCollector(service.application))
+    for collector in collectors:
+        registry.register(collector)
+    Instrumentator(registry=registry, excluded_handlers=["/metrics"]).instrument(app).expose(
+        app, include_in_schema=False
+    )
+
+    # Outermost last: rate limit, then fail-fast, body size, correlation id, the routes.
+    app.add_middleware(
+        CorrelationIdMiddleware, header_name=CORRELATION_HEADER, validator=_valid_correlation_id
+    )
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.state.storage_circuit = StorageCircuit(lambda: _probe(engine))
+    app.add_middleware(FailFastWhileUnavailable, circuit=app.state.storage_circuit)
+    app.add_middleware(
+        RateLimit,
+        rate_per_second=getattr(settings, "rate_limit_per_second", 0.0),
+        burst=getattr(settings, "rate_limit_burst", 1),
+    )
+    return app
