@@ -1,0 +1,63 @@
+"""The `email` adapter: the case as an email with the bundle attached as PDF and JSON."""
+
+from __future__ import annotations
+
+import smtplib
+from email.message import EmailMessage
+from email.utils import make_msgid
+from typing import Any
+
+from services.adr_gateway.adapters.base import Delivery, DeliveryResult, InvalidSettings, Outcome
+
+
+class EmailAdapter:
+    name = "email"
+
+    def check_settings(self, settings: dict[str, Any], *, development: bool) -> dict[str, Any]:
+        to = settings.get("to")
+        if not isinstance(to, str) or "@" not in to or any(c in to for c in "\r\n,;"):
+            raise InvalidSettings("adapter_settings.to", "one email address is required")
+        unknown = set(settings) - {"to"}
+        if unknown:
+            raise InvalidSettings(f"adapter_settings.{sorted(unknown)[0]}", "unknown setting")
+        return {"to": to}
+
+    def message(self, delivery: Delivery) -> EmailMessage:
+        smtp = delivery.smtp
+        message = EmailMessage()
+        message["From"] = smtp.get("sender", "adr-gateway@redress.invalid")
+        message["To"] = delivery.provider["adapter_settings"]["to"]
+        message["Subject"] = f"ADR referral {delivery.reference}"
+        # The same id on every attempt lets the provider's mailbox drop duplicates.
+        message["Message-ID"] = make_msgid(idstring=delivery.webhook_id, domain="redress.invalid")
+        message["X-Webhook-Id"] = delivery.webhook_id
+        if delivery.correlation_id:
+            message["X-Correlation-ID"] = delivery.correlation_id
+        message.set_content(
+            f"A complaint has been referred to {delivery.provider.get('name', 'you')}.\n"
+            f"Referral: {delivery.reference}\nComplaint: {delivery.complaint_id}\n\n"
+            "The case bundle is attached as a PDF (to read) and as JSON (to import).\n"
+        )
+        message.add_attachment(
+            delivery.pdf(), maintype="application", subtype="pdf", filename="case-bundle.pdf"
+        )
+        message.add_attachment(
+            delivery.bundle, maintype="application", subtype="json", filename="case-bundle.json"
+        )
+        return message
+
+    def deliver(self, delivery: Delivery) -> DeliveryResult:
+        smtp = delivery.smtp
+        try:
+            with smtplib.SMTP(
+                smtp.get("host", "127.0.0.1"), int(smtp.get("port", 25)), timeout=delivery.timeout
+            ) as client:
+                client.send_message(self.message(delivery))
+        except smtplib.SMTPRecipientsRefused as error:
+            return DeliveryResult(Outcome.PERMANENT, None, f"recipient refused: {error}")
+        except smtplib.SMTPResponseException as error:
+            outcome = Outcome.PERMANENT if 500 <= error.smtp_code < 600 else Outcome.RETRY
+            return DeliveryResult(outcome, None, f"SMTP {error.smtp_code}")
+        except (TimeoutError, OSError, smtplib.SMTPException) as error:
+            return DeliveryResult(Outcome.RETRY, None, f"SMTP unavailable: {type(error).__name__}")
+        return DeliveryResult(Outcome.DELIVERED, None)

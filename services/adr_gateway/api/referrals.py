@@ -1,0 +1,170 @@
+"""/v1/referrals/{id}: a referral, its candidate providers, its bundle, redelivery."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse, Response
+
+from libs.domain.provider import CaseFacts, rank
+from libs.domain.referral import Referral
+from libs.platform.auth import Principal
+from libs.platform.feed import jsonable
+from libs.platform.idempotency import IdempotentRequest, idempotent_request
+from libs.platform.problems import Problem, problem_responses
+from services.adr_gateway.api.deps import (
+    READ_PROBLEMS,
+    WRITE_PROBLEMS,
+    Admin,
+    Reader,
+    Service,
+    domain_problems,
+)
+from services.adr_gateway.bootstrap import GatewayService
+from services.adr_gateway.bundles import bundle_pdf
+from services.adr_gateway.delivery import track_records
+
+router = APIRouter(prefix="/v1/referrals/{referral_id}", tags=["referrals"])
+
+
+def referral_view(referral: Referral) -> dict[str, Any]:
+    return jsonable(  # type: ignore[no-any-return]
+        {
+            "id": referral.reference,
+            "gateway_id": referral.id,
+            "version": referral.version,
+            "complaint_id": referral.complaint_id,
+            "status": referral.status,
+            "delivery": referral.delivery,
+            "provider_id": referral.provider_id,
+            "selection": referral.selection,
+            "bundle": referral.bundle,
+            "webhook_id": referral.webhook_id,
+            "attempts": referral.attempts,
+            "next_attempt_at": referral.next_attempt_at,
+            "delivered_at": referral.delivered_at,
+            "dead_letter": referral.dead_letter,
+            "provider_updates": referral.provider_updates,
+            "decision": referral.decision,
+            "referred_at": referral.referred_at,
+            "referred_by": referral.referred_by,
+        }
+    )
+
+
+def _referral(service: GatewayService, referral_id: str) -> Referral:
+    if len(referral_id) > 200:
+        raise Problem(404, "not-found", "Not found", "no such referral")
+    with domain_problems():
+        return service.application.referral(referral_id)
+
+
+@router.get("", responses=READ_PROBLEMS, summary="A referral: provider, delivery, updates")
+def get_referral(
+    referral_id: str, _: Principal = Reader, service: GatewayService = Service
+) -> Response:
+    return JSONResponse(referral_view(_referral(service, referral_id)))
+
+
+@router.get(
+    "/candidates",
+    responses=READ_PROBLEMS,
+    summary="The providers that fit the case, ranked, with the reasons",
+)
+def candidates(
+    referral_id: str, _: Principal = Reader, service: GatewayService = Service
+) -> Response:
+    referral = _referral(service, referral_id)
+    case = (referral.selection or {}).get("case")
+    if case is None:
+        raise Problem(
+            409,
+            "not-prepared",
+            "Not prepared yet",
+            "the case has not been gathered from the complaints service yet; retry shortly",
+            headers={"Retry-After": "2"},
+        )
+    ranking = rank(
+        list(service.application.registry().providers.values()),
+        CaseFacts(**case),
+        track_records(service.engine),
+    )
+    return JSONResponse(
+        {
+            "referral_id": referral.reference,
+            "case": case,
+            "chosen": referral.provider_id,
+            "candidates": [c.as_dict() for c in ranking if c.fits],
+            "excluded": [c.as_dict() for c in ranking if not c.fits],
+        }
+    )
+
+
+@router.get(
+    "/bundle",
+    responses={
+        **READ_PROBLEMS,
+        200: {"content": {"application/json": {}, "application/pdf": {}}},
+    },
+    summary="The case bundle as delivered: JSON (with its manifest) or PDF",
+)
+async def bundle(
+    referral_id: str,
+    request: Request,
+    _: Principal = Reader,
+    service: GatewayService = Service,
+    format: Literal["json", "pdf"] | None = Query(None, description="Or use the Accept header"),
+) -> Response:
+    referral = await run_in_threadpool(_referral, service, referral_id)
+    body = await run_in_threadpool(service.worker.bundle_body, str(referral.id))
+    if body is None:
+        raise Problem(
+            409,
+            "not-prepared",
+            "Not prepared yet",
+            "the bundle has not been built yet; retry shortly",
+            headers={"Retry-After": "2"},
+        )
+    wants_pdf = format == "pdf" or (
+        format is None and "application/pdf" in request.headers.get("accept", "")
+    )
+    headers = {"ETag": f'"{referral.bundle["sha256"]}"'} if referral.bundle else {}
+    if wants_pdf:
+        pdf = await run_in_threadpool(bundle_pdf, body)
+        return Response(pdf, media_type="application/pdf", headers=headers)
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.post(
+    "/redeliver",
+    status_code=202,
+    responses=WRITE_PROBLEMS,
+    summary="Deliver the case again (after a dead letter, or on request)",
+)
+def redeliver(
+    referral_id: str,
+    principal: Principal = Admin,
+    service: GatewayService = Service,
+    idempotent: IdempotentRequest = Depends(idempotent_request),
+) -> Response:
+    def produce() -> JSONResponse:
+        from eventsourcing.persistence import IntegrityError
+
+        for _ in range(8):
+            referral = _referral(service, referral_id)
+            with domain_problems():
+                referral.request_redelivery(requested_by=principal.actor)
+            try:
+                service.application.save(referral)
+            except IntegrityError:
+                continue
+            service.worker.wake()
+            return JSONResponse(referral_view(referral), status_code=202)
+        raise Problem(409, "contention", "Conflict", "the referral kept changing; retry")
+
+    return idempotent.run(produce)
+
+
+__all__ = ["problem_responses", "router"]

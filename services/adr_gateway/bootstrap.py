@@ -1,0 +1,145 @@
+"""The composition root of the ADR gateway: builds its parts from its settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy import Engine, delete
+
+from libs.follower import (
+    ApplicationSink,
+    Follower,
+    HttpSource,
+    LocalSource,
+    SqlSink,
+    leadership_for,
+)
+from libs.platform.auth import KeyRing
+from libs.platform.database import create_read_model_engine
+from libs.platform.eventstore import event_store_env
+from libs.platform.feed import EventFeed, FeedSpec
+from libs.platform.idempotency import IdempotencyStore
+from libs.platform.migrations import upgrade
+from services.adr_gateway.adapters import Adapter, load_adapters
+from services.adr_gateway.application import REFERRAL_TOPIC_PREFIX, GatewayApplication
+from services.adr_gateway.bundles import ComplaintsClient
+from services.adr_gateway.delivery import ReferralWorker
+from services.adr_gateway.intake import UPSTREAM, open_referrals
+from services.adr_gateway.settings import GatewaySettings
+from services.adr_gateway.tables import (
+    follower_positions,
+    idempotency_records,
+    referral_facts,
+    referral_work,
+)
+from services.adr_gateway.worklist import NAME as WORKLIST
+from services.adr_gateway.worklist import WorklistProjection
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+FEED = FeedSpec(
+    source="/redress/adr-gateway",
+    type_prefix="dev.redress.adr_gateway.",
+    topic_prefixes=(REFERRAL_TOPIC_PREFIX,),
+)
+
+
+@dataclass
+class GatewayService:
+    settings: GatewaySettings
+    application: GatewayApplication
+    engine: Engine
+    keyring: KeyRing
+    idempotency: IdempotencyStore
+    feed: EventFeed
+    adapters: dict[str, Adapter]
+    worker: ReferralWorker
+    worklist: Follower
+    intake: Follower | None
+    complaints: ComplaintsClient | None
+    followers: list[Follower] = field(default_factory=list)
+
+    def start(self) -> None:
+        for follower in self.followers:
+            follower.start()
+        self.worker.start()
+
+    def rebuild_read_models(self, progress: Callable[[int, int], None] | None = None) -> int:
+        """Empties the worklist and track-record projections and replays the gateway's log
+        into them (run it with the service stopped). Bundles are kept: they are the bytes
+        that were sent, identified by the digest the `Prepared` event recorded."""
+        with self.engine.begin() as connection:
+            for table in (referral_work, referral_facts):
+                connection.execute(delete(table))
+        sink = self.worklist.sink
+        assert isinstance(sink, SqlSink)
+        sink.reset()
+        replayed = self.worklist.catch_up()
+        if progress is not None:
+            progress(replayed, replayed)
+        return replayed
+
+    def stop(self) -> None:
+        self.worker.stop()
+        for follower in self.followers:
+            follower.stop()
+        if self.complaints is not None:
+            self.complaints.close()
+        self.application.close()
+        self.engine.dispose()
+
+
+def migrate(settings: GatewaySettings) -> None:
+    upgrade(MIGRATIONS, settings.database_url)
+
+
+def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
+    settings = settings or GatewaySettings()
+    if settings.migrate_on_start:
+        migrate(settings)
+    application = GatewayApplication(
+        env=event_store_env(settings.database_url, pool_size=settings.db_pool_size)
+    )
+    engine = create_read_model_engine(settings.database_url, pool_size=settings.db_pool_size)
+    feed = EventFeed(application, FEED)
+    application.after_save.append(feed.signal.notify)
+    complaints = (
+        ComplaintsClient(settings.complaints_url, settings.complaints_api_key)
+        if settings.complaints_url and settings.complaints_api_key
+        else None
+    )
+    adapters = load_adapters()
+    worker = ReferralWorker(application, engine, adapters, complaints, settings)
+    worklist = Follower(
+        WORKLIST,
+        LocalSource("adr_gateway", feed),
+        SqlSink(engine, WORKLIST, follower_positions, WorklistProjection(engine)),
+        leadership_for(settings.database_url, f"adr_gateway:{WORKLIST}"),
+        wait_seconds=1.0,
+        after_apply=worker.wake,
+    )
+    intake = None
+    if complaints is not None:
+        assert settings.complaints_url and settings.complaints_api_key
+        intake = Follower(
+            UPSTREAM,
+            HttpSource(UPSTREAM, settings.complaints_url, settings.complaints_api_key),
+            ApplicationSink(application, UPSTREAM, open_referrals),
+            leadership_for(settings.database_url, f"adr_gateway:{UPSTREAM}"),
+            wait_seconds=settings.follower_wait_seconds,
+        )
+    return GatewayService(
+        settings=settings,
+        application=application,
+        engine=engine,
+        keyring=KeyRing(application),
+        idempotency=IdempotencyStore(engine, idempotency_records),
+        feed=feed,
+        adapters=adapters,
+        worker=worker,
+        worklist=worklist,
+        intake=intake,
+        complaints=complaints,
+        followers=[f for f in (worklist, intake) if f is not None],
+    )

@@ -1,0 +1,57 @@
+"""Every setting of the ADR gateway, read from `REDRESS_*` environment variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# Standard Webhooks' recommendation, shortened to 8 attempts: at once, then after these.
+DEFAULT_SCHEDULE = [5.0, 60.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0]
+
+
+class GatewaySettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REDRESS_", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///var/adr_gateway.db",
+        description="Where the gateway's events and tables live (sqlite:///… or postgresql://…)",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8002
+    complaints_url: str | None = Field(
+        None, description="The complaints service to follow (e.g. http://127.0.0.1:8001)"
+    )
+    complaints_api_key: str | None = Field(
+        None, description="A `service` key of the complaints service (feed and case reads)"
+    )
+    development: bool = Field(
+        False, description="Development mode: allows http:// provider URLs on loopback"
+    )
+    delivery_schedule_seconds: list[float] = Field(
+        default_factory=lambda: list(DEFAULT_SCHEDULE),
+        description="Delays before each retry (JSON list); attempts = len + 1",
+    )
+    delivery_jitter: float = Field(0.2, ge=0, le=1, description="± fraction of each delay")
+    delivery_timeout_seconds: float = Field(15.0, gt=0, le=60)
+    delivery_workers: int = Field(8, ge=1, le=64)
+    lease_seconds: float = Field(
+        60.0, gt=0, description="How long a worker holds a referral it is working on"
+    )
+    worker_poll_seconds: float = 0.5
+    follower_wait_seconds: float = 5.0
+    firm_name: str = Field("Redress demo firm", description="The firm named in case bundles")
+    policy_documents: list[dict[str, str]] = Field(
+        default_factory=list,
+        description="Policy documents cited in every bundle (JSON list of {title, url, sha256})",
+    )
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 1025
+    smtp_sender: str = "adr-gateway@redress.invalid"
+    max_body_bytes: int = 1_048_576
+    worker_threads: int = 64
+    rate_limit_per_second: float = Field(
+        200.0, description="Sustained requests per second per API key (0 disables)"
+    )
+    rate_limit_burst: int = Field(400, description="Requests a key may make in a burst")
+    db_pool_size: int = 16
+    migrate_on_start: bool = True

@@ -1,0 +1,75 @@
+"""Following the ADR gateway's feed: what providers report lands on the complaint.
+
+`ProviderStatusReported` becomes `AdrStatusUpdated`, `ProviderDecisionIssued` becomes
+`AdrOutcomeRecorded`. Runs in an `ApplicationSink`: the complaint's new events and the
+gateway feed position commit together. Each command carries the gateway event's id as its
+command id, so even a page replayed from an older position changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from uuid import UUID
+
+import structlog
+
+from libs.domain.complaint import Complaint
+from libs.domain.errors import DomainError
+from libs.domain.values import CommandContext
+from libs.follower import FeedEvent, UnitOfWork
+
+UPSTREAM = "adr_gateway"
+ACTOR = "service:adr-gateway"
+log = structlog.get_logger()
+
+
+def record_provider_updates(unit: UnitOfWork, event: FeedEvent) -> None:
+    if event.name not in ("ProviderStatusReported", "ProviderDecisionIssued"):
+        return
+    data = event.data
+    try:
+        complaint = unit.find(UUID(str(data["complaint_id"])))
+    except (KeyError, ValueError):
+        complaint = None
+    if not isinstance(complaint, Complaint):
+        log.warning("gateway event for an unknown complaint", event_id=event.id)
+        return
+    context = CommandContext(
+        actor=ACTOR,
+        actor_role="service",
+        correlation_id=event.id,
+        occurred_at=_time(data.get("occurred_at")),
+        command_id=f"{UPSTREAM}:{event.id}",
+    )
+    if complaint.has_handled(context.command_id):
+        return
+    try:
+        if event.name == "ProviderStatusReported":
+            complaint.record_adr_status(
+                context,
+                referral_id=str(data["reference"]),
+                provider_id=str(data["provider_id"]),
+                provider_status=str(data["status"]),
+                detail=dict(data.get("detail") or {}),
+            )
+        else:
+            complaint.record_adr_outcome(
+                context,
+                referral_id=str(data["reference"]),
+                provider_id=str(data["provider_id"]),
+                outcome=str(data["outcome"]),
+                summary=str(data.get("summary") or ""),
+                binding=data.get("binding"),
+                award=data.get("award"),
+            )
+    except DomainError as refused:
+        # E.g. the complaint was withdrawn meanwhile: the gateway's fact stays in its own
+        # log; the complaint's rules win here, and following goes on.
+        log.warning("complaint refused a provider update", event_id=event.id, reason=str(refused))
+
+
+def _time(value: object) -> datetime:
+    if not isinstance(value, str):
+        return datetime.now(UTC)
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

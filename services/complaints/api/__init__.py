@@ -1,0 +1,1 @@
+"""The HTTP interface of the complaints service: thin routers over the application."""

@@ -1,0 +1,58 @@
+"""/v1/complaints/{id}/appeals: the customer appeals a decision; a higher tier decides."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from services.complaints.api.deps import (
+    WRITE_PROBLEMS,
+    CommandRunner,
+    DecisionCommand,
+    WriteCommand,
+)
+from services.complaints.api.schemas import ComplaintView, DecideAppeal, LodgeAppeal
+
+router = APIRouter(prefix="/v1/complaints/{complaint_id}/appeals", tags=["appeals"])
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ComplaintView,
+    responses=WRITE_PROBLEMS,
+    summary="Lodge an appeal against the decision",
+)
+def lodge_appeal(
+    complaint_id: str, body: LodgeAppeal, run: CommandRunner = WriteCommand
+) -> Response:
+    return run(
+        complaint_id,
+        body.occurred_at,
+        lambda complaint, context: complaint.lodge_appeal(
+            context, appeal_id=run.new_entity_id(complaint, context), grounds=body.grounds
+        ),
+        status_code=201,
+    )
+
+
+@router.post(
+    "/{appeal_id}/decision",
+    response_model=ComplaintView,
+    responses=WRITE_PROBLEMS,
+    summary="Decide an appeal (supervisors and above, at a tier above the original decision)",
+)
+def decide_appeal(
+    complaint_id: str, appeal_id: str, body: DecideAppeal, run: CommandRunner = DecisionCommand
+) -> Response:
+    return run(
+        complaint_id,
+        body.occurred_at,
+        lambda complaint, context: complaint.decide_appeal(
+            context,
+            appeal_id=appeal_id,
+            outcome=body.outcome,
+            decided_at_tier=body.decided_at_tier,
+            reasons=body.reasons,
+        ),
+    )

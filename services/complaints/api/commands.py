@@ -1,0 +1,184 @@
+"""The one path every write takes: authenticate, honour `Idempotency-Key` and `If-Match`,
+build the command context, let the domain decide, answer with the complaint and its ETag.
+Domain refusals become problem documents here, so a replayed key replays them too."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import UUID
+
+from asgi_correlation_id import correlation_id
+from fastapi import Request
+from fastapi.responses import JSONResponse, Response
+
+from libs.domain.complaint import Complaint
+from libs.domain.errors import DomainError
+from libs.domain.values import CommandContext
+from libs.platform.auth import Principal
+from libs.platform.domain_problems import problem_for
+from libs.platform.idempotency import IdempotentRequest
+from libs.platform.problems import Problem, not_found
+from services.complaints.api.representation import complaint_view, deadline_view
+from services.complaints.application import (
+    ComplaintNotFound,
+    ComplaintsApplication,
+    StaleVersion,
+    TooMuchContention,
+)
+from services.complaints.policy import ComplaintPolicy
+
+FUTURE_TOLERANCE = timedelta(minutes=5)
+Decision = Callable[[Complaint, CommandContext], None]
+
+
+def parse_complaint_id(raw: str) -> UUID:
+    try:
+        return UUID(raw)
+    except ValueError:
+        raise not_found("complaint", raw) from None
+
+
+def parse_if_match(request: Request) -> int | None:
+    header = request.headers.get("if-match")
+    if header is None or header.strip() == "*":
+        return None
+    value = header.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise Problem(
+            400,
+            "invalid-if-match",
+            "Invalid If-Match",
+            "If-Match must be the complaint's ETag, e.g. '\"3\"'",
+        )
+    return int(value)
+
+
+def etag(complaint: Complaint) -> str:
+    return f'"{complaint.version}"'
+
+
+def current_view(complaint: Complaint, policy: ComplaintPolicy) -> dict[str, Any]:
+    """The complaint with its deadlines as of now."""
+    now = datetime.now(UTC)
+    deadlines = [
+        deadline_view(d, now, policy.lead_business_days) for d in policy.deadlines(complaint, now)
+    ]
+    return complaint_view(complaint, deadlines)
+
+
+def complaint_response(
+    complaint: Complaint, policy: ComplaintPolicy, status_code: int = 200
+) -> JSONResponse:
+    headers = {"ETag": etag(complaint)}
+    if status_code == 201:
+        headers["Location"] = f"/v1/complaints/{complaint.id}"
+    return JSONResponse(current_view(complaint, policy), status_code=status_code, headers=headers)
+
+
+def _invalid_time(message: str) -> Problem:
+    return Problem(
+        422,
+        "validation-error",
+        "Invalid request",
+        f"occurred_at {message}",
+        errors=[{"field": "occurred_at", "message": message}],
+    )
+
+
+def command_context(
+    principal: Principal,
+    command_id: str | None,
+    occurred_at: datetime | None,
+    backdate_window: timedelta,
+) -> CommandContext:
+    """Who, when and which command. A CRM may say when something happened (a call
+    yesterday) within the back-dating window; the event records both times."""
+    now = datetime.now(UTC)
+    if occurred_at is not None and occurred_at > now + FUTURE_TOLERANCE:
+        raise _invalid_time("is in the future")
+    if occurred_at is not None and occurred_at < now - backdate_window:
+        raise _invalid_time(
+            f"is more than {backdate_window.days} days ago, beyond the back-dating window"
+        )
+    return CommandContext(
+        actor=principal.actor,
+        actor_role=principal.role.value,
+        correlation_id=correlation_id.get() or "",
+        occurred_at=(occurred_at or now).astimezone(UTC),
+        command_id=command_id,
+    )
+
+
+@contextmanager
+def domain_problems() -> Iterator[None]:
+    """Turns what the domain and application refuse into problem documents."""
+    try:
+        yield
+    except DomainError as error:
+        raise problem_for(error) from None
+    except ComplaintNotFound as error:
+        raise not_found("complaint", error.complaint_id) from None
+    except StaleVersion as error:
+        raise Problem(
+            412,
+            "stale-version",
+            "Precondition failed",
+            f"the complaint changed: it is at version {error.actual}, your If-Match said "
+            f"{error.expected}; fetch it again and retry",
+            current_version=error.actual,
+        ) from None
+    except TooMuchContention as error:
+        raise Problem(
+            409,
+            "contention",
+            "Too many concurrent writers",
+            str(error),
+            headers={"Retry-After": "1"},
+        ) from None
+
+
+@dataclass(frozen=True)
+class CommandRunner:
+    """Everything a write needs, resolved once per request by FastAPI."""
+
+    application: ComplaintsApplication
+    request: Request
+    principal: Principal
+    idempotent: IdempotentRequest
+
+    def __call__(
+        self,
+        complaint_id: str,
+        occurred_at: datetime | None,
+        decide: Decision,
+        status_code: int = 200,
+    ) -> Response:
+        def produce() -> JSONResponse:
+            with domain_problems():
+                identity = parse_complaint_id(complaint_id)
+                context = command_context(
+                    self.principal,
+                    self.idempotent.command_id,
+                    occurred_at,
+                    self.request.app.state.settings.backdate_window,
+                )
+                complaint = self.application.update(
+                    identity,
+                    context,
+                    lambda complaint: decide(complaint, context),
+                    expected_version=parse_if_match(self.request),
+                )
+            return complaint_response(complaint, self.policy, status_code)
+
+        return self.idempotent.run(produce)
+
+    @property
+    def policy(self) -> ComplaintPolicy:
+        return self.request.app.state.policy  # type: ignore[no-any-return]
+
+    def new_entity_id(self, complaint: Complaint, context: CommandContext) -> str:
+        return self.application.new_entity_id(complaint.id, context.command_id)

@@ -1,0 +1,197 @@
+"""/v1/complaints: open a complaint, read one, list them."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import JSONResponse, Response
+from sqlalchemy import Engine
+
+from libs.domain.values import Category, Status
+from libs.platform.problems import Problem
+from services.complaints.api.commands import (
+    command_context,
+    complaint_response,
+    current_view,
+    domain_problems,
+    etag,
+    parse_complaint_id,
+)
+from services.complaints.api.deps import (
+    READ_PROBLEMS,
+    WRITE_PROBLEMS,
+    App,
+    Idempotent,
+    IdempotentRequest,
+    Principal,
+    Reader,
+    Writer,
+    projector,
+    read_engine,
+)
+from services.complaints.api.representation import summary_view
+from services.complaints.api.schemas import ComplaintPage, ComplaintView, OpenComplaint
+from services.complaints.application import ComplaintsApplication
+from services.complaints.history.point_in_time import complaint_at, view_at
+from services.complaints.policy import ComplaintPolicy
+from services.complaints.readmodel.projector import ComplaintListProjector
+from services.complaints.readmodel.queries import ComplaintFilter, InvalidCursor, list_complaints
+
+router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
+
+MAX_PAGE = 200
+
+
+@router.post(
+    "",
+    status_code=201,
+    response_model=ComplaintView,
+    responses=WRITE_PROBLEMS,
+    summary="Open a complaint",
+)
+def open_complaint(
+    body: OpenComplaint,
+    request: Request,
+    principal: Principal = Writer,
+    idempotent: IdempotentRequest = Idempotent,
+    application: ComplaintsApplication = App,
+) -> Response:
+    policy: ComplaintPolicy = request.app.state.policy
+    if body.regime not in policy.regimes:
+        raise Problem(
+            422,
+            "unknown-regime",
+            "Unknown deadline regime",
+            f"unknown regime '{body.regime}'; known regimes: {', '.join(policy.regime_names)}",
+            errors=[{"field": "regime", "message": "unknown regime"}],
+            known_regimes=list(policy.regime_names),
+        )
+    known_variants = policy.regimes[body.regime].variants
+    if body.regime_variant is not None and body.regime_variant not in known_variants:
+        raise Problem(
+            422,
+            "validation-error",
+            "Invalid request",
+            f"regime '{body.regime}' has no variant '{body.regime_variant}' "
+            f"(known: {', '.join(known_variants) or 'none'})",
+            errors=[{"field": "regime_variant", "message": "unknown variant"}],
+        )
+
+    def produce() -> JSONResponse:
+        with domain_problems():
+            context = command_context(
+                principal,
+                idempotent.command_id,
+                body.occurred_at,
+                request.app.state.settings.backdate_window,
+            )
+            amount = body.amount_in_dispute
+            complaint = application.receive_complaint(
+                context,
+                # Deadlines use the named subdivision's calendar: an unknown one is refused.
+                check=lambda complaint: policy.deadlines(complaint, datetime.now(UTC)),
+                customer=body.customer.model_dump(),
+                channel=body.channel.value,
+                category=body.category.value,
+                description=body.description,
+                amount_in_dispute=amount.amount if amount else None,
+                currency=amount.currency if amount else None,
+                desired_remedy=body.desired_remedy,
+                regime=body.regime,
+                regime_variant=body.regime_variant,
+                calendar_subdivision=body.calendar_subdivision,
+                external_ref=body.external_ref,
+                flags=body.flags.model_dump(),
+                ladder=request.app.state.settings.ladder,
+            )
+        return complaint_response(complaint, policy, 201)
+
+    return idempotent.run(produce)
+
+
+@router.get(
+    "/{complaint_id}",
+    response_model=ComplaintView,
+    responses=READ_PROBLEMS,
+    summary="A complaint as it stands now",
+)
+def get_complaint(
+    complaint_id: str,
+    request: Request,
+    _: Principal = Reader,
+    application: ComplaintsApplication = App,
+    version: Annotated[
+        int | None, Query(description="The complaint as it stood at this version (replayed)")
+    ] = None,
+    as_of: Annotated[
+        str | None,
+        Query(max_length=64, description="The complaint as recorded at this RFC 3339 time"),
+    ] = None,
+) -> Response:
+    if version is not None or as_of is not None:
+        past, moment = complaint_at(
+            application, parse_complaint_id(complaint_id), version=version, as_of=as_of
+        )
+        view = view_at(past, request.app.state.policy, moment)
+        return JSONResponse(view, headers={"ETag": etag(past)})
+    with domain_problems():
+        complaint = application.complaint(parse_complaint_id(complaint_id))
+    return JSONResponse(
+        current_view(complaint, request.app.state.policy), headers={"ETag": etag(complaint)}
+    )
+
+
+@router.get(
+    "",
+    response_model=ComplaintPage,
+    responses=READ_PROBLEMS,
+    summary="List complaints, newest first",
+)
+def list_all(
+    _: Principal = Reader,
+    engine: Engine = Depends(read_engine),
+    projection: ComplaintListProjector = Depends(projector),
+    status: Status | None = None,
+    tier: Annotated[str | None, Query(max_length=64)] = None,
+    category: Category | None = None,
+    customer_id: Annotated[str | None, Query(max_length=200)] = None,
+    external_ref: Annotated[str | None, Query(max_length=200)] = None,
+    received_from: datetime | None = None,
+    received_to: datetime | None = None,
+    due_before: Annotated[
+        datetime | None, Query(description="Only complaints with a deadline running before this")
+    ] = None,
+    breached: Annotated[
+        bool | None, Query(description="Only complaints that have (or have not) breached")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
+    cursor: Annotated[str | None, Query(max_length=512)] = None,
+) -> ComplaintPage:
+    # Read your own writes: the list catches up with the log before it answers.
+    projection.catch_up()
+    filters = ComplaintFilter(
+        status=status.value if status else None,
+        tier=tier,
+        category=category.value if category else None,
+        customer_id=customer_id,
+        external_ref=external_ref,
+        received_from=received_from,
+        received_to=received_to,
+        due_before=due_before,
+        breached=breached,
+    )
+    try:
+        page = list_complaints(engine, filters, limit=limit, cursor=cursor)
+    except InvalidCursor as error:
+        raise Problem(
+            422,
+            "validation-error",
+            "Invalid request",
+            str(error),
+            errors=[{"field": "cursor", "message": str(error)}],
+        ) from None
+    return ComplaintPage.model_validate(
+        {"items": [summary_view(row) for row in page.items], "next_cursor": page.next_cursor}
+    )

@@ -1,0 +1,55 @@
+"""Dependencies shared by the routers: the application, the read model, the caller."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Depends, Request
+from sqlalchemy import Engine
+
+from libs.platform.auth import DECIDERS, READERS, WRITERS, Principal, require_roles
+from libs.platform.idempotency import IdempotentRequest, idempotent_request
+from libs.platform.problems import problem_responses
+from services.complaints.api.commands import CommandRunner
+from services.complaints.application import ComplaintsApplication
+from services.complaints.readmodel.projector import ComplaintListProjector
+
+
+def application(request: Request) -> ComplaintsApplication:
+    return request.app.state.application  # type: ignore[no-any-return]
+
+
+def read_engine(request: Request) -> Engine:
+    return request.app.state.read_engine  # type: ignore[no-any-return]
+
+
+def projector(request: Request) -> ComplaintListProjector:
+    return request.app.state.projector  # type: ignore[no-any-return]
+
+
+Reader = Depends(require_roles(*READERS))
+Writer = Depends(require_roles(*WRITERS))
+Decider = Depends(require_roles(*DECIDERS))
+Idempotent = Depends(idempotent_request)
+App = Depends(application)
+
+
+def _runner_for(role_check: Any) -> Any:
+    def runner(
+        request: Request,
+        principal: Principal = role_check,
+        idempotent: IdempotentRequest = Idempotent,
+        app: ComplaintsApplication = App,
+    ) -> CommandRunner:
+        return CommandRunner(app, request, principal, idempotent)
+
+    return runner
+
+
+WriteCommand = Depends(_runner_for(Writer))
+DecisionCommand = Depends(_runner_for(Decider))
+
+__all__ = ["App", "CommandRunner", "Idempotent", "IdempotentRequest", "Principal", "Reader"]
+
+READ_PROBLEMS = problem_responses(400, 401, 403, 404, 422)
+WRITE_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 412, 413, 422)

@@ -1,0 +1,227 @@
+"""/v1/complaints/{id}/history: the auditor's replay (read-only, every route a GET).
+
+The full event history (paged), its verification against the hash chain and the latest
+checkpoint, an export (JSON or PDF) and a case-history page for a browser, which opens
+with a read key or with a short-lived signed link minted here.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from libs.platform.audit import chain_recorder
+from libs.platform.auth import READERS, Principal, require_roles
+from libs.platform.problems import Problem, problem_responses
+from services.complaints.api.deps import READ_PROBLEMS, App, Reader
+from services.complaints.application import ComplaintsApplication
+from services.complaints.history.links import (
+    DEFAULT_TTL_SECONDS,
+    MAX_TTL_SECONDS,
+    InvalidLink,
+    ViewLinks,
+)
+from services.complaints.history.page import render_history_page
+from services.complaints.history.point_in_time import complaint_at, view_at
+from services.complaints.history.problems import history_problems, parse_id
+from services.complaints.history.queries import MAX_PAGE, ComplaintHistory
+from services.complaints.history.report import export_document, history_pdf
+
+router = APIRouter(prefix="/v1/complaints/{complaint_id}/history", tags=["history"])
+audit_router = APIRouter(prefix="/v1/audit", tags=["history"])
+
+_links_lock = threading.Lock()
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+    "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+}
+
+
+def history(application: ComplaintsApplication = App) -> ComplaintHistory:
+    return ComplaintHistory(application)
+
+
+History = Depends(history)
+
+
+def view_links(request: Request) -> ViewLinks:
+    """The app's link signer, made on first use from the settings."""
+    state = request.app.state
+    links: ViewLinks | None = getattr(state, "history_links", None)
+    if links is None:
+        with _links_lock:
+            links = getattr(state, "history_links", None)
+            if links is None:
+                links = ViewLinks.from_setting(getattr(state.settings, "history_link_secret", None))
+                state.history_links = links
+    return links
+
+
+@router.get("", responses=READ_PROBLEMS, summary="Every event of a complaint, in order (paged)")
+def list_history(
+    complaint_id: str,
+    _: Principal = Reader,
+    events: ComplaintHistory = History,
+    limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+) -> dict[str, Any]:
+    identity = parse_id(complaint_id)
+    with history_problems():
+        page = events.page(identity, limit=limit, cursor=cursor)
+    return {
+        "complaint_id": str(identity),
+        "head_version": page.head_version,
+        "items": page.items,
+        "next_cursor": page.next_cursor,
+    }
+
+
+@router.get(
+    "/verify",
+    responses=READ_PROBLEMS,
+    summary="Re-derive the hash chain and check it against the latest checkpoint",
+)
+def verify(
+    complaint_id: str, _: Principal = Reader, events: ComplaintHistory = History
+) -> dict[str, Any]:
+    identity = parse_id(complaint_id)
+    with history_problems():
+        return events.verify(identity)
+
+
+@router.get(
+    "/export",
+    responses={
+        **READ_PROBLEMS,
+        200: {"content": {"application/json": {}, "application/pdf": {}}},
+    },
+    summary="The history as a report: JSON (events, hashes, verification) or PDF",
+)
+def export(
+    complaint_id: str,
+    request: Request,
+    _: Principal = Reader,
+    events: ComplaintHistory = History,
+    format: Literal["json", "pdf"] | None = None,
+) -> Response:
+    identity = parse_id(complaint_id)
+    wants_pdf = format == "pdf" or (
+        format is None and "application/pdf" in request.headers.get("accept", "")
+    )
+    with history_problems():
+        items = events.all_events(identity)
+        verification = events.verify(identity)
+        current = events.application.complaint(identity)
+        state = view_at(current, getattr(request.app.state, "policy", None), datetime.now(UTC))
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    filename = f"complaint-{identity}-history-{stamp}"
+    if wants_pdf:
+        return Response(
+            history_pdf(state, items, verification),
+            media_type="application/pdf",
+            headers={"Content-Disposition": f'attachment; filename="{filename}.pdf"'},
+        )
+    return JSONResponse(
+        export_document(state, items, verification),
+        headers={"Content-Disposition": f'attachment; filename="{filename}.json"'},
+    )
+
+
+@router.get(
+    "/view-link",
+    responses=READ_PROBLEMS,
+    summary="Mint a short-lived signed link to the case-history page",
+)
+def view_link(
+    complaint_id: str,
+    request: Request,
+    _: Principal = Reader,
+    events: ComplaintHistory = History,
+    ttl_seconds: Annotated[int, Query(ge=30, le=MAX_TTL_SECONDS)] = DEFAULT_TTL_SECONDS,
+) -> dict[str, Any]:
+    identity = parse_id(complaint_id)
+    with history_problems():
+        events.head_version(identity)
+    token, expires = view_links(request).sign(identity, ttl_seconds)
+    path = f"/v1/complaints/{identity}/history/view?token={token}"
+    return {
+        "url": str(request.base_url).rstrip("/") + path,
+        "path": path,
+        "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(),
+    }
+
+
+_reader = require_roles(*READERS)
+
+
+def page_viewer(
+    complaint_id: str,
+    request: Request,
+    token: Annotated[str | None, Query(max_length=1000)] = None,
+) -> str | None:
+    """A signed link for this complaint, or a read key in the Authorization header."""
+    if token is None:
+        _reader(request)
+        return None
+    try:
+        view_links(request).check(token, parse_id(complaint_id))
+    except InvalidLink as error:
+        raise Problem(
+            401,
+            "invalid-link",
+            "Invalid link",
+            str(error),
+            headers={"WWW-Authenticate": 'Bearer realm="redress"'},
+        ) from None
+    return token
+
+
+@router.get(
+    "/view",
+    response_class=HTMLResponse,
+    responses=problem_responses(401, 403, 404, 422),
+    summary="The case-history page: timeline, state at any version, verification",
+)
+def view(
+    complaint_id: str,
+    request: Request,
+    token: str | None = Depends(page_viewer),
+    events: ComplaintHistory = History,
+    version: Annotated[int | None, Query()] = None,
+) -> HTMLResponse:
+    identity = parse_id(complaint_id)
+    with history_problems():
+        head = events.head_version(identity)
+        past, moment = complaint_at(events.application, identity, version=version, as_of=None)
+        shown = past.version
+        state = view_at(past, getattr(request.app.state, "policy", None), moment)
+        html = render_history_page(
+            complaint_id=str(identity),
+            events=events.all_events(identity),
+            state=state,
+            version=shown,
+            head=head,
+            verification=events.verify(identity),
+            token=token,
+        )
+    return HTMLResponse(html, headers=PAGE_HEADERS)
+
+
+@audit_router.get(
+    "/checkpoints",
+    responses=READ_PROBLEMS,
+    summary="The latest Merkle checkpoints (roots to archive or publish)",
+)
+def checkpoints(
+    _: Principal = Reader,
+    application: ComplaintsApplication = App,
+    limit: Annotated[int, Query(ge=1, le=100)] = 10,
+) -> dict[str, Any]:
+    records = chain_recorder(application.recorder).select_checkpoints()
+    return {"items": [record.as_dict() for record in reversed(records[-limit:])]}

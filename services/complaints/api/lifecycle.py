@@ -1,0 +1,99 @@
+"""/v1/complaints/{id}/reopen and /closure."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from fastapi.responses import Response
+
+from services.complaints.api.deps import WRITE_PROBLEMS, CommandRunner, WriteCommand
+from services.complaints.api.schemas import (
+    Acknowledge,
+    ChangeFlags,
+    Close,
+    ComplaintView,
+    Reopen,
+    SendHoldingReply,
+)
+
+router = APIRouter(prefix="/v1/complaints/{complaint_id}", tags=["lifecycle"])
+
+
+@router.post(
+    "/reopen",
+    response_model=ComplaintView,
+    responses=WRITE_PROBLEMS,
+    summary="Reopen a resolved or closed complaint",
+)
+def reopen(complaint_id: str, body: Reopen, run: CommandRunner = WriteCommand) -> Response:
+    return run(
+        complaint_id,
+        body.occurred_at,
+        lambda complaint, context: complaint.reopen(context, reason=body.reason),
+    )
+
+
+@router.post(
+    "/closure",
+    response_model=ComplaintView,
+    responses=WRITE_PROBLEMS,
+    summary="Close the complaint (reason 'withdrawn' closes it from any status)",
+)
+def close(complaint_id: str, body: Close, run: CommandRunner = WriteCommand) -> Response:
+    return run(
+        complaint_id,
+        body.occurred_at,
+        lambda complaint, context: complaint.close(context, reason=body.reason),
+    )
+
+
+@router.post(
+    "/acknowledgement",
+    response_model=ComplaintView,
+    responses=WRITE_PROBLEMS,
+    summary="Record that the customer was told the complaint was received",
+)
+def acknowledge(
+    complaint_id: str, body: Acknowledge, run: CommandRunner = WriteCommand
+) -> Response:
+    return run(
+        complaint_id,
+        body.occurred_at,
+        lambda complaint, context: complaint.acknowledge(
+            context, message=body.message, channel=body.channel.value
+        ),
+    )
+
+
+@router.post(
+    "/holding-reply",
+    response_model=ComplaintView,
+    responses=WRITE_PROBLEMS,
+    summary="Record a holding reply explaining why the final response needs more time",
+)
+def send_holding_reply(
+    complaint_id: str, body: SendHoldingReply, run: CommandRunner = WriteCommand
+) -> Response:
+    return run(
+        complaint_id,
+        body.occurred_at,
+        lambda complaint, context: complaint.send_holding_reply(
+            context, reason=body.reason, message=body.message
+        ),
+    )
+
+
+@router.post(
+    "/flags",
+    response_model=ComplaintView,
+    responses=WRITE_PROBLEMS,
+    summary="Set or clear staff flags (legal, regulatory, vulnerable customer, ...)",
+)
+def change_flags(
+    complaint_id: str, body: ChangeFlags, run: CommandRunner = WriteCommand
+) -> Response:
+    flags = body.model_dump(exclude_none=True, exclude={"occurred_at"})
+    return run(
+        complaint_id,
+        body.occurred_at,
+        lambda complaint, context: complaint.change_flags(context, flags=flags),
+    )

@@ -1,0 +1,113 @@
+"""How a complaint is shown over HTTP: plain JSON, money as strings, times in RFC 3339."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from libs.domain.complaint import Complaint
+from libs.domain.deadlines import Deadline, is_approaching
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [jsonable(v) for v in value]
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, UUID):
+        return str(value)
+    return value
+
+
+def money(amount: Decimal | None, currency: str | None) -> dict[str, str] | None:
+    if amount is None or currency is None:
+        return None
+    return {"amount": str(amount), "currency": currency}
+
+
+def deadline_view(deadline: Deadline, as_of: datetime, lead_business_days: int) -> dict[str, Any]:
+    return jsonable(
+        {
+            "clock": deadline.clock,
+            "name": deadline.name,
+            "party": deadline.party.value,
+            "started_at": deadline.started_at,
+            "due_at": deadline.due_at,
+            "state": deadline.state.value,
+            "approaching": is_approaching(deadline, as_of, lead_business_days),
+            "met_at": deadline.met_at,
+            "met_by": deadline.met_by.value if deadline.met_by else None,
+            "basis": deadline.basis,
+            "explanation": deadline.explanation,
+        }
+    )
+
+
+def complaint_view(
+    complaint: Complaint, deadlines: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """The complaint as it stands at its version; `deadlines` as computed by the caller
+    (as of the moment it asks about)."""
+    return jsonable(
+        {
+            "id": complaint.id,
+            "version": complaint.version,
+            "status": complaint.status,
+            "tier": complaint.tier,
+            "regime": complaint.regime,
+            "regime_variant": complaint.regime_variant,
+            "calendar_subdivision": complaint.calendar_subdivision,
+            "customer": complaint.customer,
+            "channel": complaint.channel,
+            "category": complaint.category,
+            "description": complaint.description,
+            "amount_in_dispute": money(complaint.amount_in_dispute, complaint.currency),
+            "desired_remedy": complaint.desired_remedy,
+            "external_ref": complaint.external_ref,
+            "flags": complaint.flags,
+            "ladder": complaint.ladder,
+            "received_at": complaint.received_at,
+            "recorded_at": complaint.created_on,
+            "updated_at": complaint.modified_on,
+            "interactions": complaint.interactions,
+            "escalations": complaint.escalations,
+            "offers": list(complaint.offers.values()),
+            "resolution": complaint.resolution,
+            "final_response": complaint.final_response,
+            "appeals": list(complaint.appeals.values()),
+            "acknowledged_at": complaint.acknowledged_at,
+            "holding_replies": complaint.holding_replies,
+            "deadline_alerts": complaint.deadline_alerts,
+            "adr": complaint.adr,
+            "closure": complaint.closure,
+            "reopen_count": complaint.reopen_count,
+            "last_progress_at": complaint.last_progress_at,
+            "deadlines": list(deadlines),
+        }
+    )
+
+
+SUMMARY_HIDDEN = (
+    "amount_in_dispute",
+    "currency",
+    "redress_amount",
+    "redress_currency",
+    "closed_at",
+    "outcome",
+)
+
+
+def summary_view(row: dict[str, Any]) -> dict[str, Any]:
+    return jsonable(
+        {
+            **{k: v for k, v in row.items() if k not in SUMMARY_HIDDEN},
+            "amount_in_dispute": money(row["amount_in_dispute"], row["currency"]),
+        }
+    )

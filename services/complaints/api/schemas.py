@@ -1,0 +1,340 @@
+"""Request and response bodies. Requests forbid unknown fields (no mass assignment) and
+bound every string, so a bad body is refused before anything is recorded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+
+from libs.domain.values import (
+    AppealOutcome,
+    Category,
+    Channel,
+    Direction,
+    InteractionKind,
+    ResolutionOutcome,
+)
+
+MAX_DESCRIPTION = 20_000
+MAX_BODY_TEXT = 100_000
+MAX_LETTER = 50_000
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=2_000, strip_whitespace=True)]
+LongText = Annotated[str, StringConstraints(min_length=1, max_length=5_000, strip_whitespace=True)]
+Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
+Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+OccurredAt = Annotated[
+    AwareDatetime | None,
+    Field(
+        description="When this happened in the world, if not now (RFC 3339 with offset). "
+        "The event also records when it was recorded."
+    ),
+]
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Money(Request):
+    amount: Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+    currency: Currency
+
+
+class CustomerIn(Request):
+    id: Name
+    name: Name
+    email: (
+        Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None
+    ) = None
+    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
+    address: Annotated[str, StringConstraints(max_length=1_000)] | None = None
+
+
+class FlagsIn(Request):
+    legal: bool = False
+    regulatory: bool = False
+    vulnerable_customer: bool = False
+    public_attention: bool = False
+    long_standing_customer: bool = False
+    relationship_at_risk: bool = False
+    regulator_contacted: bool = False
+
+
+class ChangeFlags(Request):
+    """Only the flags named change."""
+
+    legal: bool | None = None
+    regulatory: bool | None = None
+    vulnerable_customer: bool | None = None
+    public_attention: bool | None = None
+    long_standing_customer: bool | None = None
+    relationship_at_risk: bool | None = None
+    regulator_contacted: bool | None = None
+    occurred_at: OccurredAt = None
+
+
+class OpenComplaint(Request):
+    customer: CustomerIn
+    channel: Channel
+    category: Category
+    description: Annotated[
+        str, StringConstraints(min_length=1, max_length=MAX_DESCRIPTION, strip_whitespace=True)
+    ]
+    amount_in_dispute: Money | None = None
+    desired_remedy: Text | None = None
+    regime: Annotated[str, StringConstraints(min_length=1, max_length=32)] = "default"
+    regime_variant: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = Field(
+        None, description="A variant of the regime, e.g. 'superannuation' or 'hardship'"
+    )
+    calendar_subdivision: Annotated[str, StringConstraints(max_length=16)] | None = None
+    external_ref: Name | None = None
+    flags: FlagsIn = Field(default_factory=FlagsIn)
+    occurred_at: OccurredAt = None
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "customer": {
+                        "id": "C-1001",
+                        "name": "Ada Lovelace",
+                        "email": "ada@example.com",
+                    },
+                    "channel": "email",
+                    "category": "billing",
+                    "description": "I was charged twice for my March subscription.",
+                    "amount_in_dispute": {"amount": "42.50", "currency": "GBP"},
+                    "desired_remedy": "Refund of the duplicate charge",
+                    "regime": "uk-fca-disp",
+                    "external_ref": "CRM-123",
+                }
+            ]
+        },
+    )
+
+
+class DocumentRef(Request):
+    sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+    media_type: Annotated[str, StringConstraints(max_length=127, pattern=r"^[\w.+-]+/[\w.+-]+$")]
+    size: Annotated[int, Field(ge=0, le=10 * 1024**4)]
+    storage_ref: Annotated[str, StringConstraints(min_length=1, max_length=1_000)]
+    filename: Annotated[str, StringConstraints(max_length=255)] | None = None
+
+
+class RecordInteraction(Request):
+    kind: InteractionKind
+    direction: Direction
+    summary: Text
+    body: Annotated[str, StringConstraints(max_length=MAX_BODY_TEXT)] | None = None
+    document: DocumentRef | None = None
+    language: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")] | None
+    ) = Field(None, description="BCP 47 language tag of the interaction, e.g. en-GB or cy")
+    occurred_at: OccurredAt = None
+
+
+class Escalate(Request):
+    reason: Text
+    to_tier: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    occurred_at: OccurredAt = None
+
+
+class MakeOffer(Request):
+    description: Text
+    amount: Money | None = None
+    occurred_at: OccurredAt = None
+
+
+class RespondToOffer(Request):
+    decision: Literal["accepted", "rejected"]
+    customer_comment: Text | None = None
+    occurred_at: OccurredAt = None
+
+
+class Resolve(Request):
+    outcome: ResolutionOutcome
+    summary: LongText
+    remedy: Text | None = None
+    redress: Money | None = None
+    occurred_at: OccurredAt = None
+
+
+ElementName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ElementValue = bool | Annotated[str, StringConstraints(max_length=2_000)]
+
+
+class IssueFinalResponse(Request):
+    letter: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)]
+    elements: dict[ElementName, ElementValue] = Field(
+        default_factory=dict,
+        max_length=32,
+        description="What the letter contains, as the complaint's regime requires it, e.g. "
+        "under uk-fca-disp: decision (accepted_with_redress | redress_without_acceptance | "
+        "rejected_with_reasons), ombudsman_leaflet_enclosed, ombudsman_website, "
+        "may_refer_now_and_within_6_months, time_limit_waiver_stated. A letter missing any "
+        "is refused with the list of what is missing.",
+    )
+    occurred_at: OccurredAt = None
+
+
+class IssueSummaryResolution(Request):
+    outcome: ResolutionOutcome
+    summary: LongText
+    remedy: Text | None = None
+    message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)] = Field(
+        description="The summary resolution communication sent to the customer"
+    )
+    occurred_at: OccurredAt = None
+
+
+class ReferToAdr(Request):
+    preferred_method: Literal["mediation", "arbitration", "conciliation"] | None = None
+    preferred_provider_id: (
+        Annotated[str, StringConstraints(min_length=1, max_length=200)] | None
+    ) = None
+    override_justification: (
+        Annotated[str, StringConstraints(min_length=1, max_length=5_000, strip_whitespace=True)]
+        | None
+    ) = Field(
+        None,
+        description="Refer although internal processes are not exhausted (supervisors and "
+        "above): at least a sentence saying why. Recorded with the referral.",
+    )
+    occurred_at: OccurredAt = None
+
+
+class LodgeAppeal(Request):
+    grounds: LongText
+    occurred_at: OccurredAt = None
+
+
+class DecideAppeal(Request):
+    outcome: AppealOutcome
+    decided_at_tier: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    reasons: LongText
+    occurred_at: OccurredAt = None
+
+
+class Acknowledge(Request):
+    message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)]
+    channel: Channel
+    occurred_at: OccurredAt = None
+
+
+class SendHoldingReply(Request):
+    reason: Text
+    message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)]
+    occurred_at: OccurredAt = None
+
+
+class Reopen(Request):
+    reason: Text
+    occurred_at: OccurredAt = None
+
+
+class Close(Request):
+    reason: Text
+    occurred_at: OccurredAt = None
+
+
+# -- responses -------------------------------------------------------------------------
+
+
+class DeadlineView(BaseModel):
+    clock: str
+    name: str
+    party: Literal["firm", "adr_entity", "customer"]
+    started_at: datetime
+    due_at: datetime
+    state: Literal["pending", "met", "breached"]
+    approaching: bool = Field(description="Pending, and within the warning lead time")
+    met_at: datetime | None
+    met_by: str | None
+    basis: str
+    explanation: str
+
+
+class ComplaintView(BaseModel):
+    """A complaint as it stands (or stood, at a past version)."""
+
+    id: str
+    version: int
+    status: str
+    tier: str
+    regime: str
+    regime_variant: str | None
+    calendar_subdivision: str | None
+    customer: dict[str, Any]
+    channel: str
+    category: str
+    description: str
+    amount_in_dispute: dict[str, str] | None
+    desired_remedy: str | None
+    external_ref: str | None
+    flags: dict[str, bool]
+    ladder: list[str]
+    received_at: datetime
+    recorded_at: datetime
+    updated_at: datetime
+    interactions: list[dict[str, Any]]
+    escalations: list[dict[str, Any]]
+    offers: list[dict[str, Any]]
+    resolution: dict[str, Any] | None
+    final_response: dict[str, Any] | None
+    appeals: list[dict[str, Any]]
+    acknowledged_at: datetime | None
+    holding_replies: list[dict[str, Any]]
+    deadline_alerts: list[dict[str, Any]]
+    adr: dict[str, Any] | None
+    closure: dict[str, Any] | None
+    reopen_count: int
+    last_progress_at: datetime
+    deadlines: list[DeadlineView]
+
+
+class CriterionView(BaseModel):
+    name: str
+    met: bool
+    reason: str
+    facts: dict[str, Any]
+
+
+class EligibilityView(BaseModel):
+    complaint_id: str
+    as_of: datetime
+    eligible: bool
+    criteria: list[CriterionView]
+
+
+class ComplaintSummary(BaseModel):
+    id: str
+    version: int
+    status: str
+    tier: str
+    category: str
+    channel: str
+    regime: str
+    customer_id: str
+    customer_name: str
+    external_ref: str | None
+    amount_in_dispute: dict[str, str] | None
+    flags: dict[str, bool]
+    received_at: datetime
+    updated_at: datetime
+    next_deadline: str | None = Field(description="The firm's earliest deadline still running")
+    next_deadline_at: datetime | None
+    breached: bool = Field(
+        description="A deadline was met late (a running one past due shows in next_deadline_at)"
+    )
+
+
+class ComplaintPage(BaseModel):
+    items: list[ComplaintSummary]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last page."
+    )

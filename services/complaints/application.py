@@ -1,0 +1,143 @@
+"""The complaints application: commands and queries over the case of record.
+
+One instance per process, shared by every request (the event store is thread-safe).
+Commands load the complaint, let the domain decide, and save its new events; when another
+writer got there first, the command is run again on the fresh state, unless the caller
+pinned a version with `If-Match`, in which case it learns that its view is stale.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any, ClassVar
+from uuid import UUID, uuid4, uuid5
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from libs.domain.access import ApiKey
+from libs.domain.complaint import Complaint
+from libs.domain.values import CommandContext
+from libs.platform.eventstore import GroupCommitApplication
+
+COMMAND_NAMESPACE = UUID("0b0f2b8e-7f55-4a39-9d0e-2f9d4c1a6e21")
+MAX_CONFLICT_RETRIES = 8
+LOCK_STRIPES = 256
+
+
+class ComplaintNotFound(LookupError):
+    def __init__(self, complaint_id: str) -> None:
+        super().__init__(f"no complaint with id '{complaint_id}'")
+        self.complaint_id = complaint_id
+
+
+class StaleVersion(Exception):
+    """The caller's `If-Match` version is no longer the complaint's version."""
+
+    def __init__(self, expected: int, actual: int) -> None:
+        super().__init__(f"the complaint is at version {actual}, not {expected}")
+        self.expected = expected
+        self.actual = actual
+
+
+class TooMuchContention(Exception):
+    """Other writers kept changing the complaint; the command gave up retrying."""
+
+
+class ComplaintsApplication(GroupCommitApplication):
+    name = "Complaints"
+    follows_upstreams = True  # the ADR gateway's feed (provider updates, outcomes)
+    snapshotting_intervals: ClassVar[dict[type, int]] = {Complaint: 100}
+
+    def __init__(self, env: dict[str, str] | None = None) -> None:
+        super().__init__(env)
+        self._complaint_locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+
+    # -- commands -------------------------------------------------------------------------
+
+    def receive_complaint(
+        self,
+        context: CommandContext,
+        check: Callable[[Complaint], object] | None = None,
+        **details: Any,
+    ) -> Complaint:
+        """Records a new complaint, after `check` (a policy that may refuse it) passes.
+        A retried command returns the complaint it created."""
+        complaint_id = self.derived_id(context.command_id) or uuid4()
+        complaint = Complaint.receive(context, complaint_id=complaint_id, **details)
+        if check is not None:
+            check(complaint)
+        try:
+            self.save(complaint)
+        except IntegrityError:
+            if context.command_id is None:
+                raise
+            return self.complaint(complaint_id)
+        return complaint
+
+    def update(
+        self,
+        complaint_id: UUID,
+        context: CommandContext,
+        decide: Callable[[Complaint], None],
+        *,
+        expected_version: int | None = None,
+    ) -> Complaint:
+        """Runs `decide` on the current complaint and saves what it recorded.
+
+        Writers in this process take turns per complaint (a striped lock), so they do not
+        waste work on conflicts; writers in other processes are caught by the event store's
+        optimistic concurrency and retried.
+        """
+        with self._complaint_locks[complaint_id.int % LOCK_STRIPES]:
+            return self._update(complaint_id, context, decide, expected_version)
+
+    def _update(
+        self,
+        complaint_id: UUID,
+        context: CommandContext,
+        decide: Callable[[Complaint], None],
+        expected_version: int | None,
+    ) -> Complaint:
+        for _ in range(MAX_CONFLICT_RETRIES):
+            complaint = self.complaint(complaint_id)
+            if complaint.has_handled(context.command_id):
+                return complaint
+            if expected_version is not None and complaint.version != expected_version:
+                raise StaleVersion(expected_version, complaint.version)
+            decide(complaint)
+            try:
+                self.save(complaint)
+            except IntegrityError:
+                if expected_version is not None:
+                    current = self.complaint(complaint_id).version
+                    raise StaleVersion(expected_version, current) from None
+                continue
+            return complaint
+        raise TooMuchContention(f"complaint {complaint_id} is being changed by many writers")
+
+    # -- queries --------------------------------------------------------------------------
+
+    def complaint(self, complaint_id: UUID, version: int | None = None) -> Complaint:
+        try:
+            aggregate = self.repository.get(complaint_id, version=version)
+        except AggregateNotFoundError:
+            raise ComplaintNotFound(str(complaint_id)) from None
+        if not isinstance(aggregate, Complaint):
+            raise ComplaintNotFound(str(complaint_id))
+        return aggregate
+
+    @staticmethod
+    def derived_id(command_id: str | None, within: UUID | None = None) -> UUID | None:
+        """A stable id for what a command creates, so a retry creates the same thing."""
+        if command_id is None:
+            return None
+        return uuid5(within or COMMAND_NAMESPACE, command_id)
+
+    def new_entity_id(self, complaint_id: UUID, command_id: str | None) -> str:
+        return str(self.derived_id(command_id, within=complaint_id) or uuid4())
+
+
+COMPLAINT_TOPIC_PREFIX = "libs.domain.complaint:Complaint."
+API_KEY_TOPIC_PREFIX = f"{ApiKey.__module__}:ApiKey."

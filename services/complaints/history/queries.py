@@ -1,0 +1,241 @@
+"""Queries over a complaint's stored history. Pure reads: nothing here writes.
+
+Everything is built from the events (not the read model): the history is the stored
+events decoded, a past state is the events replayed up to a version, and verification
+re-derives the hash chain from the stored rows.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import StoredEvent
+
+from libs.domain.complaint import Complaint
+from libs.platform.audit import chain_recorder, verify_aggregate
+from libs.platform.chain_recorders import HashChainRecorder
+from libs.platform.hashchain import ChainVerdict
+from services.complaints.api.representation import jsonable
+from services.complaints.application import COMPLAINT_TOPIC_PREFIX, ComplaintsApplication
+
+MAX_PAGE = 1000
+ENVELOPE = (
+    "originator_id",
+    "originator_version",
+    "originator_topic",
+    "timestamp",
+    "actor",
+    "actor_role",
+    "correlation_id",
+    "occurred_at",
+    "command_id",
+)
+# RFC 3339 section 5.6: a full date, "T" (or a space), a time, and an offset: no naive times.
+RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+
+
+class UnknownComplaint(LookupError):
+    def __init__(self, complaint_id: UUID) -> None:
+        super().__init__(f"no complaint with id '{complaint_id}'")
+        self.complaint_id = complaint_id
+
+
+class VersionOutOfRange(ValueError):
+    def __init__(self, version: int, head: int) -> None:
+        super().__init__(f"version must be between 1 and {head} (the current version)")
+        self.version = version
+        self.head = head
+
+
+class BeforeComplaint(LookupError):
+    def __init__(self, as_of: datetime, recorded_at: datetime) -> None:
+        super().__init__(
+            f"the complaint did not exist at {as_of.isoformat()}: it was first recorded at "
+            f"{recorded_at.isoformat()}"
+        )
+        self.recorded_at = recorded_at
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+class InvalidTime(ValueError):
+    pass
+
+
+def parse_rfc3339(raw: str) -> datetime:
+    """A timestamp with an explicit offset, as RFC 3339 requires."""
+    if not RFC3339.match(raw):
+        raise InvalidTime(
+            f"'{raw}' is not an RFC 3339 time (e.g. 2025-03-01T12:00:00Z, with an offset)"
+        )
+    try:
+        return datetime.fromisoformat(raw.replace("z", "Z").replace("t", "T")).astimezone(UTC)
+    except ValueError:
+        raise InvalidTime(f"'{raw}' is not a valid date and time") from None
+
+
+def encode_cursor(version: int) -> str:
+    return base64.urlsafe_b64encode(f"v1:{version}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        prefix, _, number = text.partition(":")
+        if prefix != "v1" or not number.isdigit():
+            raise ValueError(text)
+        return int(number)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise InvalidCursor("the cursor is not one this service issued") from None
+
+
+@dataclass(frozen=True)
+class HistoryPage:
+    items: list[dict[str, Any]]
+    next_cursor: str | None
+    head_version: int
+
+
+class ComplaintHistory:
+    """The auditor's questions about one complaint's history, answered from the events."""
+
+    def __init__(self, application: ComplaintsApplication) -> None:
+        self.application = application
+
+    @property
+    def recorder(self) -> HashChainRecorder:
+        return chain_recorder(self.application.recorder)
+
+    # -- what is stored ------------------------------------------------------------------
+
+    def head_version(self, complaint_id: UUID) -> int:
+        """The complaint's current version; UnknownComplaint for anything else (an API
+        key's id included: its events are not a complaint's history)."""
+        first = self.recorder.select_events(complaint_id, limit=1)
+        if not first or not first[0].topic.startswith(COMPLAINT_TOPIC_PREFIX):
+            raise UnknownComplaint(complaint_id)
+        last = self.recorder.select_events(complaint_id, desc=True, limit=1)
+        return int(last[0].originator_version)
+
+    def page(self, complaint_id: UUID, *, limit: int, cursor: str | None) -> HistoryPage:
+        after = decode_cursor(cursor) if cursor else 0
+        head = self.head_version(complaint_id)
+        stored = self.recorder.select_events(complaint_id, gt=after, limit=limit)
+        hashes = self.recorder.select_chain(
+            complaint_id, gt=after, lte=stored[-1].originator_version if stored else after
+        )
+        items = [self.describe(event, hashes.get(event.originator_version)) for event in stored]
+        more = bool(stored) and stored[-1].originator_version < head
+        return HistoryPage(
+            items, encode_cursor(stored[-1].originator_version) if more else None, head
+        )
+
+    def all_events(self, complaint_id: UUID) -> list[dict[str, Any]]:
+        self.head_version(complaint_id)
+        stored = self.recorder.select_events(complaint_id)
+        hashes = self.recorder.select_chain(complaint_id)
+        return [self.describe(event, hashes.get(event.originator_version)) for event in stored]
+
+    def describe(self, stored: StoredEvent, chain: tuple[str, str] | None) -> dict[str, Any]:
+        """One event as an auditor reads it: envelope, data and chain hash."""
+        item: dict[str, Any] = {
+            "version": stored.originator_version,
+            "type": stored.topic.rpartition(".")[2],
+            "topic": stored.topic,
+            "hash": chain[0] if chain else None,
+            "prev_hash": chain[1] if chain else None,
+        }
+        try:
+            event = self.application.mapper.to_domain_event(stored)
+        except Exception as error:  # a damaged row must still be listed, not fail the page
+            item.update(
+                recorded_at=None,
+                occurred_at=None,
+                actor=None,
+                actor_role=None,
+                correlation_id=None,
+                data=None,
+                decode_error=f"{type(error).__name__}: {error}",
+            )
+            return item
+        fields = vars(event)
+        item.update(
+            recorded_at=jsonable(event.timestamp),
+            occurred_at=jsonable(fields.get("occurred_at")),
+            actor=fields.get("actor"),
+            actor_role=fields.get("actor_role"),
+            correlation_id=fields.get("correlation_id"),
+            data=jsonable({k: v for k, v in fields.items() if k not in ENVELOPE}),
+        )
+        return item
+
+    # -- the past --------------------------------------------------------------------------
+
+    def at_version(self, complaint_id: UUID, version: int) -> Complaint:
+        head = self.head_version(complaint_id)
+        if not 1 <= version <= head:
+            raise VersionOutOfRange(version, head)
+        return self.application.complaint(complaint_id, version=version)
+
+    def as_of(self, complaint_id: UUID, moment: datetime) -> Complaint:
+        """The complaint as recorded at `moment`: the last event recorded at or before it.
+
+        Recording times grow with the version (each event is made from the state before
+        it), so a binary search decodes a handful of events, not all of them.
+        """
+        self.head_version(complaint_id)
+        stored = self.recorder.select_events(complaint_id)
+        mapper = self.application.mapper
+
+        def recorded_at(index: int) -> datetime:
+            return mapper.to_domain_event(stored[index]).timestamp
+
+        low, high = 0, len(stored)
+        while low < high:
+            middle = (low + high) // 2
+            if recorded_at(middle) <= moment:
+                low = middle + 1
+            else:
+                high = middle
+        if low == 0:
+            raise BeforeComplaint(moment, recorded_at(0))
+        return self.application.complaint(complaint_id, version=stored[low - 1].originator_version)
+
+    # -- proof -----------------------------------------------------------------------------
+
+    def verify(self, complaint_id: UUID) -> dict[str, Any]:
+        """Re-derives the complaint's chain. A complaint deleted outright is still
+        reported (as invalid) when a checkpoint remembers it."""
+        recorder = self.recorder
+        first = recorder.select_events(complaint_id, limit=1)
+        anchored = recorder.latest_anchor(complaint_id)
+        if first and not first[0].topic.startswith(COMPLAINT_TOPIC_PREFIX):
+            raise UnknownComplaint(complaint_id)
+        if not first and anchored is None and not recorder.select_chain(complaint_id):
+            raise UnknownComplaint(complaint_id)
+        verdict = verify_aggregate(recorder, complaint_id)
+        return verification_document(complaint_id, verdict, anchored)
+
+
+def verification_document(
+    complaint_id: UUID, verdict: ChainVerdict, anchored: tuple[int, int, str] | None
+) -> dict[str, Any]:
+    return {
+        "complaint_id": str(complaint_id),
+        "verified_at": datetime.now(UTC).isoformat(),
+        "algorithm": "sha256 over canonical JSON of the stored event and the previous hash",
+        **verdict.as_dict(),
+        "checkpoint": (
+            {"seq": anchored[0], "anchored_version": anchored[1], "anchored_hash": anchored[2]}
+            if anchored
+            else None
+        ),
+    }

@@ -1,0 +1,258 @@
+"""Keeps `complaint_list` in step with the event log, in batches.
+
+Rows are computed by the domain itself: each complaint touched by a batch is folded forward
+from the events (or loaded at that version when it is not in memory), and its row is
+written from the resulting aggregate. A batch of rows and the new log position commit in
+one transaction, so a crash repeats a batch rather than skipping one; rows only move
+forward in version, so repeating a batch is harmless. Two processes may race: the position
+is advanced by compare-and-set, and the loser's transaction rolls back.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from functools import cached_property
+from typing import Any
+from uuid import UUID
+
+import structlog
+from eventsourcing.persistence import Notification
+from sqlalchemy import Connection, Engine, delete, select, update
+
+from libs.domain.complaint import Complaint
+from libs.platform.database import upsert
+from services.complaints.application import COMPLAINT_TOPIC_PREFIX, ComplaintsApplication
+from services.complaints.policy import ComplaintPolicy
+from services.complaints.readmodel.rows import project
+from services.complaints.readmodel.tables import (
+    complaint_list,
+    deadline_timers,
+    projection_positions,
+)
+
+log = structlog.get_logger()
+
+Progress = Callable[[int, int], None]
+PROJECTION_NAME = "complaint_list"
+FOLD_CACHE_SIZE = 20_000
+# A rebuild reads the log in large pages: complaints interleave in the log, and each one
+# touched by a page costs one row write per page.
+REBUILD_BATCH = 25_000
+
+
+class PositionMoved(Exception):
+    """Another process advanced the projection first; this batch is discarded."""
+
+
+class ComplaintListProjector:
+    def __init__(
+        self,
+        application: ComplaintsApplication,
+        engine: Engine,
+        policy: ComplaintPolicy,
+        batch_size: int = 2000,
+    ) -> None:
+        self._application = application
+        self._policy = policy
+        self._engine = engine
+        self._batch_size = batch_size
+        self._lock = threading.Lock()
+        self._folded: OrderedDict[UUID, Complaint] = OrderedDict()
+
+    # -- positions ------------------------------------------------------------------------
+
+    def position(self) -> int:
+        with self._engine.connect() as connection:
+            return self._position(connection)
+
+    def _position(self, connection: Connection) -> int:
+        value = connection.execute(
+            select(projection_positions.c.position).where(
+                projection_positions.c.name == PROJECTION_NAME
+            )
+        ).scalar()
+        return int(value or 0)
+
+    def head(self) -> int:
+        return int(self._application.recorder.max_notification_id() or 0)
+
+    def lag(self) -> int:
+        return max(0, self.head() - self.position())
+
+    # -- processing -----------------------------------------------------------------------
+
+    def catch_up(self, progress: Progress | None = None, batch_size: int | None = None) -> int:
+        """Processes every event recorded so far; returns how many it processed.
+
+        The next batch is read from the log while this one is folded and written, so the
+        database round trip overlaps with the Python work. Each complaint touched by a batch
+        gets one row write, so larger batches cost fewer writes when complaints interleave.
+        """
+        limit = batch_size or self._batch_size
+        with self._lock, ThreadPoolExecutor(1, thread_name_prefix="prefetch") as reader:
+            processed = 0
+            head = self.head()
+            position = self.position()
+            upcoming = reader.submit(self._read_after, position, limit)
+            while True:
+                notifications = upcoming.result()
+                if not notifications:
+                    return processed
+                last = notifications[-1].id
+                upcoming = reader.submit(self._read_after, last, limit)
+                try:
+                    self._write(self._fold(notifications), position, last)
+                except PositionMoved:
+                    # Another process got there first: carry on from where it is.
+                    self._folded.clear()
+                    upcoming.result()
+                    position = self.position()
+                    upcoming = reader.submit(self._read_after, position, limit)
+                    continue
+                except BaseException:
+                    self._folded.clear()
+                    raise
+                position = last
+                processed += len(notifications)
+                if progress is not None:
+                    progress(last, max(head, last))
+
+    def _read_after(self, position: int, limit: int) -> Sequence[Notification]:
+        return self._application.recorder.select_notifications(start=position + 1, limit=limit)
+
+    def rebuild(self, progress: Progress | None = None) -> int:
+        """Drops the projection and replays the whole log into it."""
+        with self._lock, self._engine.begin() as connection:
+            connection.execute(delete(complaint_list))
+            connection.execute(delete(deadline_timers).where(deadline_timers.c.fired_at.is_(None)))
+            connection.execute(
+                delete(projection_positions).where(projection_positions.c.name == PROJECTION_NAME)
+            )
+            self._folded.clear()
+        return self.catch_up(progress, batch_size=REBUILD_BATCH)
+
+    def _fold(self, notifications: Sequence[Notification]) -> dict[UUID, Complaint]:
+        touched: dict[UUID, Complaint] = {}
+        mapper = self._application.mapper
+        for notification in notifications:
+            if not notification.topic.startswith(COMPLAINT_TOPIC_PREFIX):
+                continue
+            event = mapper.to_domain_event(notification)
+            complaint_id = event.originator_id
+            known = self._folded.get(complaint_id)
+            if event.originator_version == 1:
+                complaint = event.mutate(None)
+            elif known is not None and known.version == event.originator_version - 1:
+                complaint = event.mutate(known)
+            else:
+                complaint = self._application.complaint(
+                    complaint_id, version=event.originator_version
+                )
+            assert isinstance(complaint, Complaint)
+            self._remember(complaint_id, complaint)
+            touched[complaint_id] = complaint
+        return touched
+
+    def _remember(self, complaint_id: UUID, complaint: Complaint) -> None:
+        if self._folded.get(complaint_id) is not complaint:
+            self._folded[complaint_id] = complaint
+            while len(self._folded) > FOLD_CACHE_SIZE:
+                self._folded.popitem(last=False)
+
+    def _write(self, complaints: dict[UUID, Complaint], old: int, new: int) -> None:
+        insert = upsert(self._engine)
+        with self._engine.begin() as connection:
+            connection.execute(
+                insert(projection_positions)
+                .values(name=PROJECTION_NAME, position=0)
+                .on_conflict_do_nothing()
+            )
+            moved = connection.execute(
+                update(projection_positions)
+                .where(projection_positions.c.name == PROJECTION_NAME)
+                .where(projection_positions.c.position == old)
+                .values(position=new)
+            ).rowcount
+            if not moved:
+                raise PositionMoved
+            if complaints:
+                projected = [project(c, self._policy) for c in complaints.values()]
+                connection.execute(self._upsert_rows, [row for row, _ in projected])
+                timers = [timer for _, timers in projected for timer in timers]
+                self._replace_timers(connection, list(complaints), timers)
+
+    def _replace_timers(
+        self, connection: Connection, complaint_ids: list[UUID], timers: list[dict[str, Any]]
+    ) -> None:
+        """Unfired timers follow the deadlines; fired ones stay as the record of firing."""
+        ids = [str(complaint_id) for complaint_id in complaint_ids]
+        connection.execute(
+            delete(deadline_timers)
+            .where(deadline_timers.c.complaint_id.in_(ids))
+            .where(deadline_timers.c.fired_at.is_(None))
+        )
+        if timers:
+            connection.execute(
+                upsert(self._engine)(deadline_timers).on_conflict_do_nothing(), timers
+            )
+
+    @cached_property
+    def _upsert_rows(self) -> Any:
+        """One statement for all rows of a batch (executemany); a row only moves forward."""
+        statement = upsert(self._engine)(complaint_list)
+        return statement.on_conflict_do_update(
+            index_elements=[complaint_list.c.id],
+            set_={
+                c.name: statement.excluded[c.name] for c in complaint_list.columns if c.name != "id"
+            },
+            where=complaint_list.c.version < statement.excluded.version,
+        )
+
+
+class ProjectionRunner:
+    """Runs a projector in a background thread: woken after each save, and polling anyway
+    (another process may be the one writing)."""
+
+    def __init__(self, projector: ComplaintListProjector, poll_seconds: float = 0.5) -> None:
+        self._projector = projector
+        self._poll_seconds = poll_seconds
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.last_error: str | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="complaint-list", daemon=True)
+        self._thread.start()
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    @property
+    def is_running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _run(self) -> None:
+        backoff = self._poll_seconds
+        while not self._stop.is_set():
+            self._wake.wait(timeout=backoff)
+            self._wake.clear()
+            if self._stop.is_set():
+                return
+            try:
+                self._projector.catch_up()
+                self.last_error = None
+                backoff = self._poll_seconds
+            except Exception as error:  # keep projecting once the database is back
+                self.last_error = str(error)
+                log.warning("projection failed; will retry", error=str(error))
+                backoff = min(backoff * 2, 10.0)

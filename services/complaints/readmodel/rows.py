@@ -1,0 +1,95 @@
+"""What a complaint looks like in the read models: its list row and its deadline timers.
+
+Both are functions of the complaint's events alone (deadlines are computed as of the
+complaint's own latest moment, not the wall clock), so a rebuild reproduces them exactly.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from libs.domain.complaint import Complaint
+from libs.domain.deadlines import Deadline, Party, approaching_from
+from services.complaints.policy import ComplaintPolicy
+from services.complaints.readmodel.queries import as_utc
+
+APPROACHING = "approaching"
+MISSED = "missed"
+
+
+def latest_moment(complaint: Complaint) -> datetime:
+    return max([complaint.modified_on, *complaint.clock_times.values()])
+
+
+def firm_deadlines(complaint: Complaint, policy: ComplaintPolicy) -> list[Deadline]:
+    return [
+        d
+        for d in policy.deadlines(complaint, latest_moment(complaint))
+        if d.party is not Party.CUSTOMER
+    ]
+
+
+def running(deadlines: list[Deadline]) -> list[Deadline]:
+    """Deadlines whose clock has not stopped."""
+    return [d for d in deadlines if d.met_at is None]
+
+
+def project(
+    complaint: Complaint, policy: ComplaintPolicy
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The complaint's list row and its timers, from one computation of its deadlines."""
+    deadlines = firm_deadlines(complaint, policy)
+    return list_row(complaint, deadlines), timer_rows(complaint, deadlines, policy)
+
+
+def list_row(complaint: Complaint, deadlines: list[Deadline]) -> dict[str, Any]:
+    upcoming = min(running(deadlines), key=lambda d: d.due_at, default=None)
+    resolution = complaint.resolution or {}
+    closure = complaint.closure or {}
+    return {
+        "id": str(complaint.id),
+        "version": complaint.version,
+        "status": complaint.status,
+        "tier": complaint.tier,
+        "category": complaint.category,
+        "channel": complaint.channel,
+        "regime": complaint.regime,
+        "customer_id": str(complaint.customer.get("id", "")),
+        "customer_name": str(complaint.customer.get("name", "")),
+        "external_ref": complaint.external_ref,
+        "amount_in_dispute": complaint.amount_in_dispute,
+        "currency": complaint.currency,
+        "flags": complaint.flags,
+        "received_at": as_utc(complaint.received_at),
+        "updated_at": as_utc(complaint.modified_on),
+        "next_deadline": upcoming.clock if upcoming else None,
+        "next_deadline_at": as_utc(upcoming.due_at) if upcoming else None,
+        "breached": any(d.met_at is not None and d.met_at > d.due_at for d in deadlines),
+        "outcome": resolution.get("outcome"),
+        "redress_amount": resolution.get("redress_amount"),
+        "redress_currency": resolution.get("currency"),
+        "closed_at": as_utc(closure["closed_at"]) if closure.get("closed_at") else None,
+    }
+
+
+def timer_rows(
+    complaint: Complaint, deadlines: list[Deadline], policy: ComplaintPolicy
+) -> list[dict[str, Any]]:
+    """A warning and a missed-deadline alert for each firm deadline still running."""
+    if complaint.status == "closed":
+        return []
+    rows = []
+    for deadline in running(deadlines):
+        base = {
+            "complaint_id": str(complaint.id),
+            "deadline": deadline.clock,
+            "due_at": as_utc(deadline.due_at),
+        }
+        # Warn the lead time ahead, but not before half the clock has run: a two-day
+        # deadline is not "approaching" the moment the complaint arrives.
+        halfway = deadline.started_at + (deadline.due_at - deadline.started_at) / 2
+        warn_at = max(approaching_from(deadline, policy.lead_business_days), halfway)
+        rows.append({**base, "alert": APPROACHING, "fire_at": as_utc(warn_at)})
+        rows.append({**base, "alert": MISSED, "fire_at": as_utc(deadline.due_at)})
+    return rows

@@ -1,0 +1,69 @@
+"""Every setting of the complaints service, read from `REDRESS_*` environment variables."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from libs.domain.ladder import DEFAULT_TIERS
+
+
+class ComplaintsSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="REDRESS_", extra="ignore")
+
+    database_url: str = Field(
+        "sqlite:///var/complaints.db",
+        description="Where the events and read models live (sqlite:///… or postgresql://…)",
+    )
+    host: str = "127.0.0.1"
+    port: int = 8001
+    ladder: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_TIERS),
+        description="The escalation ladder, lowest tier first (JSON list)",
+    )
+    max_body_bytes: int = Field(1_048_576, description="Largest accepted request body")
+    worker_threads: int = Field(64, description="Threads serving blocking request handlers")
+    db_pool_size: int = Field(16, description="Database connections per pool")
+    projection_poll_seconds: float = 0.5
+    backdate_window_days: int = Field(
+        30, description="How far in the past a CRM may date an event (occurred_at)"
+    )
+    regimes_dir: str | None = Field(
+        None, description="A folder of extra deadline-regime TOML files (added or replacing)"
+    )
+    deadline_lead_business_days: int = Field(
+        5, description="How many business days before a deadline staff are warned"
+    )
+    scheduler_poll_seconds: float = Field(1.0, description="How often due timers are checked")
+    scheduler_enabled: bool = Field(
+        True, description="Run the deadline scheduler in this process (tests drive it by hand)"
+    )
+    adr_amount_thresholds: dict[str, str] = Field(
+        default_factory=lambda: {c: "10000" for c in ("GBP", "EUR", "USD", "AUD")},
+        description="Amount in dispute above which a case counts as complex, per currency",
+    )
+    adr_rejected_offers: int = Field(2, description="Rejected offers that make a stalemate")
+    adr_days_without_progress: int = Field(30, description="Days without progress: stalemate")
+    rate_limit_per_second: float = Field(
+        200.0, description="Sustained requests per second per API key (0 disables)"
+    )
+    rate_limit_burst: int = Field(400, description="Requests a key may make in a burst")
+    migrate_on_start: bool = Field(True, description="Run read-model migrations at start-up")
+    adr_gateway_url: str | None = Field(
+        None, description="The ADR gateway whose feed brings provider updates (unset: off)"
+    )
+    adr_gateway_api_key: str | None = Field(
+        None, description="A `service` key of the ADR gateway, to read its feed"
+    )
+    checkpoint_interval_seconds: float = Field(
+        300.0, description="How often to anchor every chain head in a Merkle checkpoint (0: never)"
+    )
+    history_link_secret: str | None = Field(
+        None, description="Key signing case-history page links (default: random per process)"
+    )
+
+    @property
+    def backdate_window(self) -> timedelta:
+        return timedelta(days=self.backdate_window_days)

@@ -1,0 +1,119 @@
+"""/v1/followups/{token}: the survey a customer reached through the link in their e-mail.
+No API key: the signed token authorises exactly one answer."""
+
+from __future__ import annotations
+
+import html
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from libs.domain.notification import MAX_COMMENT_LENGTH, MAX_SCORE, MIN_SCORE
+from libs.platform.problems import problem_responses
+from services.notifications import followups
+from services.notifications.api.deps import Service
+from services.notifications.bootstrap import NotificationsService
+
+router = APIRouter(prefix="/v1/followups", tags=["follow-up"])
+Token = Annotated[str, Path(min_length=10, max_length=200, pattern=r"^[A-Za-z0-9._-]+$")]
+PROBLEMS = problem_responses(400, 403, 409, 410, 413, 422)
+
+
+class SurveyResponse(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    score: int = Field(ge=MIN_SCORE, le=MAX_SCORE, description="1 (very unhappy) to 5 (very happy)")
+    comment: (
+        Annotated[str, StringConstraints(max_length=MAX_COMMENT_LENGTH, strip_whitespace=True)]
+        | None
+    ) = None
+
+
+class SurveyRecorded(BaseModel):
+    survey_id: str
+    score: int
+    comment: str | None
+    recorded_at: str
+
+
+class SurveyView(BaseModel):
+    survey_id: str
+    status: str = Field(description="open | answered | withdrawn | expired")
+    expires_at: str
+    question: str
+    respond_to: str = Field(description="POST the answer here")
+
+
+QUESTION = "How satisfied are you with how we handled your complaint?"
+
+
+@router.get(
+    "/{token}",
+    response_model=SurveyView,
+    responses=PROBLEMS,
+    summary="The survey behind a link (an HTML form for browsers, JSON otherwise)",
+)
+def show(request: Request, token: Token, service: NotificationsService = Service) -> Response:
+    survey, now = followups.survey_for(service, token)
+    view = SurveyView(
+        survey_id=str(survey.id),
+        status=followups.survey_state(survey, now),
+        expires_at=survey.expires_at.isoformat(),
+        question=QUESTION,
+        respond_to=f"{request.url.path}/response",
+    )
+    if "text/html" in request.headers.get("accept", ""):
+        return HTMLResponse(_form(view))
+    return JSONResponse(view.model_dump())
+
+
+@router.post(
+    "/{token}/response",
+    status_code=201,
+    response_model=SurveyRecorded,
+    responses=PROBLEMS,
+    summary="Answer the survey: a score from 1 to 5 and an optional comment (once)",
+)
+async def respond(
+    token: Token, body: SurveyResponse, service: NotificationsService = Service
+) -> SurveyRecorded:
+    survey = await run_in_threadpool(
+        followups.respond, service, token, body.score, body.comment or None
+    )
+    assert survey.answer is not None
+    return SurveyRecorded(
+        survey_id=str(survey.id),
+        score=survey.answer["score"],
+        comment=survey.answer["comment"],
+        recorded_at=survey.answer["answered_at"].isoformat(),
+    )
+
+
+def _form(view: SurveyView) -> str:
+    """A page that works without our front end: radio buttons and a few lines of script."""
+    if view.status != "open":
+        return f"<!doctype html><title>Survey</title><p>This survey is {view.status}.</p>"
+    options = "".join(
+        f'<label><input type="radio" name="score" value="{n}" required> {n}</label> '
+        for n in range(MIN_SCORE, MAX_SCORE + 1)
+    )
+    action = html.escape(view.respond_to, quote=True)
+    return f"""<!doctype html><html lang="en"><meta charset="utf-8"><title>Survey</title>
+<h1>{html.escape(view.question)}</h1>
+<form id="survey">{options}<p><textarea name="comment" maxlength="{MAX_COMMENT_LENGTH}"
+ rows="5" cols="60" placeholder="Anything you would like to tell us?"></textarea></p>
+<button>Send</button></form><p id="result" role="status"></p>
+<script>
+document.getElementById("survey").addEventListener("submit", async (e) => {{
+  e.preventDefault();
+  const data = new FormData(e.target);
+  const response = await fetch("{action}", {{method: "POST",
+    headers: {{"content-type": "application/json"}},
+    body: JSON.stringify({{score: Number(data.get("score")),
+                          comment: data.get("comment") || null}})}});
+  document.getElementById("result").textContent = response.ok
+    ? "Thank you: your answer was recorded." : (await response.json()).detail;
+}});
+</script></html>"""

@@ -1,0 +1,75 @@
+"""GET /v1/notifications: every notification and its delivery attempts, paged."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field, StringConstraints
+
+from libs.platform.auth import Principal
+from services.notifications import queries
+from services.notifications.api.deps import READ_PROBLEMS, Reader, Service
+from services.notifications.bootstrap import NotificationsService
+
+router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
+
+
+class AttemptView(BaseModel):
+    attempt: int
+    outcome: str = Field(description="delivered | retry | permanent")
+    detail: str
+    attempted_at: str
+    next_attempt_at: str | None
+
+
+class NotificationView(BaseModel):
+    id: str
+    complaint_id: str
+    rule: str
+    template: str
+    locale: str
+    channel: str
+    audience: str = Field(description="customer | staff")
+    recipient: str | None
+    status: str = Field(description="scheduled | retrying | delivered | failed | cancelled")
+    subject: str | None = Field(description="Set once the message has been rendered")
+    scheduled_at: str
+    send_at: str
+    delivered_at: str | None
+    closed_reason: str | None = Field(description="Why it failed or was cancelled")
+    trigger_event_id: str
+    survey_id: str | None
+    attempts: list[AttemptView]
+
+
+class NotificationPage(BaseModel):
+    items: list[NotificationView]
+    next_after: int | None = Field(description="Pass as `after` for the next page; null: done")
+
+
+Status = Annotated[
+    str, StringConstraints(pattern=r"^(scheduled|retrying|delivered|failed|cancelled)$")
+]
+
+
+@router.get(
+    "",
+    response_model=NotificationPage,
+    responses=READ_PROBLEMS,
+    summary="Notifications (of one complaint, or all), oldest first, with delivery attempts",
+)
+def list_notifications(
+    complaint_id: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None,
+    status: Status | None = None,
+    after: int = Query(0, ge=0, le=2**62, description="The `next_after` of the previous page"),
+    limit: int = Query(50, ge=1, le=500),
+    _: Principal = Reader,
+    service: NotificationsService = Service,
+) -> NotificationPage:
+    items, next_after = queries.notifications(
+        service.engine, complaint_id=complaint_id, status=status, after=after, limit=limit
+    )
+    return NotificationPage(
+        items=[NotificationView.model_validate(item) for item in items], next_after=next_after
+    )

@@ -1,0 +1,41 @@
+"""GET /v1/reports/satisfaction: what customers said after resolution."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from libs.platform.auth import Principal
+from services.notifications import queries
+from services.notifications.api.deps import READ_PROBLEMS, Reader, Service
+from services.notifications.bootstrap import NotificationsService
+
+router = APIRouter(prefix="/v1/reports", tags=["reports"])
+
+
+class Satisfaction(BaseModel):
+    offered: int = Field(description="Surveys delivered to the customer (or answered)")
+    answered: int
+    response_rate: float | None
+    average: float | None = Field(description="Mean score (1 to 5) of the answers")
+    distribution: dict[str, int] = Field(description="Answers per score, '1' to '5'")
+
+
+class SatisfactionReport(Satisfaction):
+    by_category: dict[str, Satisfaction]
+    by_tier_reached: dict[str, Satisfaction]
+    by_adr_used: dict[str, Satisfaction] = Field(description="Keyed 'true' / 'false'")
+    withdrawn: int = Field(description="Surveys withdrawn (complaint reopened or appealed)")
+    waiting_to_be_sent: int = Field(description="Surveys whose time has not come yet")
+
+
+@router.get(
+    "/satisfaction",
+    response_model=SatisfactionReport,
+    responses=READ_PROBLEMS,
+    summary="Satisfaction: counts, average, distribution, by category, tier reached and ADR",
+)
+def satisfaction(
+    _: Principal = Reader, service: NotificationsService = Service
+) -> SatisfactionReport:
+    return SatisfactionReport.model_validate(queries.satisfaction(service.engine))

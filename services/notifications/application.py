@@ -1,0 +1,63 @@
+"""The notifications service's event store: notifications, surveys, case files, API keys."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import ClassVar, TypeVar
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError
+
+from libs.domain.notification import CaseFile, Notification, Survey
+from libs.platform.eventstore import GroupCommitApplication
+
+NOTIFICATION_TOPIC_PREFIXES = (
+    f"{Notification.__module__}:Notification.",
+    f"{Notification.__module__}:Survey.",
+)
+MAX_CONFLICT_RETRIES = 8
+
+A = TypeVar("A", bound=Aggregate)
+
+
+class NotFound(LookupError):
+    def __init__(self, what: str, identifier: str) -> None:
+        super().__init__(f"no {what} with id '{identifier}'")
+        self.what = what
+        self.identifier = identifier
+
+
+class NotificationsApplication(GroupCommitApplication):
+    name = "Notifications"
+    follows_upstreams = True  # the complaints and ADR gateway feeds
+    snapshotting_intervals: ClassVar[dict[type, int]] = {CaseFile: 100}
+
+    def _get(self, identity: UUID, kind: type[A], what: str) -> A:
+        try:
+            aggregate = self.repository.get(identity)
+        except AggregateNotFoundError:
+            raise NotFound(what, str(identity)) from None
+        if not isinstance(aggregate, kind):
+            raise NotFound(what, str(identity))
+        return aggregate
+
+    def notification(self, identity: UUID) -> Notification:
+        return self._get(identity, Notification, "notification")
+
+    def survey(self, identity: UUID) -> Survey:
+        return self._get(identity, Survey, "survey")
+
+    def change(self, identity: UUID, kind: type[A], what: str, command: Callable[[A], None]) -> A:
+        """Loads, lets `command` decide, saves; runs again on fresh state when another
+        writer (the feed intake, another dispatcher) saved first."""
+        for _ in range(MAX_CONFLICT_RETRIES):
+            aggregate = self._get(identity, kind, what)
+            command(aggregate)
+            try:
+                self.save(aggregate)
+            except IntegrityError:
+                continue
+            return aggregate
+        raise IntegrityError(f"{what} {identity} kept changing under us")

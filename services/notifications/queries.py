@@ -1,0 +1,102 @@
+"""Reads from the read models: notifications with their attempts, the satisfaction report."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from libs.domain.notification import MAX_SCORE, MIN_SCORE
+from services.notifications.tables import delivery_attempts, surveys
+from services.notifications.tables import notifications as notification_rows
+
+
+def notifications(
+    engine: Engine, *, complaint_id: str | None, status: str | None, after: int, limit: int
+) -> tuple[list[dict[str, Any]], int | None]:
+    """A page in the order they were scheduled, and the cursor of the next page (or None)."""
+    table = notification_rows
+    query = select(table).where(table.c.position > after)
+    if complaint_id is not None:
+        query = query.where(table.c.complaint_id == complaint_id)
+    if status is not None:
+        query = query.where(table.c.status == status)
+    query = query.order_by(table.c.position).limit(limit + 1)
+    attempts: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    with engine.connect() as connection:
+        rows = [dict(row) for row in connection.execute(query).mappings()]
+        more = len(rows) > limit
+        rows = rows[:limit]
+        if rows:
+            for attempt in connection.execute(
+                select(delivery_attempts)
+                .where(
+                    delivery_attempts.c.notification_id.in_([r["notification_id"] for r in rows])
+                )
+                .order_by(delivery_attempts.c.notification_id, delivery_attempts.c.attempt)
+            ).mappings():
+                attempts[attempt["notification_id"]].append(dict(attempt))
+    items = [
+        {**row, "id": row["notification_id"], "attempts": attempts.get(row["notification_id"], [])}
+        for row in rows
+    ]
+    return items, (rows[-1]["position"] if more else None)
+
+
+def _summary(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
+    offered = answered = total = 0
+    distribution = {str(score): 0 for score in range(MIN_SCORE, MAX_SCORE + 1)}
+    for row in rows:
+        offered += 1
+        if row["score"] is not None:
+            answered += 1
+            total += row["score"]
+            distribution[str(row["score"])] += 1
+    return {
+        "offered": offered,
+        "answered": answered,
+        "response_rate": round(answered / offered, 4) if offered else None,
+        "average": round(total / answered, 2) if answered else None,
+        "distribution": distribution,
+    }
+
+
+def _grouped(
+    rows: list[dict[str, Any]], key: Callable[[dict[str, Any]], str]
+) -> dict[str, dict[str, Any]]:
+    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        groups[key(row)].append(row)
+    return {name: _summary(members) for name, members in sorted(groups.items())}
+
+
+def satisfaction(engine: Engine) -> dict[str, Any]:
+    """Counts, average and distribution overall, by category, tier reached and ADR use.
+
+    A survey counts as offered once its e-mail was delivered. Withdrawn surveys (the
+    complaint was reopened or appealed) are counted apart, unless the customer had already
+    answered: their answer stands."""
+    table = notification_rows
+    with engine.connect() as connection:
+        rows = [dict(row) for row in connection.execute(select(surveys)).mappings()]
+        sent = set(
+            connection.execute(
+                select(table.c.survey_id).where(
+                    table.c.survey_id.is_not(None), table.c.delivered_at.is_not(None)
+                )
+            ).scalars()
+        )
+    answered_or_sent = [r for r in rows if r["score"] is not None or r["survey_id"] in sent]
+    counted = [r for r in answered_or_sent if not r["withdrawn"] or r["score"] is not None]
+    return {
+        **_summary(counted),
+        "withdrawn": sum(1 for r in rows if r["withdrawn"] and r["score"] is None),
+        "waiting_to_be_sent": sum(
+            1 for r in rows if r not in answered_or_sent and not r["withdrawn"]
+        ),
+        "by_category": _grouped(counted, lambda r: str(r["category"])),
+        "by_tier_reached": _grouped(counted, lambda r: str(r["tier_reached"])),
+        "by_adr_used": _grouped(counted, lambda r: "true" if r["adr_used"] else "false"),
+    }

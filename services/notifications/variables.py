@@ -1,0 +1,85 @@
+"""What a template can use: the same names for every rule, filled from the case file and the
+triggering event, plus `survey` for survey rules. The stand-in context used to check
+templates at start-up is built by the same code, so the check and the real letters agree."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from libs.domain.notification import CaseFile
+from services.notifications.catalogue import event_fields, sample_value
+from services.notifications.rules import Rule
+from services.notifications.settings import NotificationsSettings
+
+CUSTOMER_FIELDS = ("id", "name", "email", "phone", "address", "language")
+SAMPLE_CASE: dict[str, Any] = {
+    "complaint_id": "00000000-0000-0000-0000-000000000000",
+    "customer": {"id": "C-1", "name": "Ada Lovelace", "email": "ada@example.com"},
+    "category": "billing",
+    "regime": "default",
+    "reference": "CRM-1",
+    "tier": "frontline",
+    "status": "open",
+    "adr_used": False,
+    "received_at": "2025-01-02T09:30:00+00:00",
+}
+
+
+def case_facts(case: CaseFile) -> dict[str, Any]:
+    return {
+        "complaint_id": case.complaint_id,
+        "customer": case.customer,
+        "category": case.category,
+        "regime": case.regime,
+        "reference": case.reference,
+        "tier": case.tier,
+        "status": case.status,
+        "adr_used": case.adr_used,
+        "received_at": case.received_at.isoformat(),
+    }
+
+
+def variables_for(
+    rule: Rule,
+    case: dict[str, Any],
+    event: dict[str, Any],
+    settings: NotificationsSettings,
+) -> dict[str, Any]:
+    """Everything a template of `rule` may use (except `survey`, added when rendering)."""
+    fields = event_fields(rule.on.feed, rule.on.event) or {}
+    customer = case.get("customer") or {}
+    return {
+        "customer": {name: customer.get(name) for name in CUSTOMER_FIELDS},
+        "complaint": {
+            "id": case["complaint_id"],
+            "reference": case.get("reference"),
+            "category": case.get("category"),
+            "regime": case.get("regime"),
+            "tier": case.get("tier"),
+            "status": case.get("status"),
+            "adr_used": bool(case.get("adr_used")),
+            "received_at": case.get("received_at"),
+        },
+        "event": {
+            "type": str(rule.on),
+            "id": event.get("id"),
+            **{name: event.get("data", {}).get(name) for name in fields},
+        },
+        "firm": {"name": settings.firm_name, "contact_email": settings.firm_contact_email},
+        "notification": {"rule": rule.name, "channel": rule.channel, "audience": rule.audience},
+    }
+
+
+def sample_variables(rule: Rule, settings: NotificationsSettings) -> dict[str, Any]:
+    fields = event_fields(rule.on.feed, rule.on.event) or {}
+    event = {
+        "id": "00000000-0000-0000-0000-000000000000/1",
+        "data": {name: sample_value(annotation) for name, annotation in fields.items()},
+    }
+    variables = variables_for(rule, SAMPLE_CASE, event, settings)
+    for name, value in variables["customer"].items():
+        if value is None:
+            variables["customer"][name] = "sample"
+    if rule.survey:
+        variables["survey"] = {"url": "https://example.invalid/s", "expires_at": "2025-02-01"}
+    return variables
