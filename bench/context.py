@@ -1,0 +1,26 @@
+"""What every measurement needs: the options of this run, its databases and its report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bench.report import Report
+from bench.stores import Databases
+
+
+@dataclass
+class Context:
+    report: Report
+    databases: Databases
+    seconds: float
+    warmup: float
+    clients: list[int]
+    writers: int
+    rebuild_events: int
+    load_repeats: int
+    client_kind: str = "lean"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.databases.temp_dir

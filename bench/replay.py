@@ -1,0 +1,121 @@
+"""(e) Reading events back: loading one long-lived complaint, and rebuilding the read model.
+
+Uses the lead's API: `ComplaintsApplication.complaint(id)` (snapshots every 100 events) and
+`ComplaintsService.rebuild_read_models()` from `services.complaints.bootstrap`.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bench.context import Context
+from bench.domain import new_complaint, record_interaction
+from bench.measure import Sample
+from bench.report import Row
+
+LOAD_EVENTS = 1_000
+EVENTS_PER_COMPLAINT = 50
+EVENTS_PER_ROUND = 10
+AGGREGATES_PER_SAVE = 100
+
+
+def _load(context: Context, store: str) -> None:
+    from libs.platform.eventstore import event_store_env
+    from services.complaints.application import ComplaintsApplication
+
+    context.report.step(f"(e) load a {LOAD_EVENTS:,}-event complaint  {store}")
+    url = context.databases.fresh(store, "replay_load")
+    env = event_store_env(url, pool_size=2)
+    writer = ComplaintsApplication(env=env)
+    complaint = new_complaint()
+    while complaint.version < LOAD_EVENTS:
+        record_interaction(complaint)
+        if complaint.version % 100 == 0:
+            writer.save(complaint)
+    writer.save(complaint)
+    without = ComplaintsApplication(env={**env, "IS_SNAPSHOTTING_ENABLED": "n"})
+    try:
+        for kind, app in (("load-snapshots", writer), ("load-no-snapshots", without)):
+            sample = _time_loads(app, complaint.id, context.load_repeats)
+            note = "latest snapshot at v1,000" if kind == "load-snapshots" else ""
+            context.report.add(Row.of(kind, store, 1, sample, unit="loads/s", note=note))
+    finally:
+        writer.close()
+        without.close()
+
+
+def _time_loads(app: Any, complaint_id: Any, repeats: int) -> Sample:
+    for _ in range(3):
+        app.complaint(complaint_id)
+    sample = Sample(seconds=0.0)
+    for _ in range(repeats):
+        began = time.perf_counter()
+        loaded = app.complaint(complaint_id)
+        sample.latencies.append(time.perf_counter() - began)
+        assert loaded.version == LOAD_EVENTS
+    sample.seconds = sum(sample.latencies)
+    return sample
+
+
+def _populate(service: Any, events: int) -> int:
+    """Complaints of 50 events each, written in interleaved rounds of 10 events per
+    complaint, 100 complaints per save, so the log mixes complaints like a real one."""
+    application = service.application
+    complaints = [new_complaint() for _ in range(max(1, events // EVENTS_PER_COMPLAINT))]
+    for round_number in range(EVENTS_PER_COMPLAINT // EVENTS_PER_ROUND):
+        for first in range(0, len(complaints), AGGREGATES_PER_SAVE):
+            batch = complaints[first : first + AGGREGATES_PER_SAVE]
+            for complaint in batch:
+                target = (round_number + 1) * EVENTS_PER_ROUND
+                while complaint.version < target:
+                    record_interaction(complaint)
+            application.save(*batch)
+    return len(complaints)
+
+
+def _rebuild(context: Context, store: str) -> None:
+    from services.complaints.bootstrap import bootstrap
+    from services.complaints.readmodel.tables import complaint_list
+    from services.complaints.settings import ComplaintsSettings
+
+    events = context.rebuild_events
+    context.report.step(f"(e) rebuild the read model from {events:,} events  {store}")
+    url = context.databases.fresh(store, "replay_rebuild")
+    service = bootstrap(ComplaintsSettings(database_url=url, db_pool_size=4))
+    try:
+        began = time.perf_counter()
+        complaints = _populate(service, context.rebuild_events)
+        context.report.note(
+            f"wrote {complaints:,} complaints in {time.perf_counter() - began:.1f}s; rebuilding"
+        )
+
+        def progress(done: int, total: int) -> None:
+            if sys.stdout.isatty():
+                sys.stdout.write(f"\r    rebuild: {done:,}/{total:,} events")
+                sys.stdout.flush()
+
+        began = time.perf_counter()
+        count = service.rebuild_read_models(progress)
+        elapsed = time.perf_counter() - began
+        if sys.stdout.isatty():
+            sys.stdout.write("\r\033[K")
+        with service.read_engine.connect() as connection:
+            rows = connection.execute(select(func.count()).select_from(complaint_list)).scalar()
+    finally:
+        service.stop()
+    sample = Sample(seconds=elapsed, latencies=[0.0] * count)
+    note = f"{count:,} events in {elapsed:.2f}s, {rows:,} rows"
+    row = Row.of("rebuild", store, 1, sample, unit="events/s", note=note)
+    row.p50_ms = row.p95_ms = row.p99_ms = None
+    if rows != complaints:
+        context.report.problem(f"rebuild on {store}: {rows} rows for {complaints} complaints")
+    context.report.add(row)
+
+
+def run(context: Context, store: str) -> None:
+    _load(context, store)
+    _rebuild(context, store)
