@@ -18,8 +18,6 @@ import asyncio
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
@@ -35,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from libs.domain.values import Role
 from libs.platform.auth import Principal, require_roles
+from libs.platform.jsonable import jsonable
 from libs.platform.problems import problem_responses
 
 MAX_LIMIT = 5000
@@ -43,21 +42,6 @@ MAX_WAIT_SECONDS = 30.0
 POLL_SECONDS = 0.25
 CLOUDEVENTS_MEDIA_TYPE = "application/cloudevents-batch+json"
 FEED_READERS = (Role.SERVICE, Role.ADMIN, Role.AUDITOR)
-
-
-def jsonable(value: Any) -> Any:
-    """Event fields as JSON: decimals as strings (no float rounding), times in RFC 3339."""
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple, set, frozenset)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    return value
 
 
 class CloudEvent(BaseModel):

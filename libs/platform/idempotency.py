@@ -230,8 +230,9 @@ async def idempotent_request(request: Request) -> IdempotentRequest:
                 "Invalid Idempotency-Key",
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
             )
-    body = await request.body()
-    digest = hashlib.sha256(
-        request.method.encode() + b" " + request.url.path.encode() + b"\n" + body
-    ).hexdigest()
+    body = await request.body()  # read here, in the event loop, for the handler too
+    digest = ""
+    if key is not None:
+        path = request.scope["path"].encode()
+        digest = hashlib.sha256(request.method.encode() + b" " + path + b"\n" + body).hexdigest()
     return IdempotentRequest(request.app.state.idempotency, key, digest, request)

@@ -14,8 +14,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from libs.domain.provider import Method, ProviderRegistry
 from libs.platform.auth import Principal
-from libs.platform.feed import jsonable
 from libs.platform.idempotency import IdempotentRequest, idempotent_request
+from libs.platform.jsonable import jsonable
 from libs.platform.problems import Problem, not_found
 from services.adr_gateway.adapters import InvalidSettings
 from services.adr_gateway.api.deps import (

@@ -11,6 +11,7 @@ from fastapi.responses import Response
 from libs.domain.complaint import Complaint
 from libs.domain.eligibility import EligibilityAssessment
 from libs.domain.values import CommandContext, Role
+from libs.platform.jsonable import jsonable
 from libs.platform.problems import Problem
 from services.complaints.api.commands import domain_problems, parse_complaint_id
 from services.complaints.api.deps import (
@@ -22,7 +23,6 @@ from services.complaints.api.deps import (
     Reader,
     WriteCommand,
 )
-from services.complaints.api.representation import jsonable
 from services.complaints.api.schemas import ComplaintView, EligibilityView, ReferToAdr
 from services.complaints.application import ComplaintsApplication
 from services.complaints.policy import ComplaintPolicy

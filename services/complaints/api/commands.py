@@ -21,8 +21,9 @@ from libs.domain.values import CommandContext
 from libs.platform.auth import Principal
 from libs.platform.domain_problems import problem_for
 from libs.platform.idempotency import IdempotentRequest
+from libs.platform.jsonable import JSONBody
 from libs.platform.problems import Problem, not_found
-from services.complaints.api.representation import complaint_view, deadline_view
+from services.complaints.api.representation import complaint_document, deadline_document
 from services.complaints.application import (
     ComplaintNotFound,
     ComplaintsApplication,
@@ -61,13 +62,14 @@ def etag(complaint: Complaint) -> str:
     return f'"{complaint.version}"'
 
 
-def current_view(complaint: Complaint, policy: ComplaintPolicy) -> dict[str, Any]:
-    """The complaint with its deadlines as of now."""
+def current_document(complaint: Complaint, policy: ComplaintPolicy) -> dict[str, Any]:
+    """The complaint with its deadlines as of now (Python values: see `JSONBody`)."""
     now = datetime.now(UTC)
     deadlines = [
-        deadline_view(d, now, policy.lead_business_days) for d in policy.deadlines(complaint, now)
+        deadline_document(d, now, policy.lead_business_days)
+        for d in policy.deadlines(complaint, now)
     ]
-    return complaint_view(complaint, deadlines)
+    return complaint_document(complaint, deadlines)
 
 
 def complaint_response(
@@ -76,7 +78,7 @@ def complaint_response(
     headers = {"ETag": etag(complaint)}
     if status_code == 201:
         headers["Location"] = f"/v1/complaints/{complaint.id}"
-    return JSONResponse(current_view(complaint, policy), status_code=status_code, headers=headers)
+    return JSONBody(current_document(complaint, policy), status_code=status_code, headers=headers)
 
 
 def _invalid_time(message: str) -> Problem:

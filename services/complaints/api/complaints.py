@@ -14,7 +14,6 @@ from libs.platform.problems import Problem
 from services.complaints.api.commands import (
     command_context,
     complaint_response,
-    current_view,
     domain_problems,
     etag,
     parse_complaint_id,
@@ -138,9 +137,7 @@ def get_complaint(
         return JSONResponse(view, headers={"ETag": etag(past)})
     with domain_problems():
         complaint = application.complaint(parse_complaint_id(complaint_id))
-    return JSONResponse(
-        current_view(complaint, request.app.state.policy), headers={"ETag": etag(complaint)}
-    )
+    return complaint_response(complaint, request.app.state.policy)
 
 
 @router.get(

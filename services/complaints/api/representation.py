@@ -3,27 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
-from uuid import UUID
 
 from libs.domain.complaint import Complaint
 from libs.domain.deadlines import Deadline, is_approaching
-
-
-def jsonable(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
-    if isinstance(value, UUID):
-        return str(value)
-    return value
+from libs.platform.jsonable import jsonable
 
 
 def money(amount: Decimal | None, currency: str | None) -> dict[str, str] | None:
@@ -33,21 +19,25 @@ def money(amount: Decimal | None, currency: str | None) -> dict[str, str] | None
 
 
 def deadline_view(deadline: Deadline, as_of: datetime, lead_business_days: int) -> dict[str, Any]:
-    return jsonable(
-        {
-            "clock": deadline.clock,
-            "name": deadline.name,
-            "party": deadline.party.value,
-            "started_at": deadline.started_at,
-            "due_at": deadline.due_at,
-            "state": deadline.state.value,
-            "approaching": is_approaching(deadline, as_of, lead_business_days),
-            "met_at": deadline.met_at,
-            "met_by": deadline.met_by.value if deadline.met_by else None,
-            "basis": deadline.basis,
-            "explanation": deadline.explanation,
-        }
-    )
+    return jsonable(deadline_document(deadline, as_of, lead_business_days))
+
+
+def deadline_document(
+    deadline: Deadline, as_of: datetime, lead_business_days: int
+) -> dict[str, Any]:
+    return {
+        "clock": deadline.clock,
+        "name": deadline.name,
+        "party": deadline.party.value,
+        "started_at": deadline.started_at,
+        "due_at": deadline.due_at,
+        "state": deadline.state.value,
+        "approaching": is_approaching(deadline, as_of, lead_business_days),
+        "met_at": deadline.met_at,
+        "met_by": deadline.met_by.value if deadline.met_by else None,
+        "basis": deadline.basis,
+        "explanation": deadline.explanation,
+    }
 
 
 def complaint_view(
@@ -55,43 +45,48 @@ def complaint_view(
 ) -> dict[str, Any]:
     """The complaint as it stands at its version; `deadlines` as computed by the caller
     (as of the moment it asks about)."""
-    return jsonable(
-        {
-            "id": complaint.id,
-            "version": complaint.version,
-            "status": complaint.status,
-            "tier": complaint.tier,
-            "regime": complaint.regime,
-            "regime_variant": complaint.regime_variant,
-            "calendar_subdivision": complaint.calendar_subdivision,
-            "customer": complaint.customer,
-            "channel": complaint.channel,
-            "category": complaint.category,
-            "description": complaint.description,
-            "amount_in_dispute": money(complaint.amount_in_dispute, complaint.currency),
-            "desired_remedy": complaint.desired_remedy,
-            "external_ref": complaint.external_ref,
-            "flags": complaint.flags,
-            "ladder": complaint.ladder,
-            "received_at": complaint.received_at,
-            "recorded_at": complaint.created_on,
-            "updated_at": complaint.modified_on,
-            "interactions": complaint.interactions,
-            "escalations": complaint.escalations,
-            "offers": list(complaint.offers.values()),
-            "resolution": complaint.resolution,
-            "final_response": complaint.final_response,
-            "appeals": list(complaint.appeals.values()),
-            "acknowledged_at": complaint.acknowledged_at,
-            "holding_replies": complaint.holding_replies,
-            "deadline_alerts": complaint.deadline_alerts,
-            "adr": complaint.adr,
-            "closure": complaint.closure,
-            "reopen_count": complaint.reopen_count,
-            "last_progress_at": complaint.last_progress_at,
-            "deadlines": list(deadlines),
-        }
-    )
+    return jsonable(complaint_document(complaint, deadlines))
+
+
+def complaint_document(
+    complaint: Complaint, deadlines: Sequence[dict[str, Any]] = ()
+) -> dict[str, Any]:
+    """`complaint_view` before it is made JSON: for a response that serialises it once."""
+    return {
+        "id": complaint.id,
+        "version": complaint.version,
+        "status": complaint.status,
+        "tier": complaint.tier,
+        "regime": complaint.regime,
+        "regime_variant": complaint.regime_variant,
+        "calendar_subdivision": complaint.calendar_subdivision,
+        "customer": complaint.customer,
+        "channel": complaint.channel,
+        "category": complaint.category,
+        "description": complaint.description,
+        "amount_in_dispute": money(complaint.amount_in_dispute, complaint.currency),
+        "desired_remedy": complaint.desired_remedy,
+        "external_ref": complaint.external_ref,
+        "flags": complaint.flags,
+        "ladder": complaint.ladder,
+        "received_at": complaint.received_at,
+        "recorded_at": complaint.created_on,
+        "updated_at": complaint.modified_on,
+        "interactions": complaint.interactions,
+        "escalations": complaint.escalations,
+        "offers": list(complaint.offers.values()),
+        "resolution": complaint.resolution,
+        "final_response": complaint.final_response,
+        "appeals": list(complaint.appeals.values()),
+        "acknowledged_at": complaint.acknowledged_at,
+        "holding_replies": complaint.holding_replies,
+        "deadline_alerts": complaint.deadline_alerts,
+        "adr": complaint.adr,
+        "closure": complaint.closure,
+        "reopen_count": complaint.reopen_count,
+        "last_progress_at": complaint.last_progress_at,
+        "deadlines": list(deadlines),
+    }
 
 
 SUMMARY_HIDDEN = (

@@ -21,7 +21,7 @@ from libs.domain.complaint import Complaint
 from libs.platform.audit import chain_recorder, verify_aggregate
 from libs.platform.chain_recorders import HashChainRecorder
 from libs.platform.hashchain import ChainVerdict
-from services.complaints.api.representation import jsonable
+from libs.platform.jsonable import jsonable
 from services.complaints.application import COMPLAINT_TOPIC_PREFIX, ComplaintsApplication
 
 MAX_PAGE = 1000
