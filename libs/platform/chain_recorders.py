@@ -38,6 +38,7 @@ from eventsourcing.sqlite import (
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
+from libs.platform.chain_heads import KnownHeads
 from libs.platform.hashchain import (
     GENESIS,
     ChainLink,
@@ -120,13 +121,17 @@ def _backfill(
 
 def _links_for(
     stored_events: Sequence[StoredEvent],
+    known: KnownHeads,
     recorded_hashes: Callable[[set[tuple[str, int]]], dict[tuple[str, int], str]],
     aggregate_rows: Callable[
         [str], tuple[Sequence[StoredEvent | ScannedEvent], dict[int, tuple[str, str]]]
     ],
 ) -> list[ChainLink]:
     needed = predecessors_needed(stored_events)
-    previous = recorded_hashes(needed) if needed else {}
+    previous = known.lookup(needed) if needed else {}
+    unknown = needed - previous.keys()
+    if unknown:
+        previous.update(recorded_hashes(unknown))
     backfilled: list[ChainLink] = []
     for originator_id in sorted({oid for oid, version in needed if (oid, version) not in previous}):
         events, recorded = aggregate_rows(originator_id)
@@ -161,10 +166,26 @@ def _group(
         yield ScannedAggregate(originator_id, events, recorded)
 
 
+class _RemembersHeads:
+    """Publishes a batch's links to `known_heads` once its transaction has committed."""
+
+    known_heads: KnownHeads
+
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        self.known_heads.discard()
+        try:
+            ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+        except BaseException:
+            self.known_heads.discard()
+            raise
+        self.known_heads.publish()
+        return ids
+
+
 # -- SQLite ---------------------------------------------------------------------------------
 
 
-class HashChainSQLiteRecorder(SQLiteApplicationRecorder):
+class HashChainSQLiteRecorder(_RemembersHeads, SQLiteApplicationRecorder):
     def __init__(
         self, datastore: SQLiteDatastore, events_table_name: str = "stored_events", **kwargs: Any
     ):
@@ -172,6 +193,7 @@ class HashChainSQLiteRecorder(SQLiteApplicationRecorder):
         self.hashes_table = f"{prefix}_event_hashes"
         self.checkpoints_table = f"{prefix}_event_checkpoints"
         self.leaves_table = f"{prefix}_event_checkpoint_leaves"
+        self.known_heads = KnownHeads()
         super().__init__(datastore, events_table_name=events_table_name, **kwargs)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -210,9 +232,11 @@ class HashChainSQLiteRecorder(SQLiteApplicationRecorder):
         returning = super()._insert_events(c, stored_events, **kwargs)
         links = _links_for(
             stored_events,
+            self.known_heads,
             lambda needed: self._recorded_hashes(c, needed),
             lambda oid: self._aggregate_rows(c, oid),
         )
+        self.known_heads.stage(links)
         c.executemany(
             f"INSERT INTO {self.hashes_table} VALUES (?,?,?,?)",
             [
@@ -369,7 +393,7 @@ class HashChainSQLiteRecorder(SQLiteApplicationRecorder):
 # -- PostgreSQL -----------------------------------------------------------------------------
 
 
-class HashChainPostgresRecorder(PostgresApplicationRecorder):
+class HashChainPostgresRecorder(_RemembersHeads, PostgresApplicationRecorder):
     def __init__(
         self,
         datastore: PostgresDatastore,
@@ -384,6 +408,7 @@ class HashChainPostgresRecorder(PostgresApplicationRecorder):
                 "the hash-chain recorder cannot be used with POSTGRES_ENABLE_DB_FUNCTIONS"
             )
         super().__init__(datastore, events_table_name=events_table_name, **kwargs)
+        self.known_heads = KnownHeads()
         prefix = _table_prefix(events_table_name)
         self.hashes_table = f"{prefix}_event_hashes"
         self.checkpoints_table = f"{prefix}_event_checkpoints"
@@ -435,9 +460,11 @@ class HashChainPostgresRecorder(PostgresApplicationRecorder):
             return
         links = _links_for(
             stored_events,
+            self.known_heads,
             lambda needed: self._recorded_hashes(curs, needed),
             lambda oid: self._aggregate_rows(curs, oid),
         )
+        self.known_heads.stage(links)
         curs.execute(
             self._sql(
                 "INSERT INTO {schema}.{hashes} (originator_id, originator_version, hash, "

@@ -15,11 +15,11 @@ from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
-from prometheus_fastapi_instrumentator import Instrumentator
 from sqlalchemy import Engine, text
 
 from libs.follower import FollowerCollector
 from libs.platform.availability import FailFastWhileUnavailable, StorageCircuit
+from libs.platform.http_metrics import instrument
 from libs.platform.limits import BodySizeLimit
 from libs.platform.metrics import EventsAppendedCollector
 from libs.platform.problems import install_problem_handlers
@@ -87,9 +87,7 @@ def service_app(
     registry.register(EventsAppendedCollector(service.application))
     for collector in collectors:
         registry.register(collector)
-    Instrumentator(registry=registry, excluded_handlers=["/metrics"]).instrument(app).expose(
-        app, include_in_schema=False
-    )
+    instrument(app, registry)
 
     # Outermost last: rate limit, then fail-fast, body size, correlation id, the routes.
     app.add_middleware(

@@ -17,11 +17,11 @@ from services.adr_gateway.application import GatewayApplication, ReferralNotFoun
 from services.adr_gateway.bootstrap import GatewayService
 
 
-def application(request: Request) -> GatewayApplication:
+async def application(request: Request) -> GatewayApplication:
     return request.app.state.application  # type: ignore[no-any-return]
 
 
-def service(request: Request) -> GatewayService:
+async def service(request: Request) -> GatewayService:
     return request.app.state.service  # type: ignore[no-any-return]
 
 

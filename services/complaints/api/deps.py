@@ -15,15 +15,15 @@ from services.complaints.application import ComplaintsApplication
 from services.complaints.readmodel.projector import ComplaintListProjector
 
 
-def application(request: Request) -> ComplaintsApplication:
+async def application(request: Request) -> ComplaintsApplication:
     return request.app.state.application  # type: ignore[no-any-return]
 
 
-def read_engine(request: Request) -> Engine:
+async def read_engine(request: Request) -> Engine:
     return request.app.state.read_engine  # type: ignore[no-any-return]
 
 
-def projector(request: Request) -> ComplaintListProjector:
+async def projector(request: Request) -> ComplaintListProjector:
     return request.app.state.projector  # type: ignore[no-any-return]
 
 
@@ -35,7 +35,7 @@ App = Depends(application)
 
 
 def _runner_for(role_check: Any) -> Any:
-    def runner(
+    async def runner(
         request: Request,
         principal: Principal = role_check,
         idempotent: IdempotentRequest = Idempotent,

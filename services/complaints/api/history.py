@@ -43,7 +43,7 @@ PAGE_HEADERS = {
 }
 
 
-def history(application: ComplaintsApplication = App) -> ComplaintHistory:
+async def history(application: ComplaintsApplication = App) -> ComplaintHistory:
     return ComplaintHistory(application)
 
 
@@ -160,14 +160,14 @@ def view_link(
 _reader = require_roles(*READERS)
 
 
-def page_viewer(
+async def page_viewer(
     complaint_id: str,
     request: Request,
     token: Annotated[str | None, Query(max_length=1000)] = None,
 ) -> str | None:
     """A signed link for this complaint, or a read key in the Authorization header."""
     if token is None:
-        _reader(request)
+        await _reader(request)
         return None
     try:
         view_links(request).check(token, parse_id(complaint_id))

@@ -20,12 +20,17 @@ from typing import Any
 from uuid import UUID
 
 import structlog
+from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Engine, delete, select, text
 
 from libs.domain.complaint import Complaint
 from libs.platform.database import upsert
-from services.complaints.application import COMPLAINT_TOPIC_PREFIX, ComplaintsApplication
+from services.complaints.application import (
+    COMPLAINT_TOPIC_PREFIX,
+    ComplaintNotFound,
+    ComplaintsApplication,
+)
 from services.complaints.policy import ComplaintPolicy
 from services.complaints.readmodel.rows import project
 from services.complaints.readmodel.tables import (
@@ -68,6 +73,8 @@ class ComplaintListProjector:
         self._batch_size = batch_size
         self._lock = threading.Lock()
         self._folded: OrderedDict[UUID, Complaint] = OrderedDict()
+        #: Complaints whose stored events could not be folded (see `_fold`).
+        self.unprojectable: set[UUID] = set()
 
     # -- positions ------------------------------------------------------------------------
 
@@ -159,14 +166,29 @@ class ComplaintListProjector:
             event = mapper.to_domain_event(notification)
             complaint_id = event.originator_id
             known = self._folded.get(complaint_id)
-            if event.originator_version == 1:
-                complaint = event.mutate(None)
-            elif known is not None and known.version == event.originator_version - 1:
-                complaint = event.mutate(known)
-            else:
-                complaint = self._application.complaint(
-                    complaint_id, version=event.originator_version
+            try:
+                if event.originator_version == 1:
+                    complaint = event.mutate(None)
+                elif known is not None and known.version == event.originator_version - 1:
+                    complaint = event.mutate(known)
+                else:
+                    complaint = self._application.complaint(
+                        complaint_id, version=event.originator_version
+                    )
+            except (OriginatorVersionError, ComplaintNotFound) as error:
+                # A gap in its stored events (deleted by hand): this complaint keeps its last
+                # row, the rest of the log goes on being projected, and verification names
+                # what is missing.
+                self.unprojectable.add(complaint_id)
+                self._folded.pop(complaint_id, None)
+                touched.pop(complaint_id, None)
+                log.error(
+                    "complaint cannot be projected; run `redress verify`",
+                    complaint_id=str(complaint_id),
+                    version=event.originator_version,
+                    error=repr(error),
                 )
+                continue
             assert isinstance(complaint, Complaint)
             self._remember(complaint_id, complaint)
             touched[complaint_id] = complaint

@@ -10,7 +10,7 @@ from libs.platform.problems import problem_responses
 from services.notifications.bootstrap import NotificationsService
 
 
-def service(request: Request) -> NotificationsService:
+async def service(request: Request) -> NotificationsService:
     return request.app.state.service  # type: ignore[no-any-return]
 
 
