@@ -130,9 +130,7 @@ async def test_a_gap_in_one_complaint_does_not_stop_the_list(
     StoredRows(database_url).delete_event(broken, 2)
     healthy = await a_complaint_with_notes(complaints)
 
-    listed = await complaints.client.get(
-        "/v1/complaints", headers=complaints.headers(Role.AUDITOR)
-    )
+    listed = await complaints.client.get("/v1/complaints", headers=complaints.headers(Role.AUDITOR))
 
     assert listed.status_code == 200, listed.text
     assert healthy in {item["id"] for item in listed.json()["items"]}
