@@ -74,7 +74,10 @@ def _smoke_test(base: str, headers: dict[str, str]) -> None:
 def run(context: Context, store: str) -> None:
     url = context.databases.fresh(store, "app")
     # One API key drives all the load: the per-key rate limit would answer 429 instead.
-    env = child_env(REDRESS_DATABASE_URL=url, REDRESS_RATE_LIMIT_PER_SECOND="0")
+    # Served as the CRUD baseline is served: without an access log line per request.
+    env = child_env(
+        REDRESS_DATABASE_URL=url, REDRESS_RATE_LIMIT_PER_SECOND="0", REDRESS_ACCESS_LOG="false"
+    )
     context.report.note(f"redress migrate complaints; keys create ({url})")
     _cli(env, "migrate", "complaints")
     key = _cli(env, "keys", "create", "--role", "crm", "--name", "bench").strip().splitlines()[-1]

@@ -105,7 +105,8 @@ def serve(service: str, host: str | None, port: int | None) -> None:
         port=port or _port_of(entry),
         log_level="info",
         log_config=None,  # uvicorn logs through our JSON handler
-        access_log=True,  # one JSON line per request, with its correlation id
+        # One JSON line per request, with its correlation id (REDRESS_ACCESS_LOG=false: off).
+        access_log=getattr(settings, "access_log", True),
         timeout_graceful_shutdown=10,
     )
 

@@ -6,6 +6,7 @@ A service passes its own routers, collectors and state; the conventions stay in 
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -65,6 +66,11 @@ def service_app(
         # Handlers block on the event store; size the threadpool for them.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         service.start()
+        # Everything built so far (modules, routes, schemas, calendars) lives as long as the
+        # process: moved out of the collector's sight, a full collection no longer walks it,
+        # which took a 100 ms pause, every few seconds under load, out of p99 latency.
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

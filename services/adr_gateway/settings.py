@@ -49,6 +49,8 @@ class GatewaySettings(BaseSettings):
     smtp_sender: str = "adr-gateway@redress.invalid"
     max_body_bytes: int = 1_048_576
     worker_threads: int = 64
+    #: One JSON log line per request (with its correlation id) from `redress serve`.
+    access_log: bool = True
     rate_limit_per_second: float = Field(
         200.0, description="Sustained requests per second per API key (0 disables)"
     )

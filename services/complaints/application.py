@@ -9,8 +9,9 @@ pinned a version with `If-Match`, in which case it learns that its view is stale
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, overload
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
@@ -24,6 +25,8 @@ from libs.platform.eventstore import GroupCommitApplication
 COMMAND_NAMESPACE = UUID("0b0f2b8e-7f55-4a39-9d0e-2f9d4c1a6e21")
 MAX_CONFLICT_RETRIES = 8
 LOCK_STRIPES = 256
+WRITABLE_CACHE_SIZE = 10_000
+T = TypeVar("T")
 
 
 class ComplaintNotFound(LookupError):
@@ -53,28 +56,79 @@ class ComplaintsApplication(GroupCommitApplication):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self._complaint_locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
+        self._writable = WritableComplaints(self)
 
     # -- commands -------------------------------------------------------------------------
+
+    @overload
+    def receive_complaint(
+        self,
+        context: CommandContext,
+        check: Callable[[Complaint], object] | None = None,
+        *,
+        present: Callable[[Complaint], T],
+        **details: Any,
+    ) -> T: ...
+
+    @overload
+    def receive_complaint(
+        self,
+        context: CommandContext,
+        check: Callable[[Complaint], object] | None = None,
+        *,
+        present: None = None,
+        **details: Any,
+    ) -> Complaint: ...
 
     def receive_complaint(
         self,
         context: CommandContext,
         check: Callable[[Complaint], object] | None = None,
+        *,
+        present: Callable[[Complaint], T] | None = None,
         **details: Any,
-    ) -> Complaint:
+    ) -> T | Complaint:
         """Records a new complaint, after `check` (a policy that may refuse it) passes.
-        A retried command returns the complaint it created."""
+        A retried command returns the complaint it created.
+
+        With `present`, the new complaint is kept for its first writer (see `update`)."""
         complaint_id = self.derived_id(context.command_id) or uuid4()
         complaint = Complaint.receive(context, complaint_id=complaint_id, **details)
         if check is not None:
             check(complaint)
-        try:
-            self.save(complaint)
-        except IntegrityError:
-            if context.command_id is None:
-                raise
-            return self.complaint(complaint_id)
-        return complaint
+        with self._complaint_locks[complaint_id.int % LOCK_STRIPES]:
+            try:
+                self.save(complaint)
+            except IntegrityError:
+                if context.command_id is None:
+                    raise
+                complaint = self.complaint(complaint_id)
+            if present is None:
+                return complaint
+            self._writable.keep(complaint)
+            return present(complaint)
+
+    @overload
+    def update(
+        self,
+        complaint_id: UUID,
+        context: CommandContext,
+        decide: Callable[[Complaint], None],
+        *,
+        expected_version: int | None = None,
+        present: Callable[[Complaint], T],
+    ) -> T: ...
+
+    @overload
+    def update(
+        self,
+        complaint_id: UUID,
+        context: CommandContext,
+        decide: Callable[[Complaint], None],
+        *,
+        expected_version: int | None = None,
+        present: None = None,
+    ) -> Complaint: ...
 
     def update(
         self,
@@ -83,15 +137,26 @@ class ComplaintsApplication(GroupCommitApplication):
         decide: Callable[[Complaint], None],
         *,
         expected_version: int | None = None,
-    ) -> Complaint:
+        present: Callable[[Complaint], T] | None = None,
+    ) -> T | Complaint:
         """Runs `decide` on the current complaint and saves what it recorded.
 
         Writers in this process take turns per complaint (a striped lock), so they do not
         waste work on conflicts; writers in other processes are caught by the event store's
         optimistic concurrency and retried.
+
+        The complaint a writer leaves behind is kept for the next writer, which only reads
+        the events recorded since (by other processes) instead of rebuilding it. That object
+        is shared, so the caller sees it only inside the turn: `present` turns it into what
+        the caller needs (a response). Without `present` the complaint itself is returned,
+        and is no longer kept.
         """
         with self._complaint_locks[complaint_id.int % LOCK_STRIPES]:
-            return self._update(complaint_id, context, decide, expected_version)
+            complaint = self._update(complaint_id, context, decide, expected_version)
+            if present is not None:
+                return present(complaint)
+            self._writable.forget(complaint_id)
+            return complaint
 
     def _update(
         self,
@@ -101,19 +166,27 @@ class ComplaintsApplication(GroupCommitApplication):
         expected_version: int | None,
     ) -> Complaint:
         for _ in range(MAX_CONFLICT_RETRIES):
-            complaint = self.complaint(complaint_id)
+            complaint = self._writable.get(complaint_id) or self.complaint(complaint_id)
             if complaint.has_handled(context.command_id):
+                self._writable.keep(complaint)
                 return complaint
             if expected_version is not None and complaint.version != expected_version:
+                self._writable.keep(complaint)
                 raise StaleVersion(expected_version, complaint.version)
-            decide(complaint)
             try:
+                decide(complaint)
                 self.save(complaint)
             except IntegrityError:
+                self._writable.forget(complaint_id)
                 if expected_version is not None:
                     current = self.complaint(complaint_id).version
                     raise StaleVersion(expected_version, current) from None
                 continue
+            except BaseException:
+                # A refusal may come after the domain changed the object: rebuild it next time.
+                self._writable.forget(complaint_id)
+                raise
+            self._writable.keep(complaint)
             return complaint
         raise TooMuchContention(f"complaint {complaint_id} is being changed by many writers")
 
@@ -137,6 +210,41 @@ class ComplaintsApplication(GroupCommitApplication):
 
     def new_entity_id(self, complaint_id: UUID, command_id: str | None) -> str:
         return str(self.derived_id(command_id, within=complaint_id) or uuid4())
+
+
+class WritableComplaints:
+    """The complaints writers left behind, brought up to date on the way out.
+
+    Used only by writers holding the complaint's lock. A kept complaint is exactly what was
+    saved; `get` adds what other processes recorded since, in one query, and hands it over
+    (it is no longer kept until the writer keeps it again).
+    """
+
+    def __init__(self, application: ComplaintsApplication, capacity: int = WRITABLE_CACHE_SIZE):
+        self._application = application
+        self._capacity = capacity
+        self._kept: OrderedDict[UUID, Complaint] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, complaint_id: UUID) -> Complaint | None:
+        with self._lock:
+            complaint = self._kept.pop(complaint_id, None)
+        if complaint is None:
+            return None
+        newer = self._application.events.get(complaint_id, gt=complaint.version)
+        for event in newer:
+            event.mutate(complaint)
+        return complaint
+
+    def keep(self, complaint: Complaint) -> None:
+        with self._lock:
+            self._kept[complaint.id] = complaint
+            while len(self._kept) > self._capacity:
+                self._kept.popitem(last=False)
+
+    def forget(self, complaint_id: UUID) -> None:
+        with self._lock:
+            self._kept.pop(complaint_id, None)
 
 
 COMPLAINT_TOPIC_PREFIX = "libs.domain.complaint:Complaint."

@@ -25,6 +25,8 @@ class ComplaintsSettings(BaseSettings):
     )
     max_body_bytes: int = Field(1_048_576, description="Largest accepted request body")
     worker_threads: int = Field(64, description="Threads serving blocking request handlers")
+    #: One JSON log line per request (with its correlation id) from `redress serve`.
+    access_log: bool = True
     db_pool_size: int = Field(16, description="Database connections per pool")
     projection_poll_seconds: float = 0.5
     backdate_window_days: int = Field(

@@ -89,6 +89,8 @@ class NotificationsSettings(BaseSettings):
     )
     max_body_bytes: int = 65_536
     worker_threads: int = 32
+    #: One JSON log line per request (with its correlation id) from `redress serve`.
+    access_log: bool = True
     rate_limit_per_second: float = Field(
         200.0, description="Sustained requests per second per API key (0 disables)"
     )

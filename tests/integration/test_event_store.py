@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from uuid import uuid4
 
+import pytest
 from sqlalchemy import select
 
 from libs.domain.complaint import Complaint
@@ -56,7 +58,6 @@ def test_concurrent_saves_share_commits_and_keep_the_log_gap_free(database_url: 
 
 
 def test_a_stale_writer_loses_and_the_winner_is_kept(database_url: str) -> None:
-    import pytest
     from eventsourcing.persistence import IntegrityError
 
     service = build_complaints(database_url)
@@ -70,6 +71,55 @@ def test_a_stale_writer_loses_and_the_winner_is_kept(database_url: str) -> None:
     with pytest.raises(IntegrityError):
         application.save(second)
     assert application.complaint(complaint.id).tier == "supervisor"
+    service.stop()
+
+
+def note(summary: str) -> Callable[[Complaint], None]:
+    def decide(complaint: Complaint) -> None:
+        complaint.record_interaction(
+            CONTEXT, interaction_id=summary, kind="note", direction="internal", summary=summary
+        )
+
+    return decide
+
+
+def versions_and_notes(complaint: Complaint) -> tuple[int, list[str]]:
+    return complaint.version, [i["summary"] for i in complaint.interactions]
+
+
+def test_a_kept_complaint_takes_in_what_another_replica_recorded(database_url: str) -> None:
+    ours, theirs = build_complaints(database_url), build_complaints(database_url)
+    complaint_id = receive(ours.application, 1).id
+    ours.application.update(complaint_id, CONTEXT, note("ours 1"), present=versions_and_notes)
+
+    theirs.application.update(complaint_id, CONTEXT, note("theirs"))
+    after = ours.application.update(
+        complaint_id, CONTEXT, note("ours 2"), present=versions_and_notes
+    )
+
+    assert after == (4, ["ours 1", "theirs", "ours 2"])
+    assert versions_and_notes(theirs.application.complaint(complaint_id)) == after
+    ours.stop()
+    theirs.stop()
+
+
+def test_a_refused_command_leaves_nothing_behind_in_the_kept_complaint(
+    database_url: str,
+) -> None:
+    service = build_complaints(database_url)
+    application = service.application
+    complaint_id = receive(application, 1).id
+    application.update(complaint_id, CONTEXT, note("kept"), present=versions_and_notes)
+
+    def note_then_refuse(complaint: Complaint) -> None:
+        note("never saved")(complaint)
+        raise RuntimeError("refused after changing the object")
+
+    with pytest.raises(RuntimeError):
+        application.update(complaint_id, CONTEXT, note_then_refuse, present=versions_and_notes)
+    after = application.update(complaint_id, CONTEXT, note("next"), present=versions_and_notes)
+
+    assert after == (3, ["kept", "next"])
     service.stop()
 
 

@@ -168,13 +168,16 @@ class CommandRunner:
                     occurred_at,
                     self.request.app.state.settings.backdate_window,
                 )
-                complaint = self.application.update(
+                response: JSONResponse = self.application.update(
                     identity,
                     context,
                     lambda complaint: decide(complaint, context),
                     expected_version=parse_if_match(self.request),
+                    present=lambda complaint: complaint_response(
+                        complaint, self.policy, status_code
+                    ),
                 )
-            return complaint_response(complaint, self.policy, status_code)
+            return response
 
         return self.idempotent.run(produce)
 

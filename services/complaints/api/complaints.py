@@ -87,7 +87,7 @@ def open_complaint(
                 request.app.state.settings.backdate_window,
             )
             amount = body.amount_in_dispute
-            complaint = application.receive_complaint(
+            return application.receive_complaint(
                 context,
                 # Deadlines use the named subdivision's calendar: an unknown one is refused.
                 check=lambda complaint: policy.deadlines(complaint, datetime.now(UTC)),
@@ -104,8 +104,8 @@ def open_complaint(
                 external_ref=body.external_ref,
                 flags=body.flags.model_dump(),
                 ladder=request.app.state.settings.ladder,
+                present=lambda complaint: complaint_response(complaint, policy, 201),
             )
-        return complaint_response(complaint, policy, 201)
 
     return idempotent.run(produce)
 
