@@ -69,7 +69,9 @@ def run(context: Context, store: str) -> None:
     details = complaint_details()
 
     def receive() -> None:
-        complaints.receive_complaint(command_context(), **details)
+        complaints.receive_complaint(
+            command_context(), present=lambda complaint: complaint.id, **details
+        )
 
     _measure_app(context, "es-complaints", store, complaints, receive)
 

@@ -60,7 +60,6 @@ class ComplaintsApplication(GroupCommitApplication):
 
     # -- commands -------------------------------------------------------------------------
 
-    @overload
     def receive_complaint(
         self,
         context: CommandContext,
@@ -68,30 +67,10 @@ class ComplaintsApplication(GroupCommitApplication):
         *,
         present: Callable[[Complaint], T],
         **details: Any,
-    ) -> T: ...
-
-    @overload
-    def receive_complaint(
-        self,
-        context: CommandContext,
-        check: Callable[[Complaint], object] | None = None,
-        *,
-        present: None = None,
-        **details: Any,
-    ) -> Complaint: ...
-
-    def receive_complaint(
-        self,
-        context: CommandContext,
-        check: Callable[[Complaint], object] | None = None,
-        *,
-        present: Callable[[Complaint], T] | None = None,
-        **details: Any,
-    ) -> T | Complaint:
-        """Records a new complaint, after `check` (a policy that may refuse it) passes.
-        A retried command returns the complaint it created.
-
-        With `present`, the new complaint is kept for its first writer (see `update`)."""
+    ) -> T:
+        """Records a new complaint, after `check` (a policy that may refuse it) passes, and
+        returns what `present` makes of it. A retried command presents the complaint it
+        created. The new complaint is kept for its first writer (see `update`)."""
         complaint_id = self.derived_id(context.command_id) or uuid4()
         complaint = Complaint.receive(context, complaint_id=complaint_id, **details)
         if check is not None:
@@ -103,8 +82,6 @@ class ComplaintsApplication(GroupCommitApplication):
                 if context.command_id is None:
                     raise
                 complaint = self.complaint(complaint_id)
-            if present is None:
-                return complaint
             self._writable.keep(complaint)
             return present(complaint)
 
