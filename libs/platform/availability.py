@@ -22,8 +22,11 @@ PROBE_INTERVAL_SECONDS = 0.5
 
 
 class StorageCircuit:
-    def __init__(self, probe: Callable[[], object]) -> None:
+    def __init__(
+        self, probe: Callable[[], object], on_recovery: Callable[[], object] = lambda: None
+    ) -> None:
         self._probe = probe
+        self._on_recovery = on_recovery
         self._open = threading.Event()
         self._lock = threading.Lock()
 
@@ -44,6 +47,7 @@ class StorageCircuit:
         while not stopped.wait(PROBE_INTERVAL_SECONDS):
             try:
                 self._probe()
+                self._on_recovery()
             except Exception:
                 continue
             self._open.clear()

@@ -38,6 +38,7 @@ from eventsourcing.sqlite import (
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
+from libs.platform.binary_reads import BinaryReads
 from libs.platform.chain_heads import KnownHeads
 from libs.platform.hashchain import (
     GENESIS,
@@ -393,7 +394,7 @@ class HashChainSQLiteRecorder(_RemembersHeads, SQLiteApplicationRecorder):
 # -- PostgreSQL -----------------------------------------------------------------------------
 
 
-class HashChainPostgresRecorder(_RemembersHeads, PostgresApplicationRecorder):
+class HashChainPostgresRecorder(_RemembersHeads, BinaryReads, PostgresApplicationRecorder):
     def __init__(
         self,
         datastore: PostgresDatastore,
@@ -442,6 +443,11 @@ class HashChainPostgresRecorder(_RemembersHeads, PostgresApplicationRecorder):
                 "PRIMARY KEY (originator_id, seq))",
             )
         )
+
+    def _notify_channel(self, curs: Any) -> None:
+        # The library NOTIFYs listeners of every insert; nothing here LISTENs (followers
+        # poll), and NOTIFY takes a database-wide lock at commit that serialises writers.
+        pass
 
     def _sql(self, template: str) -> Any:
         return SQL(template).format(**self._names)

@@ -10,6 +10,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import ApplicationRecorder, EventStore, Recording, Transcoder
 from eventsourcing.postgres import PostgresDatastore
 
+from libs.platform.binary_reads import BinaryReadsAggregateRecorder
 from libs.platform.chain_recorders import chain_recorder_topics
 from libs.platform.group_commit import GroupCommittingRecorder
 from libs.platform.storage import DatabaseUrl
@@ -60,9 +61,32 @@ class GroupCommitApplication(Application):
         self.register_transcodings(transcoder)
         return transcoder
 
+    def construct_snapshot_store(self) -> EventStore[Any]:
+        datastore = getattr(self.factory, "datastore", None)
+        if not isinstance(datastore, PostgresDatastore):
+            return super().construct_snapshot_store()
+        # Snapshots are the large rows: read them in binary (see `binary_reads`).
+        recorder = BinaryReadsAggregateRecorder(
+            datastore, events_table_name=f"{self.env.name.lower() or 'stored'}_snapshots"
+        )
+        if self.factory.env_create_table():
+            recorder.create_table()
+        return self.factory.event_store(mapper=self.mapper, recorder=recorder)
+
     def construct_event_store(self) -> EventStore[Any]:
         self.group_recorder = GroupCommittingRecorder(self.recorder)
         return self.factory.event_store(mapper=self.mapper, recorder=self.group_recorder)
+
+
+def discard_broken_connections(application: Application) -> None:
+    """Checks the idle pooled connections and replaces those a database restart broke.
+
+    Called when the database is reachable again after an outage, so the next requests do
+    not each find a dead connection first.
+    """
+    datastore = getattr(application.factory, "datastore", None)
+    if isinstance(datastore, PostgresDatastore):
+        datastore.pool.check()
 
 
 def _without_prepared_statements(application: Application) -> None:

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, text
 
 from libs.follower import FollowerCollector
 from libs.platform.availability import FailFastWhileUnavailable, StorageCircuit
+from libs.platform.eventstore import discard_broken_connections
 from libs.platform.http_metrics import instrument
 from libs.platform.limits import BodySizeLimit
 from libs.platform.metrics import EventsAppendedCollector
@@ -100,7 +101,10 @@ def service_app(
         CorrelationIdMiddleware, header_name=CORRELATION_HEADER, validator=_valid_correlation_id
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.state.storage_circuit = StorageCircuit(lambda: _probe(engine))
+    app.state.storage_circuit = StorageCircuit(
+        lambda: _probe(engine),
+        on_recovery=lambda: discard_broken_connections(service.application),
+    )
     app.add_middleware(FailFastWhileUnavailable, circuit=app.state.storage_circuit)
     app.add_middleware(
         RateLimit,

@@ -74,5 +74,7 @@ class DatabaseUrl:
             # becomes a 503 within seconds rather than a hang (the store retries 10 times).
             "POSTGRES_CONNECT_TIMEOUT": "1",
             "POSTGRES_LOCK_TIMEOUT": "10",
-            "POSTGRES_PRE_PING": "y",
+            # No pre-ping: it is a round trip on every checkout (every load, every save).
+            # Connections broken by a database restart are found and replaced instead when
+            # the storage circuit sees the database back (`discard_broken_connections`).
         }

@@ -2,42 +2,60 @@
 
 The library's transcoder calls a Python hook for every JSON object it decodes; here orjson
 parses the document and only containers are walked to revive the library's tagged values
-(`{"_type_": ..., "_data_": ...}` for UUIDs, decimals, datetimes). Encoding is unchanged, so
-events stored by either transcoder read the same, and stored bytes (which the hash chain
-covers) do not change.
+(`{"_type_": ..., "_data_": ...}` for UUIDs, decimals, datetimes). The parsed document is
+ours alone, so its dicts and lists are revived in place rather than copied: a snapshot of a
+complaint with a thousand interactions decodes in about half the time. Encoding is
+unchanged, so events stored by either transcoder read the same, and stored bytes (which the
+hash chain covers) do not change.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import JSONTranscoder
+from eventsourcing.persistence import JSONTranscoder, Transcoding
 
 
 class FastJSONTranscoder(JSONTranscoder):
+    def __init__(self) -> None:
+        super().__init__()
+        self._decoders: dict[str, Callable[[Any], Any]] = {}
+
+    def register(self, transcoding: Transcoding) -> None:
+        super().register(transcoding)
+        # Datetimes are most of the tagged values: parse them without the method call.
+        self._decoders[transcoding.name] = (
+            datetime.fromisoformat if transcoding.name == "datetime_iso" else transcoding.decode
+        )
+
     def decode(self, data: bytes) -> Any:
         return self._revive(orjson.loads(data))
 
     def _revive(self, value: Any) -> Any:
-        if type(value) is list:
-            return [self._revive(item) if type(item) in (dict, list) else item for item in value]
-        if type(value) is not dict:
-            return value
+        kind = type(value)
+        if kind is dict:
+            return self._revive_dict(value)
+        if kind is list:
+            for index, item in enumerate(value):
+                if type(item) is dict or type(item) is list:
+                    value[index] = self._revive(item)
+        return value
+
+    def _revive_dict(self, value: dict[str, Any]) -> Any:
         if len(value) == 2 and "_type_" in value and "_data_" in value:
-            return self.names[value["_type_"]].decode(self._revive(value["_data_"]))
-        revived = {}
+            return self._decoders[value["_type_"]](self._revive(value["_data_"]))
+        decoders = self._decoders
         for key, item in value.items():
             kind = type(item)
             if kind is dict:
-                data = item.get("_data_") if len(item) == 2 else None
-                if type(data) is str and "_type_" in item:
+                if len(item) == 2 and type(data := item.get("_data_")) is str and "_type_" in item:
                     # The common case, inlined: a datetime, UUID or decimal as a string.
-                    revived[key] = self.names[item["_type_"]].decode(data)
+                    value[key] = decoders[item["_type_"]](data)
                 else:
-                    revived[key] = self._revive(item)
+                    value[key] = self._revive_dict(item)
             elif kind is list:
-                revived[key] = self._revive(item)
-            else:
-                revived[key] = item
-        return revived
+                value[key] = self._revive(item)
+        return value

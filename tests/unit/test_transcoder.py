@@ -7,6 +7,8 @@ from decimal import Decimal
 from uuid import uuid4
 
 from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscoder, UUIDAsHex
+from hypothesis import given
+from hypothesis import strategies as st
 
 from libs.platform.transcoder import FastJSONTranscoder
 
@@ -31,3 +33,32 @@ def test_fast_decoding_matches_the_library_decoder() -> None:
     stored = library.encode(value)
     assert fast.encode(value) == stored
     assert fast.decode(stored) == library.decode(stored) == value
+
+
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**53), max_value=2**53),
+    st.text(max_size=20),
+    st.uuids(),
+    st.decimals(allow_nan=False, allow_infinity=False, places=2),
+    st.datetimes(timezones=st.just(UTC)),
+)
+documents = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=5),
+        st.dictionaries(
+            st.text(max_size=8).filter(lambda k: not k.startswith("_")), children, max_size=5
+        ),
+    ),
+    max_leaves=40,
+)
+
+
+@given(documents)
+def test_fast_decoding_matches_the_library_decoder_for_any_document(value: object) -> None:
+    library = with_standard_transcodings(JSONTranscoder())
+    fast = with_standard_transcodings(FastJSONTranscoder())
+    stored = library.encode(value)
+    assert fast.decode(stored) == library.decode(stored)
