@@ -143,6 +143,31 @@ def test_the_list_can_be_dropped_and_rebuilt_from_the_events(database_url: str) 
     service.stop()
 
 
+def test_a_rebuild_in_small_pages_and_flushes_writes_every_row(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.complaints.readmodel import projector
+
+    service = build_complaints(database_url)
+    for n in range(7):
+        receive(service.application, n)
+    service.projector.catch_up()
+    with service.read_engine.connect() as connection:
+        before = sorted(map(tuple, connection.execute(select(complaint_list)).all()))
+    # Every page full (the last one too) and a flush every few complaints.
+    monkeypatch.setattr(projector, "REBUILD_BATCH", 1)
+    monkeypatch.setattr(projector, "FLUSH_COMPLAINTS", 3)
+
+    replayed = service.rebuild_read_models()
+
+    with service.read_engine.connect() as connection:
+        after = sorted(map(tuple, connection.execute(select(complaint_list)).all()))
+    assert after == before
+    assert replayed >= 7
+    assert service.projector.position() == service.projector.head()
+    service.stop()
+
+
 def test_two_projectors_racing_write_each_event_once(database_url: str) -> None:
     service = build_complaints(database_url)
     for n in range(50):

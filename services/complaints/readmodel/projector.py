@@ -47,6 +47,8 @@ FOLD_CACHE_SIZE = 20_000
 # A rebuild reads the log in large pages: complaints interleave in the log, and each one
 # touched by a page costs one row write per page.
 REBUILD_BATCH = 25_000
+# Complaints folded but not yet written before a flush is forced (memory is the bound).
+FLUSH_COMPLAINTS = 5_000
 
 
 # Plain SQL: built once, so no statement construction or cache-key work per batch.
@@ -101,11 +103,13 @@ class ComplaintListProjector:
     def catch_up(self, progress: Progress | None = None, batch_size: int | None = None) -> int:
         """Processes every event recorded so far; returns how many it processed.
 
-        A full page means more may follow: the next one is read while this one is folded
-        and written, so the database round trip overlaps with the Python work. A short page
-        reaches the head of the log (ids commit in order), so it is the last. Each complaint
-        touched by a page gets one row write, so larger pages cost fewer writes when
-        complaints interleave.
+        A full page means more may follow: the next one is read while this one is folded,
+        so the database round trip overlaps with the Python work. A short page reaches the
+        head of the log (ids commit in order), so it is the last. Rows are written once per
+        complaint per flush, not per event: pages are folded into the complaints they touch
+        and flushed, rows and position in one transaction, at the end or when
+        `FLUSH_COMPLAINTS` complaints are waiting. Complaints interleave in the log, so a
+        rebuild writes each complaint's row about once instead of once per page.
         """
         limit = batch_size or self._batch_size
         with self._lock, ExitStack() as stack:
@@ -113,6 +117,8 @@ class ComplaintListProjector:
             processed = 0
             head = self.head() if progress is not None else 0
             position = self.position()
+            waiting: dict[UUID, Complaint] = {}
+            folded = 0
             notifications = self._read_after(position, limit)
             while notifications:
                 last = notifications[-1].id
@@ -124,23 +130,26 @@ class ComplaintListProjector:
                         )
                     upcoming = reader.submit(self._read_after, last, limit)
                 try:
-                    self._write(self._fold(notifications), position, last)
+                    waiting.update(self._fold(notifications))
+                    folded += len(notifications)
+                    following = upcoming.result() if upcoming is not None else []
+                    if not following or len(waiting) >= FLUSH_COMPLAINTS:
+                        self._write(waiting, position, last)
+                        position, processed = last, processed + folded
+                        waiting, folded = {}, 0
                 except PositionMoved:
                     # Another process got there first: carry on from where it is.
                     self._folded.clear()
-                    if upcoming is not None:
-                        upcoming.result()
+                    waiting, folded = {}, 0
                     position = self.position()
                     notifications = self._read_after(position, limit)
                     continue
                 except BaseException:
                     self._folded.clear()
                     raise
-                position = last
-                processed += len(notifications)
                 if progress is not None:
                     progress(last, max(head, last))
-                notifications = upcoming.result() if upcoming is not None else []
+                notifications = following
             return processed
 
     def _read_after(self, position: int, limit: int) -> Sequence[Notification]:
