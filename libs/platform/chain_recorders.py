@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresDatastore,
@@ -35,6 +35,7 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
     SQLiteProcessRecorder,
 )
+from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
@@ -181,6 +182,45 @@ class _RemembersHeads:
             raise
         self.known_heads.publish()
         return ids
+
+
+class _PipelinedInsert:
+    """PostgreSQL inserts in one round trip: lock, tracking and hashes, events, commit.
+
+    The library syncs the pipeline after the events (to raise a conflict early) and then
+    commits: two round trips with the events table locked. Here COMMIT goes down the same
+    pipeline; a conflict aborts the transaction at the one sync and is raised as the
+    library raises it. The lock comes first, so writers queue on it before holding any row
+    and cannot deadlock on each other's rows.
+    """
+
+    datastore: PostgresDatastore
+
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
+        if not stored_events:
+            return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
+        recorder: Any = self
+        with self.datastore.get_connection() as connection:
+            with connection.pipeline(), connection.transaction():
+                with connection.cursor() as cursor:
+                    for statement in recorder.lock_statements:
+                        cursor.execute(statement)
+                    recorder._insert_events(cursor, stored_events, **kwargs)
+                # Parallel arrays, sent in binary: no composite values to build and no
+                # hex-escaping of the states.
+                inserting = connection.cursor(row_factory=tuple_row)
+                inserting.execute(
+                    recorder.insert_events_sql,
+                    (
+                        [event.originator_id for event in stored_events],
+                        [event.originator_version for event in stored_events],
+                        [event.topic for event in stored_events],
+                        [event.state for event in stored_events],
+                    ),
+                    binary=True,
+                )
+            return [row[0] for row in inserting.fetchall()]
 
 
 # -- SQLite ---------------------------------------------------------------------------------
@@ -394,7 +434,9 @@ class HashChainSQLiteRecorder(_RemembersHeads, SQLiteApplicationRecorder):
 # -- PostgreSQL -----------------------------------------------------------------------------
 
 
-class HashChainPostgresRecorder(_RemembersHeads, BinaryReads, PostgresApplicationRecorder):
+class HashChainPostgresRecorder(
+    _RemembersHeads, _PipelinedInsert, BinaryReads, PostgresApplicationRecorder
+):
     def __init__(
         self,
         datastore: PostgresDatastore,
@@ -426,6 +468,18 @@ class HashChainPostgresRecorder(_RemembersHeads, BinaryReads, PostgresApplicatio
             "leaves": Identifier(self.leaves_table),
             "id_type": id_type,
         }
+        # Rendered once: composing SQL objects on every write cost more than the rows.
+        self.lock_statements = [s.as_bytes(None) for s in self.lock_table_statements]
+        self.insert_hashes_sql = self._sql(
+            "INSERT INTO {schema}.{hashes} (originator_id, originator_version, hash, "
+            "prev_hash) SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], "
+            "%s::text[])"
+        ).as_bytes(None)
+        self.insert_events_sql = self._sql(
+            "INSERT INTO {schema}.{events} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[]) "
+            "RETURNING notification_id"
+        ).as_bytes(None)
         self.sql_create_statements.extend(
             self._sql(statement)
             for statement in (
@@ -455,12 +509,10 @@ class HashChainPostgresRecorder(_RemembersHeads, BinaryReads, PostgresApplicatio
     def _insert_events(
         self, curs: Any, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> None:
-        # Runs in the events' transaction, before the library locks the events table: the
-        # predecessors read here were committed before the writer loaded the aggregate
-        # (or are in this batch), so they cannot change under us, and the lock is not held
-        # any longer than before. Rows go in sorted order so concurrent writers of the
-        # same rows cannot deadlock; the loser of such a race gets an IntegrityError, as it
-        # would from the events table.
+        # Runs in the events' transaction, with the events table locked (_PipelinedInsert):
+        # the predecessors read here were committed before the writer loaded the aggregate
+        # (or are in this batch), so they cannot change under us. The loser of a race for
+        # the same rows gets an IntegrityError, as it would from the events table.
         super()._insert_events(curs, stored_events, **kwargs)
         if not stored_events:
             return
@@ -472,11 +524,7 @@ class HashChainPostgresRecorder(_RemembersHeads, BinaryReads, PostgresApplicatio
         )
         self.known_heads.stage(links)
         curs.execute(
-            self._sql(
-                "INSERT INTO {schema}.{hashes} (originator_id, originator_version, hash, "
-                "prev_hash) SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], "
-                "%s::text[])"
-            ),
+            self.insert_hashes_sql,
             (
                 [str(link.originator_id) for link in links],
                 [link.originator_version for link in links],
