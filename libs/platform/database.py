@@ -26,14 +26,19 @@ def create_read_model_engine(database_url: str, *, pool_size: int = 16) -> Engin
             cursor.close()
 
         return engine
-    return create_engine(
+    engine = create_engine(
         url.sqlalchemy_url(),
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No pre-ping (a round trip per checkout): after an outage the storage circuit
+        # disposes of the pooled connections once the database answers again.
         pool_timeout=5,
         connect_args={"connect_timeout": 3},
     )
+    # A batch of rows (a projection pass) as one multi-row INSERT, not a statement per
+    # row: the psycopg dialect leaves this off, as psycopg pipelines executemany.
+    engine.dialect.use_insertmanyvalues_wo_returning = True
+    return engine
 
 
 def upsert(engine: Engine) -> Any:

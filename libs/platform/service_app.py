@@ -50,6 +50,12 @@ def _probe(engine: Engine) -> None:
         connection.execute(text("SELECT 1"))
 
 
+def _fresh_connections(service: RunningService, engine: Engine) -> None:
+    """After an outage: no request should be the one to find a connection it broke."""
+    discard_broken_connections(service.application)
+    engine.dispose()
+
+
 def service_app(
     service: RunningService,
     *,
@@ -103,7 +109,7 @@ def service_app(
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.storage_circuit = StorageCircuit(
         lambda: _probe(engine),
-        on_recovery=lambda: discard_broken_connections(service.application),
+        on_recovery=lambda: _fresh_connections(service, engine),
     )
     app.add_middleware(FailFastWhileUnavailable, circuit=app.state.storage_circuit)
     app.add_middleware(

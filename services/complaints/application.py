@@ -56,7 +56,7 @@ class ComplaintsApplication(GroupCommitApplication):
     def __init__(self, env: dict[str, str] | None = None) -> None:
         super().__init__(env)
         self._complaint_locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
-        self._writable = WritableComplaints(self)
+        self._writable = WritableComplaints()
 
     # -- commands -------------------------------------------------------------------------
 
@@ -143,24 +143,33 @@ class ComplaintsApplication(GroupCommitApplication):
         expected_version: int | None,
     ) -> Complaint:
         for _ in range(MAX_CONFLICT_RETRIES):
-            complaint = self._writable.get(complaint_id) or self.complaint(complaint_id)
-            if complaint.has_handled(context.command_id):
-                self._writable.keep(complaint)
-                return complaint
-            if expected_version is not None and complaint.version != expected_version:
-                self._writable.keep(complaint)
-                raise StaleVersion(expected_version, complaint.version)
+            kept = self._writable.get(complaint_id)
+            complaint = kept or self.complaint(complaint_id)
             try:
+                if complaint.has_handled(context.command_id):
+                    self._writable.keep(complaint)
+                    return complaint
+                if expected_version is not None and complaint.version != expected_version:
+                    raise StaleVersion(expected_version, complaint.version)
                 decide(complaint)
                 self.save(complaint)
             except IntegrityError:
+                # Another writer saved this version first (another process, if the
+                # complaint was kept here): decide again on what is stored.
                 self._writable.forget(complaint_id)
-                if expected_version is not None:
+                if expected_version is not None and kept is None:
                     current = self.complaint(complaint_id).version
                     raise StaleVersion(expected_version, current) from None
                 continue
+            except Exception:
+                # The domain may have changed the object before refusing; and a kept
+                # complaint may be behind another process's writes, so a refusal of it is
+                # asked again of the stored complaint before it is believed.
+                self._writable.forget(complaint_id)
+                if kept is not None:
+                    continue
+                raise
             except BaseException:
-                # A refusal may come after the domain changed the object: rebuild it next time.
                 self._writable.forget(complaint_id)
                 raise
             self._writable.keep(complaint)
@@ -190,28 +199,23 @@ class ComplaintsApplication(GroupCommitApplication):
 
 
 class WritableComplaints:
-    """The complaints writers left behind, brought up to date on the way out.
+    """The complaints writers left behind, for the next writer of the same complaint.
 
-    Used only by writers holding the complaint's lock. A kept complaint is exactly what was
-    saved; `get` adds what other processes recorded since, in one query, and hands it over
-    (it is no longer kept until the writer keeps it again).
+    Used only by writers holding the complaint's lock. A kept complaint is exactly what
+    this process saved; another process may have saved more since. That is not looked up
+    (a query per write): the version check on save catches it, and the writer decides
+    again on the stored complaint (`ComplaintsApplication._update`). `get` hands the
+    complaint over; it is not kept again until the writer keeps it.
     """
 
-    def __init__(self, application: ComplaintsApplication, capacity: int = WRITABLE_CACHE_SIZE):
-        self._application = application
+    def __init__(self, capacity: int = WRITABLE_CACHE_SIZE) -> None:
         self._capacity = capacity
         self._kept: OrderedDict[UUID, Complaint] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, complaint_id: UUID) -> Complaint | None:
         with self._lock:
-            complaint = self._kept.pop(complaint_id, None)
-        if complaint is None:
-            return None
-        newer = self._application.events.get(complaint_id, gt=complaint.version)
-        for event in newer:
-            event.mutate(complaint)
-        return complaint
+            return self._kept.pop(complaint_id, None)
 
     def keep(self, complaint: Complaint) -> None:
         with self._lock:

@@ -103,6 +103,27 @@ def test_a_kept_complaint_takes_in_what_another_replica_recorded(database_url: s
     theirs.stop()
 
 
+def test_a_kept_complaint_another_replica_moved_on_is_asked_again(database_url: str) -> None:
+    ours, theirs = build_complaints(database_url), build_complaints(database_url)
+    complaint_id = receive(ours.application, 1).id
+
+    def withdraw(complaint: Complaint) -> None:
+        complaint.close(CONTEXT, reason="withdrawn")
+
+    ours.application.update(complaint_id, CONTEXT, withdraw, present=versions_and_notes)
+    theirs.application.update(
+        complaint_id, CONTEXT, lambda complaint: complaint.reopen(CONTEXT, reason="customer")
+    )
+    # What ours kept says "closed", which refuses notes; the stored complaint is open.
+    after = ours.application.update(
+        complaint_id, CONTEXT, note("after reopening"), present=versions_and_notes
+    )
+
+    assert after == (4, ["after reopening"])
+    ours.stop()
+    theirs.stop()
+
+
 def test_a_refused_command_leaves_nothing_behind_in_the_kept_complaint(
     database_url: str,
 ) -> None:

@@ -8,6 +8,7 @@ and asks for the deadlines as of a moment; facts later than that moment are igno
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
@@ -291,5 +292,7 @@ def _label(event: ClockEvent) -> str:
     return event.value.replace("_", " ").replace("adr", "ADR")
 
 
+@cache
 def _day(day: date) -> str:
+    # Explanations name the same few days over and over; strftime is the slow part.
     return f"{day:%a} {day.day} {day:%b %Y}"

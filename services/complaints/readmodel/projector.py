@@ -75,6 +75,7 @@ class ComplaintListProjector:
         self._batch_size = batch_size
         self._lock = threading.Lock()
         self._folded: OrderedDict[UUID, Complaint] = OrderedDict()
+        self._written_to: int | None = None
         #: Complaints whose stored events could not be folded (see `_fold`).
         self.unprojectable: set[UUID] = set()
 
@@ -116,7 +117,9 @@ class ComplaintListProjector:
             reader: ThreadPoolExecutor | None = None
             processed = 0
             head = self.head() if progress is not None else 0
-            position = self.position()
+            # Where this projector last wrote to, if it knows: a stale value (another
+            # process moved on) only costs a discarded batch (PositionMoved).
+            position = self._written_to if self._written_to is not None else self.position()
             waiting: dict[UUID, Complaint] = {}
             folded = 0
             notifications = self._read_after(position, limit)
@@ -135,17 +138,20 @@ class ComplaintListProjector:
                     following = upcoming.result() if upcoming is not None else []
                     if not following or len(waiting) >= FLUSH_COMPLAINTS:
                         self._write(waiting, position, last)
+                        self._written_to = last
                         position, processed = last, processed + folded
                         waiting, folded = {}, 0
                 except PositionMoved:
                     # Another process got there first: carry on from where it is.
                     self._folded.clear()
+                    self._written_to = None
                     waiting, folded = {}, 0
                     position = self.position()
                     notifications = self._read_after(position, limit)
                     continue
                 except BaseException:
                     self._folded.clear()
+                    self._written_to = None
                     raise
                 if progress is not None:
                     progress(last, max(head, last))
@@ -164,6 +170,7 @@ class ComplaintListProjector:
                 delete(projection_positions).where(projection_positions.c.name == PROJECTION_NAME)
             )
             self._folded.clear()
+            self._written_to = None
         return self.catch_up(progress, batch_size=REBUILD_BATCH)
 
     def _fold(self, notifications: Sequence[Notification]) -> dict[UUID, Complaint]:
