@@ -8,9 +8,9 @@ and asks for the deadlines as of a moment; facts later than that moment are igno
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cache
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from functools import cache
 
 from libs.domain.deadlines.calendar import BusinessCalendar, Period, Unit, validate_calendar
 from libs.domain.deadlines.regime import ClockEvent, ClockRule, Party, Regime
