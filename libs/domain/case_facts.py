@@ -38,8 +38,10 @@ def clock_facts(complaint: Complaint) -> ClockFacts:
     )
 
 
-def deadlines_of(complaint: Complaint, regime: Regime, as_of: datetime) -> list[Deadline]:
-    return compute_deadlines(regime, clock_facts(complaint), as_of)
+def deadlines_of(
+    complaint: Complaint, regime: Regime, as_of: datetime, *, explain: bool = True
+) -> list[Deadline]:
+    return compute_deadlines(regime, clock_facts(complaint), as_of, explain=explain)
 
 
 def top_tier_decided(complaint: Complaint) -> bool:
@@ -57,7 +59,11 @@ def eligibility_of(
     thresholds: EligibilityThresholds | None = None,
 ) -> EligibilityAssessment:
     final_response = next(
-        (d for d in deadlines_of(complaint, regime, as_of) if d.clock == FINAL_RESPONSE_CLOCK),
+        (
+            d
+            for d in deadlines_of(complaint, regime, as_of, explain=False)
+            if d.clock == FINAL_RESPONSE_CLOCK
+        ),
         None,
     )
     flags = complaint.flags

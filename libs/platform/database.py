@@ -1,10 +1,25 @@
-"""SQLAlchemy engines for a service's read models, on SQLite or PostgreSQL."""
+"""SQLAlchemy engines for a service's read models, on SQLite or PostgreSQL, and bulk row writes."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+import orjson
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Connection,
+    DateTime,
+    Engine,
+    Integer,
+    Numeric,
+    String,
+    Table,
+    create_engine,
+    event,
+)
 
 from libs.platform.storage import DatabaseUrl
 
@@ -50,3 +65,65 @@ def upsert(engine: Engine) -> Any:
     from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
     return sqlite_insert
+
+
+_PG_ARRAY_TYPES: dict[type, str] = {
+    String: "text[]",
+    BigInteger: "bigint[]",
+    Integer: "integer[]",
+    Numeric: "numeric[]",
+    Boolean: "boolean[]",
+    JSON: "text[]",  # sent as text, cast per row
+}
+
+
+def _pg_array_type(column: Any) -> str:
+    if isinstance(column.type, DateTime):
+        return "timestamptz[]" if column.type.timezone else "timestamp[]"
+    for kind, array in _PG_ARRAY_TYPES.items():
+        if isinstance(column.type, kind):
+            return array
+    raise TypeError(f"no array type for column {column.name} ({column.type})")
+
+
+def insert_rows(
+    connection: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[dict[str, Any]],
+    *,
+    on_conflict: str = "DO NOTHING",
+    fallback: Any = None,
+) -> None:
+    """Inserts `rows` (only `columns`) as one statement, with `on_conflict` (PostgreSQL's
+    ON CONFLICT clause, without the keywords) deciding what an existing row gets.
+
+    On PostgreSQL the rows go as parallel arrays (`unnest`): an executemany costs a
+    statement, and its parameter processing, per row. Elsewhere `fallback` (by default an
+    INSERT that skips conflicts) is executed for the rows: SQLite's executemany is a loop
+    in C already.
+    """
+    if not rows:
+        return
+    if connection.dialect.name != "postgresql":
+        statement = fallback
+        if statement is None:
+            statement = upsert(connection.engine)(table).on_conflict_do_nothing()
+        connection.execute(statement, list(rows))
+        return
+    names = ", ".join(columns)
+    arrays = ", ".join(f"%s::{_pg_array_type(table.c[name])}" for name in columns)
+    selected = ", ".join(
+        f"{name}::json" if isinstance(table.c[name].type, JSON) else name for name in columns
+    )
+    connection.exec_driver_sql(
+        f"INSERT INTO {table.name} ({names}) SELECT {selected} "
+        f"FROM unnest({arrays}) AS given({names}) ON CONFLICT {on_conflict}",
+        tuple([_as_parameter(table, name, row[name]) for row in rows] for name in columns),
+    )
+
+
+def _as_parameter(table: Table, name: str, value: Any) -> Any:
+    if value is not None and isinstance(table.c[name].type, JSON):
+        return orjson.dumps(value).decode()
+    return value

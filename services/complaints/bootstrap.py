@@ -81,7 +81,9 @@ def bootstrap(settings: ComplaintsSettings | None = None) -> ComplaintsService:
     engine = create_read_model_engine(settings.database_url, pool_size=settings.db_pool_size)
     policy = ComplaintPolicy.from_settings(settings)
     projector = ComplaintListProjector(application, engine, policy)
-    runner = ProjectionRunner(projector, settings.projection_poll_seconds)
+    runner = ProjectionRunner(
+        projector, settings.projection_poll_seconds, settings.projection_settle_seconds
+    )
     application.after_save.append(runner.wake)
     scheduler = DeadlineScheduler(application, engine, policy)
     return ComplaintsService(

@@ -52,12 +52,24 @@ class ComplaintPolicy:
         except KeyError:
             raise UnknownRegime(name, self.regime_names) from None
 
-    def deadlines(self, complaint: Complaint, as_of: datetime) -> list[Deadline]:
-        return deadlines_of(complaint, self.regime(complaint.regime), as_of)
+    def deadlines(
+        self, complaint: Complaint, as_of: datetime, *, explain: bool = True
+    ) -> list[Deadline]:
+        """With `explain=False`, for callers that need only dates and states."""
+        return deadlines_of(complaint, self.regime(complaint.regime), as_of, explain=explain)
+
+    def check_calendar(self, complaint: Complaint) -> None:
+        """Refuses (InvalidArgument) a complaint whose business calendar cannot be built,
+        e.g. an unknown subdivision: its deadlines could never be computed."""
+        calendar_for(self.regime(complaint.regime), clock_facts(complaint))
 
     def staff_deadlines(self, complaint: Complaint, as_of: datetime) -> list[Deadline]:
         """The firm's own deadlines (not the customer's referral windows)."""
-        return [d for d in self.deadlines(complaint, as_of) if d.party is not Party.CUSTOMER]
+        return [
+            d
+            for d in self.deadlines(complaint, as_of, explain=False)
+            if d.party is not Party.CUSTOMER
+        ]
 
     def eligibility(self, complaint: Complaint, as_of: datetime) -> EligibilityAssessment:
         return eligibility_of(complaint, self.regime(complaint.regime), as_of, self.thresholds)

@@ -29,6 +29,8 @@ class ComplaintsSettings(BaseSettings):
     access_log: bool = True
     db_pool_size: int = Field(16, description="Database connections per pool")
     projection_poll_seconds: float = 0.5
+    #: Pause after a projection pass, so the saves made meanwhile share the next pass.
+    projection_settle_seconds: float = 0.1
     backdate_window_days: int = Field(
         30, description="How far in the past a CRM may date an event (occurred_at)"
     )

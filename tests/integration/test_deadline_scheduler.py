@@ -109,3 +109,44 @@ def test_two_processes_and_a_restart_record_each_alert_once(database_url: str) -
         assert alerts(restarted, complaint_id).count(("acknowledgement", "missed")) == 1
     second.stop()
     restarted.stop()
+
+
+def unfired_timers(service: ComplaintsService, complaint_id: UUID) -> set[tuple[str, str]]:
+    from sqlalchemy import select
+
+    from services.complaints.readmodel.tables import deadline_timers as timers
+
+    with service.read_engine.connect() as connection:
+        rows = connection.execute(
+            select(timers.c.deadline, timers.c.alert)
+            .where(timers.c.complaint_id == str(complaint_id))
+            .where(timers.c.fired_at.is_(None))
+        )
+        return {(row.deadline, row.alert) for row in rows}
+
+
+def test_timers_follow_the_deadlines_and_stay_when_they_do_not_move(database_url: str) -> None:
+    service = build_complaints(database_url)
+    complaint_id = receive(service)
+    assert ("acknowledgement", "missed") in unfired_timers(service, complaint_id)
+
+    later = CommandContext("agent:a", "agent", "c", RECEIVED + timedelta(hours=3))
+    service.application.update(
+        complaint_id,
+        later,
+        lambda c: c.record_interaction(
+            later, interaction_id="n1", kind="note", direction="internal", summary="called"
+        ),
+    )
+    service.projector.catch_up()
+    before_acknowledging = unfired_timers(service, complaint_id)
+    service.application.update(
+        complaint_id, later, lambda c: c.acknowledge(later, message="Thanks", channel="email")
+    )
+    service.projector.catch_up()
+
+    assert ("acknowledgement", "missed") in before_acknowledging
+    after = unfired_timers(service, complaint_id)
+    assert after and not any(deadline == "acknowledgement" for deadline, _ in after)
+    assert after < before_acknowledging
+    service.stop()

@@ -7,6 +7,7 @@ end of its due day in the regime's timezone; anything done on that day is on tim
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -705,3 +706,23 @@ def test_a_regime_file_must_be_named_after_its_regime(tmp_path: Path) -> None:
 def test_a_regime_file_that_is_not_toml_says_so(tmp_path: Path) -> None:
     with pytest.raises(RegimeError, match=r"broken.toml: \(file\): not valid TOML"):
         load_regime_file(write(tmp_path, "broken", "name = "))
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"received_at": london(2025, 8, 22)},
+        {"received_at": london(2025, 8, 22), "summary_resolution_at": london(2025, 8, 28, 21)},
+        {"received_at": london(2025, 8, 22), "final_response_at": london(2025, 10, 1)},
+        {"received_at": london(2025, 8, 22), "holding_reply_at": london(2025, 9, 12)},
+    ],
+)
+def test_deadlines_without_explanations_have_the_same_dates_and_states(
+    facts: dict[str, datetime],
+) -> None:
+    regime, as_of = get_regime("uk-fca-disp"), london(2025, 12, 1)
+    explained = compute_deadlines(regime, ClockFacts(**facts), as_of)  # type: ignore[arg-type]
+    quick = compute_deadlines(regime, ClockFacts(**facts), as_of, explain=False)  # type: ignore[arg-type]
+
+    assert [replace(d, explanation="") for d in explained] == quick
+    assert all(d.explanation for d in explained)

@@ -112,8 +112,11 @@ def calendar_for(regime: Regime, facts: ClockFacts) -> BusinessCalendar:
     return base
 
 
-def compute_deadlines(regime: Regime, facts: ClockFacts, as_of: datetime) -> list[Deadline]:
-    """Every clock of the regime that has started by `as_of`, in the regime's order."""
+def compute_deadlines(
+    regime: Regime, facts: ClockFacts, as_of: datetime, *, explain: bool = True
+) -> list[Deadline]:
+    """Every clock of the regime that has started by `as_of`, in the regime's order.
+    With `explain=False` each deadline's explanation is left empty."""
     if as_of.tzinfo is None:
         raise InvalidArgument("as_of", "as_of needs a timezone")
     if facts.variant is not None and facts.variant not in regime.variants:
@@ -122,7 +125,7 @@ def compute_deadlines(regime: Regime, facts: ClockFacts, as_of: datetime) -> lis
             "variant", f"regime '{regime.name}' has no variant '{facts.variant}' (known: {known})"
         )
     calendar = calendar_for(regime, facts)
-    clocks = (_ClockRun(rule, facts, as_of, calendar).deadline() for rule in regime.clocks)
+    clocks = (_ClockRun(rule, facts, as_of, calendar, explain).deadline() for rule in regime.clocks)
     return [deadline for deadline in clocks if deadline is not None]
 
 
@@ -144,12 +147,20 @@ class _ClockRun:
     """Works out one clock: start, due day (variant, extension, pauses), and how it ended."""
 
     def __init__(
-        self, rule: ClockRule, facts: ClockFacts, as_of: datetime, calendar: BusinessCalendar
+        self,
+        rule: ClockRule,
+        facts: ClockFacts,
+        as_of: datetime,
+        calendar: BusinessCalendar,
+        explain: bool = True,
     ) -> None:
         self.rule = rule
         self.facts = facts
         self.as_of = as_of
         self.calendar = calendar
+        #: Whether to write the explanation: most callers only need the dates, and the
+        #: prose (holiday names, formatted days) is most of the work.
+        self.explain = explain
         self.notes: list[str] = []
 
     def seen(self, event: ClockEvent) -> datetime | None:
@@ -165,23 +176,26 @@ class _ClockRun:
         start_day = calendar.local_date(started)
         period, basis = rule.for_variant(self.facts.variant)
         due_day = self.due_day(start_day, period)
-        self.notes.append(
-            f"{_label(rule.starts_on)} on {_day(start_day)}; {period.describe()} after that "
-            f"ends on {_day(due_day)}{self.skipped(start_day, due_day, period)}"
-        )
+        if self.explain:
+            self.notes.append(
+                f"{_label(rule.starts_on)} on {_day(start_day)}; {period.describe()} after that "
+                f"ends on {_day(due_day)}{self.skipped(start_day, due_day, period)}"
+            )
         stop = self.first_stop(started, start_day)
         due_day = self.extended(started, start_day, due_day, stop)
         if rule.pausable:
             due_day = self.paused(started, due_day, period.unit, stop)
         due_at = calendar.end_of_day(due_day)
-        self.notes.append(f"due by the end of {_day(due_day)} ({calendar.describe()})")
+        if self.explain:
+            self.notes.append(f"due by the end of {_day(due_day)} ({calendar.describe()})")
         if stop is not None:
             met_at, met_by = stop
             state = DeadlineState.MET if met_at <= due_at else DeadlineState.BREACHED
             late = "" if state is DeadlineState.MET else ", after the deadline"
-            self.notes.append(
-                f"stopped by {_label(met_by)} on {_day(calendar.local_date(met_at))}{late}"
-            )
+            if self.explain:
+                self.notes.append(
+                    f"stopped by {_label(met_by)} on {_day(calendar.local_date(met_at))}{late}"
+                )
         else:
             met_at, met_by = None, None
             state = DeadlineState.BREACHED if self.as_of > due_at else DeadlineState.PENDING
@@ -216,10 +230,11 @@ class _ClockRun:
             window_end = self.calendar.advance(start_day, early.within)
             if moment >= started and self.calendar.local_date(moment) <= window_end:
                 candidates.append((moment, early.event))
-                self.notes.append(
-                    f"{_label(early.event)} by the end of {_day(window_end)} "
-                    f"({early.within.describe()} after) meets this clock: {early.basis}"
-                )
+                if self.explain:
+                    self.notes.append(
+                        f"{_label(early.event)} by the end of {_day(window_end)} "
+                        f"({early.within.describe()} after) meets this clock: {early.basis}"
+                    )
         return min(candidates, default=None)
 
     def extended(
@@ -237,13 +252,15 @@ class _ClockRun:
             return due_day
         when = _day(self.calendar.local_date(moment))
         if moment > self.calendar.end_of_day(due_day):
-            self.notes.append(f"{_label(extension.event)} on {when} came too late to extend it")
+            if self.explain:
+                self.notes.append(f"{_label(extension.event)} on {when} came too late to extend it")
             return due_day
         extended = self.due_day(start_day, extension.to)
-        self.notes.append(
-            f"{_label(extension.event)} on {when} extends it to {extension.to.describe()} "
-            f"after the start, {_day(extended)}: {extension.basis}"
-        )
+        if self.explain:
+            self.notes.append(
+                f"{_label(extension.event)} on {when} extends it to {extension.to.describe()} "
+                f"after the start, {_day(extended)}: {extension.basis}"
+            )
         return extended
 
     def paused(
@@ -271,10 +288,11 @@ class _ClockRun:
                 if self.rule.ends_on_business_day:
                     due_day = self.calendar.on_or_after(due_day)
             ongoing = " (still paused)" if interval.end is None or interval.end > until else ""
-            self.notes.append(
-                f"paused from {_day(first)} to {_day(restart)}{ongoing}: {days} day(s) added, "
-                f"now {_day(due_day)}"
-            )
+            if self.explain:
+                self.notes.append(
+                    f"paused from {_day(first)} to {_day(restart)}{ongoing}: {days} day(s) added, "
+                    f"now {_day(due_day)}"
+                )
         return due_day
 
     def skipped(self, start_day: date, due_day: date, period: Period) -> str:

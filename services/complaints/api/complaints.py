@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -90,7 +90,7 @@ def open_complaint(
             return application.receive_complaint(
                 context,
                 # Deadlines use the named subdivision's calendar: an unknown one is refused.
-                check=lambda complaint: policy.deadlines(complaint, datetime.now(UTC)),
+                check=policy.check_calendar,
                 customer=body.customer.model_dump(),
                 channel=body.channel.value,
                 category=body.category.value,

@@ -25,7 +25,7 @@ from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Engine, delete, select, text
 
 from libs.domain.complaint import Complaint
-from libs.platform.database import upsert
+from libs.platform.database import insert_rows, upsert
 from services.complaints.application import (
     COMPLAINT_TOPIC_PREFIX,
     ComplaintNotFound,
@@ -43,7 +43,11 @@ log = structlog.get_logger()
 
 Progress = Callable[[int, int], None]
 PROJECTION_NAME = "complaint_list"
-FOLD_CACHE_SIZE = 20_000
+# Complaints kept folded between passes. Live, a complaint's next event may be hours
+# away, and every kept complaint is more for the garbage collector to walk (pauses are
+# request latency); a rebuild meets the same complaints page after page.
+FOLD_CACHE_SIZE = 2_000
+REBUILD_FOLD_CACHE_SIZE = 20_000
 # A rebuild reads the log in large pages: complaints interleave in the log, and each one
 # touched by a page costs one row write per page.
 REBUILD_BATCH = 25_000
@@ -54,6 +58,16 @@ FLUSH_COMPLAINTS = 5_000
 # Plain SQL: built once, so no statement construction or cache-key work per batch.
 _ADVANCE = text(
     "UPDATE projection_positions SET position = :new WHERE name = :name AND position = :old"
+)
+
+
+TIMER_COLUMNS = ("complaint_id", "deadline", "alert", "due_at", "fire_at")
+LIST_COLUMNS = tuple(column.name for column in complaint_list.columns)
+# A row only moves forward: a replayed batch never overwrites a newer row.
+LIST_CONFLICT = (
+    "(id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in LIST_COLUMNS if name != "id")
+    + " WHERE complaint_list.version < excluded.version"
 )
 
 
@@ -75,6 +89,8 @@ class ComplaintListProjector:
         self._batch_size = batch_size
         self._lock = threading.Lock()
         self._folded: OrderedDict[UUID, Complaint] = OrderedDict()
+        self._fold_capacity = FOLD_CACHE_SIZE
+        self._timers = TimerLedger()
         self._written_to: int | None = None
         #: Complaints whose stored events could not be folded (see `_fold`).
         self.unprojectable: set[UUID] = set()
@@ -144,6 +160,7 @@ class ComplaintListProjector:
                 except PositionMoved:
                     # Another process got there first: carry on from where it is.
                     self._folded.clear()
+                    self._timers.forget_all()
                     self._written_to = None
                     waiting, folded = {}, 0
                     position = self.position()
@@ -151,6 +168,7 @@ class ComplaintListProjector:
                     continue
                 except BaseException:
                     self._folded.clear()
+                    self._timers.forget_all()
                     self._written_to = None
                     raise
                 if progress is not None:
@@ -170,8 +188,15 @@ class ComplaintListProjector:
                 delete(projection_positions).where(projection_positions.c.name == PROJECTION_NAME)
             )
             self._folded.clear()
+            self._timers.forget_all()
             self._written_to = None
-        return self.catch_up(progress, batch_size=REBUILD_BATCH)
+        self._fold_capacity = REBUILD_FOLD_CACHE_SIZE
+        try:
+            return self.catch_up(progress, batch_size=REBUILD_BATCH)
+        finally:
+            self._fold_capacity = FOLD_CACHE_SIZE
+            while len(self._folded) > FOLD_CACHE_SIZE:
+                self._folded.popitem(last=False)
 
     def _fold(self, notifications: Sequence[Notification]) -> dict[UUID, Complaint]:
         touched: dict[UUID, Complaint] = {}
@@ -185,6 +210,7 @@ class ComplaintListProjector:
             try:
                 if event.originator_version == 1:
                     complaint = event.mutate(None)
+                    self._timers.born.add(complaint_id)
                 elif known is not None and known.version == event.originator_version - 1:
                     complaint = event.mutate(known)
                 else:
@@ -213,7 +239,7 @@ class ComplaintListProjector:
     def _remember(self, complaint_id: UUID, complaint: Complaint) -> None:
         if self._folded.get(complaint_id) is not complaint:
             self._folded[complaint_id] = complaint
-            while len(self._folded) > FOLD_CACHE_SIZE:
+            while len(self._folded) > self._fold_capacity:
                 self._folded.popitem(last=False)
 
     def _write(self, complaints: dict[UUID, Complaint], old: int, new: int) -> None:
@@ -229,29 +255,46 @@ class ComplaintListProjector:
             if not moved:
                 raise PositionMoved
             if complaints:
-                projected = [project(c, self._policy) for c in complaints.values()]
-                connection.execute(self._upsert_rows, [row for row, _ in projected])
-                timers = [timer for _, timers in projected for timer in timers]
-                self._replace_timers(connection, list(complaints), timers)
+                projected = {cid: project(c, self._policy) for cid, c in complaints.items()}
+                insert_rows(
+                    connection,
+                    complaint_list,
+                    LIST_COLUMNS,
+                    [row for row, _ in projected.values()],
+                    on_conflict=LIST_CONFLICT,
+                    fallback=self._upsert_rows,
+                )
+                written = self._replace_timers(
+                    connection, {cid: timers for cid, (_, timers) in projected.items()}
+                )
+        if complaints:
+            self._timers.remember(written)
+        self._timers.born.clear()
 
     @cached_property
     def _insert_position(self) -> Any:
         return upsert(self._engine)(projection_positions).on_conflict_do_nothing()
 
     def _replace_timers(
-        self, connection: Connection, complaint_ids: list[UUID], timers: list[dict[str, Any]]
-    ) -> None:
-        """Unfired timers follow the deadlines; fired ones stay as the record of firing."""
-        ids = [str(complaint_id) for complaint_id in complaint_ids]
-        connection.execute(
-            delete(deadline_timers)
-            .where(deadline_timers.c.complaint_id.in_(ids))
-            .where(deadline_timers.c.fired_at.is_(None))
-        )
-        if timers:
+        self, connection: Connection, timers: dict[UUID, list[dict[str, Any]]]
+    ) -> dict[UUID, frozenset[tuple[Any, ...]]]:
+        """Unfired timers follow the deadlines; fired ones stay as the record of firing.
+
+        Only complaints whose timers changed are touched (most events, interactions, leave
+        deadlines alone), and a complaint new in this batch has none to delete: rewriting
+        every timer on every pass churned the table for nothing.
+        """
+        changed = self._timers.changed(timers)
+        stale = [str(cid) for cid in changed if cid not in self._timers.born]
+        if stale:
             connection.execute(
-                upsert(self._engine)(deadline_timers).on_conflict_do_nothing(), timers
+                delete(deadline_timers)
+                .where(deadline_timers.c.complaint_id.in_(stale))
+                .where(deadline_timers.c.fired_at.is_(None))
             )
+        rows = [row for cid in changed for row in timers[cid]]
+        insert_rows(connection, deadline_timers, TIMER_COLUMNS, rows)
+        return changed
 
     @cached_property
     def _upsert_rows(self) -> Any:
@@ -264,6 +307,42 @@ class ComplaintListProjector:
             },
             where=complaint_list.c.version < statement.excluded.version,
         )
+
+
+class TimerLedger:
+    """What this projector last wrote as each complaint's unfired timers, and which
+    complaints are new since the last flush (so have none stored).
+
+    Valid only while this projector is the one advancing the position: it is forgotten
+    whenever another process moved it, after a failed batch, and on rebuild.
+    """
+
+    def __init__(self, capacity: int = REBUILD_FOLD_CACHE_SIZE) -> None:
+        self._capacity = capacity
+        self._written: OrderedDict[UUID, frozenset[tuple[Any, ...]]] = OrderedDict()
+        self.born: set[UUID] = set()
+
+    @staticmethod
+    def _signature(timers: list[dict[str, Any]]) -> frozenset[tuple[Any, ...]]:
+        return frozenset(tuple(timer[name] for name in TIMER_COLUMNS) for timer in timers)
+
+    def changed(
+        self, timers: dict[UUID, list[dict[str, Any]]]
+    ) -> dict[UUID, frozenset[tuple[Any, ...]]]:
+        """The complaints whose timers differ from what was last written, and their new set."""
+        signatures = {cid: self._signature(rows) for cid, rows in timers.items()}
+        return {cid: sig for cid, sig in signatures.items() if self._written.get(cid) != sig}
+
+    def remember(self, written: dict[UUID, frozenset[tuple[Any, ...]]]) -> None:
+        for cid, signature in written.items():
+            self._written[cid] = signature
+            self._written.move_to_end(cid)
+        while len(self._written) > self._capacity:
+            self._written.popitem(last=False)
+
+    def forget_all(self) -> None:
+        self._written.clear()
+        self.born.clear()
 
 
 class ProjectionRunner:
@@ -281,7 +360,7 @@ class ProjectionRunner:
         self,
         projector: ComplaintListProjector,
         poll_seconds: float = 0.5,
-        settle_seconds: float = 0.05,
+        settle_seconds: float = 0.1,
     ) -> None:
         self._projector = projector
         self._poll_seconds = poll_seconds

@@ -25,7 +25,7 @@ def latest_moment(complaint: Complaint) -> datetime:
 def firm_deadlines(complaint: Complaint, policy: ComplaintPolicy) -> list[Deadline]:
     return [
         d
-        for d in policy.deadlines(complaint, latest_moment(complaint))
+        for d in policy.deadlines(complaint, latest_moment(complaint), explain=False)
         if d.party is not Party.CUSTOMER
     ]
 
