@@ -27,7 +27,7 @@ MAX_CONFLICT_RETRIES = 8
 LOCK_STRIPES = 256
 # Enough for the complaints being worked on now; each one kept is more for the garbage
 # collector to walk in every full collection (a pause for every request in flight).
-WRITABLE_CACHE_SIZE = 5_000
+WRITABLE_CACHE_SIZE = 10_000
 T = TypeVar("T")
 
 
