@@ -135,9 +135,8 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
 RETRY_AFTER_SECONDS = 2
 
 
-def is_storage_unavailable(error: BaseException) -> bool:
-    """A lost or refused database connection (or a pool that cannot hand one out): the
-    client should retry later, not be told the server is broken."""
+def storage_error_types() -> tuple[type[BaseException], ...]:
+    """The exception types a lost or refused database connection can surface as."""
     import sqlite3
 
     import psycopg
@@ -147,23 +146,33 @@ def is_storage_unavailable(error: BaseException) -> bool:
     from sqlalchemy.exc import DBAPIError
     from sqlalchemy.exc import TimeoutError as PoolExhausted
 
+    return (
+        StoreOperationalError,
+        StoreInterfaceError,
+        psycopg.OperationalError,
+        psycopg.InterfaceError,
+        psycopg_pool.PoolTimeout,
+        PoolExhausted,
+        sqlite3.OperationalError,
+        ConnectionError,
+        DBAPIError,
+    )
+
+
+def is_storage_unavailable(error: BaseException) -> bool:
+    """A lost or refused database connection (or a pool that cannot hand one out): the
+    client should retry later, not be told the server is broken."""
+    import sqlite3
+
+    import psycopg
+    from sqlalchemy.exc import DBAPIError
+
+    unavailable = tuple(kind for kind in storage_error_types() if kind is not DBAPIError)
     seen: set[int] = set()
     current: BaseException | None = error
     while current is not None and id(current) not in seen:
         seen.add(id(current))
-        if isinstance(
-            current,
-            (
-                StoreOperationalError,
-                StoreInterfaceError,
-                psycopg.OperationalError,
-                psycopg.InterfaceError,
-                psycopg_pool.PoolTimeout,
-                PoolExhausted,
-                sqlite3.OperationalError,
-                ConnectionError,
-            ),
-        ):
+        if isinstance(current, unavailable):
             return True
         if isinstance(current, DBAPIError) and (
             current.connection_invalidated
@@ -192,27 +201,22 @@ def install_problem_handlers(app: FastAPI) -> None:
         headers = dict(error.headers or {})
         return problem_response(Problem(error.status_code, kind, title, detail, headers), request)
 
+    async def on_storage_error(request: Request, error: Exception) -> JSONResponse:
+        if not is_storage_unavailable(error):
+            raise error  # not an outage: a defect, answered as one below
+        return _unavailable(request, error)
+
+    # Registered by type, so an outage is answered like any handled error and the
+    # connection stays open; a handler for Exception runs in Starlette's outermost layer,
+    # which re-raises after answering and makes the server drop the connection, so the
+    # client's next request on it was reset instead of answered.
+    for kind in storage_error_types():
+        app.add_exception_handler(kind, on_storage_error)  # type: ignore[arg-type]
+
     @app.exception_handler(Exception)
     async def on_unexpected(request: Request, error: Exception) -> JSONResponse:
         if is_storage_unavailable(error):
-            import structlog
-
-            circuit = getattr(request.app.state, "storage_circuit", None)
-            if circuit is not None:
-                circuit.trip()
-            structlog.get_logger().warning(
-                "storage unavailable", path=request.url.path, error=type(error).__name__
-            )
-            return problem_response(
-                Problem(
-                    503,
-                    "unavailable",
-                    "Service unavailable",
-                    "the database is not reachable right now; nothing was recorded — retry",
-                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
-                ),
-                request,
-            )
+            return _unavailable(request, error)
         # Reached only by a defect or an outage (e.g. the database is down); the client
         # gets a problem document, the operator gets the traceback in the log.
         import structlog
@@ -222,6 +226,27 @@ def install_problem_handlers(app: FastAPI) -> None:
             Problem(500, "internal-error", "Internal error", "an unexpected error occurred"),
             request,
         )
+
+
+def _unavailable(request: Request, error: Exception) -> JSONResponse:
+    import structlog
+
+    circuit = getattr(request.app.state, "storage_circuit", None)
+    if circuit is not None:
+        circuit.trip()
+    structlog.get_logger().warning(
+        "storage unavailable", path=request.url.path, error=type(error).__name__
+    )
+    return problem_response(
+        Problem(
+            503,
+            "unavailable",
+            "Service unavailable",
+            "the database is not reachable right now; nothing was recorded — retry",
+            headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+        ),
+        request,
+    )
 
 
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
