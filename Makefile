@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.history
 	$(BIN)/python -m bench.adr
 	$(BIN)/python -m bench.adr --postgres $(REDRESS_TEST_DATABASE_URL)
+	$(BIN)/python -m bench.follower
 	$(BIN)/python -m bench.system
 
 # The fault tests (tests/faults), longer: more clients and journeys, every service killed
