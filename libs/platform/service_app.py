@@ -28,6 +28,7 @@ from libs.platform.problems import install_problem_handlers
 from libs.platform.ratelimit import RateLimit
 
 CORRELATION_HEADER = "X-Correlation-ID"
+GC_THRESHOLDS = (10_000, 20, 100)
 
 
 class RunningService(Protocol):
@@ -78,6 +79,11 @@ def service_app(
         # which took a 100 ms pause, every few seconds under load, out of p99 latency.
         gc.collect()
         gc.freeze()
+        # A request allocates hundreds of containers that reference counting frees anyway;
+        # at the default threshold (700) the young generation was collected ~60 times a
+        # second under load, a quarter of a millisecond of CPU per request. Measured:
+        # 1.01 -> 0.76 ms of CPU per create, p99 54 -> 44 ms in-process.
+        gc.set_threshold(*GC_THRESHOLDS)
         try:
             yield
         finally:
