@@ -8,7 +8,7 @@ repeats the page; after it, the page is never read again. Only the holder of the
 """
 
 from libs.follower.leadership import FileLeadership, Leadership, PostgresLeadership, leadership_for
-from libs.follower.runner import Backoff, Follower, FollowerCollector, FollowerStatus
+from libs.follower.runner import Backoff, Follower, FollowerCollector, FollowerStatus, rebuild
 from libs.follower.sinks import (
     ApplicationSink,
     PositionMoved,
@@ -45,4 +45,5 @@ __all__ = [
     "UpstreamUnavailable",
     "follower_positions_table",
     "leadership_for",
+    "rebuild",
 ]

@@ -12,9 +12,10 @@ from typing import Protocol
 import structlog
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
+from sqlalchemy import Table
 
 from libs.follower.leadership import Leadership
-from libs.follower.sinks import PositionMoved
+from libs.follower.sinks import PositionMoved, SqlSink
 from libs.follower.sources import Page, Source
 
 log = structlog.get_logger()
@@ -198,6 +199,21 @@ class Follower:
                 self._stop.wait(delay)
         self.leadership.release()
         self._leader = False
+
+
+def rebuild(
+    follower: Follower, *tables: Table, progress: Callable[[int, int], None] | None = None
+) -> int:
+    """Empties `tables` (what the follower's SQL sink writes) and replays the upstream into
+    them from its start; returns how many positions it replayed. Run with the follower
+    stopped."""
+    sink = follower.sink
+    assert isinstance(sink, SqlSink)
+    sink.reset(*tables)
+    replayed = follower.catch_up()
+    if progress is not None:
+        progress(replayed, replayed)
+    return replayed
 
 
 class FollowerCollector(Collector):

@@ -22,6 +22,7 @@ from eventsourcing.application import Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, select
+from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 
 from libs.follower.sources import FeedEvent, Page
@@ -79,9 +80,12 @@ class SqlSink:
             if page.events:
                 self._handler(connection, page.events)
 
-    def reset(self) -> None:
-        """Forgets the position (for a rebuild; the handler's tables are dropped by the caller)."""
+    def reset(self, *tables: Table) -> None:
+        """Forgets the position and empties the handler's `tables`, in one transaction,
+        so the next catch-up replays the upstream from its start (a rebuild)."""
         with self._engine.begin() as connection:
+            for table in tables:
+                connection.execute(sql_delete(table))
             connection.execute(table_delete(self._table, self.name))
 
 

@@ -16,11 +16,12 @@ from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import APIRouter, FastAPI
 from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from libs.follower import FollowerCollector
 from libs.platform.availability import FailFastWhileUnavailable, StorageCircuit
 from libs.platform.eventstore import discard_broken_connections
+from libs.platform.health import probe
 from libs.platform.http_metrics import instrument
 from libs.platform.limits import BodySizeLimit
 from libs.platform.metrics import EventsAppendedCollector
@@ -44,11 +45,6 @@ class RunningService(Protocol):
 
 def _valid_correlation_id(value: str) -> bool:
     return 0 < len(value) <= 128 and value.isprintable()
-
-
-def _probe(engine: Engine) -> None:
-    with engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
 
 
 def _fresh_connections(service: RunningService, engine: Engine) -> None:
@@ -114,7 +110,7 @@ def service_app(
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.storage_circuit = StorageCircuit(
-        lambda: _probe(engine),
+        lambda: probe(engine),
         on_recovery=lambda: _fresh_connections(service, engine),
     )
     app.add_middleware(FailFastWhileUnavailable, circuit=app.state.storage_circuit)

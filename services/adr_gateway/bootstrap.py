@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
 from libs.follower import (
     ApplicationSink,
@@ -15,6 +15,7 @@ from libs.follower import (
     LocalSource,
     SqlSink,
     leadership_for,
+    rebuild,
 )
 from libs.platform.auth import KeyRing
 from libs.platform.database import create_read_model_engine
@@ -69,16 +70,7 @@ class GatewayService:
         """Empties the worklist and track-record projections and replays the gateway's log
         into them (run it with the service stopped). Bundles are kept: they are the bytes
         that were sent, identified by the digest the `Prepared` event recorded."""
-        with self.engine.begin() as connection:
-            for table in (referral_work, referral_facts):
-                connection.execute(delete(table))
-        sink = self.worklist.sink
-        assert isinstance(sink, SqlSink)
-        sink.reset()
-        replayed = self.worklist.catch_up()
-        if progress is not None:
-            progress(replayed, replayed)
-        return replayed
+        return rebuild(self.worklist, referral_work, referral_facts, progress=progress)
 
     def stop(self) -> None:
         self.worker.stop()

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, delete
+from sqlalchemy import Engine
 
 from libs.follower import (
     ApplicationSink,
@@ -20,6 +20,7 @@ from libs.follower import (
     LocalSource,
     SqlSink,
     leadership_for,
+    rebuild,
 )
 from libs.platform.auth import KeyRing
 from libs.platform.database import create_read_model_engine
@@ -89,16 +90,14 @@ class NotificationsService:
     def rebuild_read_models(self, progress: Callable[[int, int], None] | None = None) -> int:
         """Empties the read models and replays this service's log into them (run it with
         the service stopped). Timers come back from the events, so none is lost."""
-        with self.engine.begin() as connection:
-            for table in (notifications, delivery_attempts, notification_timers, surveys):
-                connection.execute(delete(table))
-        sink = self.read_models.sink
-        assert isinstance(sink, SqlSink)
-        sink.reset()
-        replayed = self.read_models.catch_up()
-        if progress is not None:
-            progress(replayed, replayed)
-        return replayed
+        return rebuild(
+            self.read_models,
+            notifications,
+            delivery_attempts,
+            notification_timers,
+            surveys,
+            progress=progress,
+        )
 
     def stop(self) -> None:
         self.dispatcher_runner.stop()
