@@ -36,6 +36,7 @@ from eventsourcing.sqlite import (
     SQLiteProcessRecorder,
 )
 from eventsourcing.utils import retry
+from psycopg import ClientCursor
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
@@ -188,10 +189,16 @@ class _PipelinedInsert:
     """PostgreSQL inserts in one round trip: lock, tracking and hashes, events, commit.
 
     The library syncs the pipeline after the events (to raise a conflict early) and then
-    commits: two round trips with the events table locked. Here COMMIT goes down the same
-    pipeline; a conflict aborts the transaction at the one sync and is raised as the
-    library raises it. The lock comes first, so writers queue on it before holding any row
-    and cannot deadlock on each other's rows.
+    commits: two round trips with the events table locked. Here the whole transaction goes
+    to the server at once; a conflict aborts it and is raised as the library raises it. The
+    lock comes first, so writers queue on it before holding any row and cannot deadlock on
+    each other's rows.
+
+    The usual write (no upstream position to track, every predecessor's hash known) is one
+    simple-protocol query of several statements, which PostgreSQL runs as one transaction:
+    it costs about half the client CPU of psycopg's pipeline mode, and the client's CPU is
+    what the table lock waits on (measured in docs/benchmarks.md). Anything else takes the
+    pipeline, where the hash chain may need to read predecessors mid-transaction.
     """
 
     datastore: PostgresDatastore
@@ -201,6 +208,10 @@ class _PipelinedInsert:
         if not stored_events:
             return super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
         recorder: Any = self
+        if kwargs.get("tracking") is None:
+            links = _links_if_known(stored_events, recorder.known_heads)
+            if links is not None:
+                return self._insert_in_one_query(stored_events, links)
         with self.datastore.get_connection() as connection:
             with connection.pipeline(), connection.transaction():
                 with connection.cursor() as cursor:
@@ -211,16 +222,55 @@ class _PipelinedInsert:
                 # hex-escaping of the states.
                 inserting = connection.cursor(row_factory=tuple_row)
                 inserting.execute(
-                    recorder.insert_events_sql,
-                    (
-                        [event.originator_id for event in stored_events],
-                        [event.originator_version for event in stored_events],
-                        [event.topic for event in stored_events],
-                        [event.state for event in stored_events],
-                    ),
-                    binary=True,
+                    recorder.insert_events_sql, _event_columns(stored_events), binary=True
                 )
             return [row[0] for row in inserting.fetchall()]
+
+    def _insert_in_one_query(
+        self, stored_events: Sequence[StoredEvent], links: list[ChainLink]
+    ) -> list[int]:
+        recorder: Any = self
+        recorder.known_heads.stage(links)
+        with self.datastore.get_connection() as connection:
+            # Parameters are bound by psycopg on the client (quoted by libpq), as the
+            # simple protocol takes no parameters. No explicit BEGIN: a failed statement
+            # rolls the whole query back and leaves the connection idle.
+            cursor = ClientCursor(connection, row_factory=tuple_row)
+            cursor.execute(
+                recorder.insert_all_sql, _link_columns(links) + _event_columns(stored_events)
+            )
+            while cursor.nextset():
+                pass  # to the events' RETURNING, the last result
+            return [row[0] for row in cursor.fetchall()]
+
+
+def _event_columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
+    return (
+        [event.originator_id for event in stored_events],
+        [event.originator_version for event in stored_events],
+        [event.topic for event in stored_events],
+        [event.state for event in stored_events],
+    )
+
+
+def _link_columns(links: Sequence[ChainLink]) -> tuple[list[Any], ...]:
+    return (
+        [str(link.originator_id) for link in links],
+        [link.originator_version for link in links],
+        [link.hash for link in links],
+        [link.prev_hash for link in links],
+    )
+
+
+def _links_if_known(
+    stored_events: Sequence[StoredEvent], known: KnownHeads
+) -> list[ChainLink] | None:
+    """The batch's chain links, when every predecessor's hash is known without a query."""
+    needed = predecessors_needed(stored_events)
+    previous = known.lookup(needed) if needed else {}
+    if len(previous) < len(needed):
+        return None
+    return link_events(stored_events, previous)
 
 
 # -- SQLite ---------------------------------------------------------------------------------
@@ -480,6 +530,10 @@ class HashChainPostgresRecorder(
             "SELECT * FROM unnest(%s::{id_type}[], %s::bigint[], %s::text[], %s::bytea[]) "
             "RETURNING notification_id"
         ).as_bytes(None)
+        # The usual write as one multi-statement query (see `_PipelinedInsert`).
+        self.insert_all_sql = b"; ".join(
+            [*self.lock_statements, self.insert_hashes_sql, self.insert_events_sql]
+        )
         self.sql_create_statements.extend(
             self._sql(statement)
             for statement in (
@@ -523,15 +577,7 @@ class HashChainPostgresRecorder(
             lambda oid: self._aggregate_rows(curs, oid),
         )
         self.known_heads.stage(links)
-        curs.execute(
-            self.insert_hashes_sql,
-            (
-                [str(link.originator_id) for link in links],
-                [link.originator_version for link in links],
-                [link.hash for link in links],
-                [link.prev_hash for link in links],
-            ),
-        )
+        curs.execute(self.insert_hashes_sql, _link_columns(links))
 
     def _recorded_hashes(
         self, curs: Any, needed: set[tuple[str, int]]
