@@ -69,6 +69,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default="lean",
         help="HTTP client of the load generator (lean: asyncio HTTP/1.1; httpx)",
     )
+    parser.add_argument(
+        "--projection",
+        choices=("separate", "in-process"),
+        default="separate",
+        help="Redress's complaint list: its own process (as `redress up` runs it) or a "
+        "thread of the API process",
+    )
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (2.0 if args.quick else 8.0)
     args.warmup = args.warmup if args.warmup is not None else min(1.0, args.seconds / 4)
@@ -160,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         rebuild_events=args.rebuild_events,
         load_repeats=50 if args.quick else 200,
         client_kind=args.client,
+        projection=args.projection,
     )
     try:
         for store in args.stores:

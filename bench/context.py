@@ -20,6 +20,9 @@ class Context:
     rebuild_events: int
     load_repeats: int
     client_kind: str = "lean"
+    #: Where Redress keeps its complaint list: "separate" (its own process, as `redress up`
+    #: and deploy/ run it) or "in-process" (a thread of the API process).
+    projection: str = "separate"
 
     @property
     def log_dir(self) -> Path:

@@ -1,8 +1,13 @@
-"""(c) Drives Redress itself: `redress serve complaints` in a subprocess, over real HTTP."""
+"""(c) Drives Redress itself: `redress serve complaints` in a subprocess, over real HTTP,
+with the complaint list projected by `redress serve complaints-projection` beside it (as
+`redress up` and deploy/ run it; `--projection in-process`: a thread of the API instead)."""
 
 from __future__ import annotations
 
 import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -11,7 +16,15 @@ from bench.context import Context
 from bench.load import LoadSpec, Request, RequestFactory, run_load
 from bench.payload import COMPLAINT_JSON, INTERACTION_JSON
 from bench.report import Row
-from bench.server import BIN, REPO, Server, ServerFailed, child_env, free_port
+from bench.server import (
+    BIN,
+    REPO,
+    Server,
+    ServerFailed,
+    child_env,
+    free_port,
+    read_cpu_seconds,
+)
 
 REDRESS = BIN / "redress"
 SERVICE_APP = REPO / "services" / "complaints" / "app.py"
@@ -75,8 +88,12 @@ def run(context: Context, store: str) -> None:
     url = context.databases.fresh(store, "app")
     # One API key drives all the load: the per-key rate limit would answer 429 instead.
     # Served as the CRUD baseline is served: without an access log line per request.
+    separate = context.projection == "separate"
     env = child_env(
-        REDRESS_DATABASE_URL=url, REDRESS_RATE_LIMIT_PER_SECOND="0", REDRESS_ACCESS_LOG="false"
+        REDRESS_DATABASE_URL=url,
+        REDRESS_RATE_LIMIT_PER_SECOND="0",
+        REDRESS_ACCESS_LOG="false",
+        REDRESS_PROJECTION_IN_PROCESS="false" if separate else "true",
     )
     context.report.note(f"redress migrate complaints; keys create ({url})")
     _cli(env, "migrate", "complaints")
@@ -88,6 +105,7 @@ def run(context: Context, store: str) -> None:
     server = Server("redress", argv, env, log)
     base = f"http://127.0.0.1:{port}"
     server.start(f"{base}/healthz")
+    projection = _start_projection(context, env) if separate else None
     try:
         _smoke_test(base, headers)
         for clients in context.clients:
@@ -103,7 +121,8 @@ def run(context: Context, store: str) -> None:
                 client_kind=context.client_kind,
                 label="redress create",
             )
-            created = run_load(spec, server.pid)
+            with _projection_cpu(context, projection):
+                created = run_load(spec, server.pid)
             context.report.add(Row.of_load("redress-create", store, clients, created))
             ids = created.created_ids
             _top_up(base, headers, ids, clients)
@@ -122,10 +141,34 @@ def run(context: Context, store: str) -> None:
                 client_kind=context.client_kind,
                 label="redress interactions",
             )
-            recorded = run_load(spec, server.pid)
+            with _projection_cpu(context, projection):
+                recorded = run_load(spec, server.pid)
             context.report.add(Row.of_load("redress-interaction", store, clients, recorded))
     except Exception:
         context.report.note(f"server log ({log}):\n{server.tail()}")
         raise
     finally:
         server.stop()
+        if projection is not None:
+            projection.stop()
+
+
+def _start_projection(context: Context, env: dict[str, str]) -> Server:
+    """`redress serve complaints-projection` beside the API, as `redress up` runs it."""
+    port = free_port()
+    argv = [str(REDRESS), "serve", "complaints-projection", "--port", str(port)]
+    projection = Server("projection", argv, env, context.log_dir / "redress-projection.log")
+    projection.start(f"http://127.0.0.1:{port}/healthz")
+    return projection
+
+
+@contextmanager
+def _projection_cpu(context: Context, projection: Server | None) -> Iterator[None]:
+    """Reports the projection process's CPU over a cell: Redress's whole cost, not the API's."""
+    if projection is None:
+        yield
+        return
+    cpu, wall = read_cpu_seconds(projection.pid), time.perf_counter()
+    yield
+    used = (read_cpu_seconds(projection.pid) - cpu) / (time.perf_counter() - wall)
+    context.report.note(f"  + projection process: {used:.0%} of a core (list and timers)")

@@ -33,6 +33,8 @@ class ServiceEntry:
     name: str
     default_port: int
     module: str
+    #: A process of another service, on that service's database (and its migrations).
+    part_of: str | None = None
 
     def settings(self, **overrides: Any) -> Any:
         return self._load("settings_class")(**overrides)
@@ -56,6 +58,12 @@ class ServiceEntry:
 
 SERVICES: dict[str, ServiceEntry] = {
     "complaints": ServiceEntry("complaints", 8001, "services.complaints.entry"),
+    "complaints_projection": ServiceEntry(
+        "complaints_projection",
+        8004,
+        "services.complaints.projection_process",
+        part_of="complaints",
+    ),
     "adr_gateway": ServiceEntry("adr_gateway", 8002, "services.adr_gateway.entry"),
     "sandbox_provider": ServiceEntry(
         "sandbox_provider", 8009, "services.adr_gateway.sandbox.entry"
@@ -90,7 +98,8 @@ def main() -> None:
 @click.option("--host", default=None, help="Interface to bind (default from REDRESS_HOST)")
 @click.option("--port", type=int, default=None, help="Port (default: the service's own)")
 def serve(service: str, host: str | None, port: int | None) -> None:
-    """Serve one service: complaints, adr-gateway, notifications, sandbox-provider, mail-catcher."""
+    """Serve one service: complaints, complaints-projection, adr-gateway, notifications,
+    sandbox-provider, mail-catcher."""
     import uvicorn
 
     from libs.platform.logging import configure_logging
@@ -115,7 +124,7 @@ def serve(service: str, host: str | None, port: int | None) -> None:
 @click.argument("service", required=False)
 def migrate(service: str | None) -> None:
     """Upgrade the read-model tables of one service (or all) to the latest migration."""
-    entries = [_service(service)] if service else list(SERVICES.values())
+    entries = [_service(service)] if service else [e for e in SERVICES.values() if not e.part_of]
     for entry in entries:
         settings = _settings_for(entry, migrate_on_start=False)
         entry.migrate(settings)
@@ -349,15 +358,18 @@ def up(database: str) -> None:
     databases = {  # the sandbox provider and the mail catcher keep no database
         e.name: _database_url(database, e.name)
         for e in SERVICES.values()
-        if e.name not in NO_DATABASE
+        if e.name not in NO_DATABASE and not e.part_of
     }
     links = _development_links(databases)
     links["notifications"] = _notification_links(databases)
+    # The complaint list is kept by its own process (services/complaints/projection_process).
+    links.setdefault("complaints", {})["REDRESS_PROJECTION_IN_PROCESS"] = "false"
     for index, entry in enumerate(SERVICES.values()):
-        url = databases.get(entry.name, "")
+        url = databases.get(entry.part_of or entry.name, "")
         env = {**os.environ, "REDRESS_DATABASE_URL": url, **links.get(entry.name, {})}
         settings = _settings_for(entry, database_url=url, migrate_on_start=False)
-        entry.migrate(settings)
+        if not entry.part_of:
+            entry.migrate(settings)
         if entry.name == "complaints":
             key = _dev_key(entry, settings)
         port = _port_of(entry)

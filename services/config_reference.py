@@ -68,12 +68,17 @@ def _default(field: Any) -> Any:
     return field.default
 
 
-def section(service: str, settings_class: type[BaseSettings]) -> Section:
+def section(service: str, settings_class: type[BaseSettings], port: int | None = None) -> Section:
+    """`port`: the service's own default port, where its settings class is shared."""
     prefix = settings_class.model_config.get("env_prefix", "")
     settings = []
     for name, field in settings_class.model_fields.items():
-        variable = f"REDRESS_{service.upper()}_PORT" if name == "port" else prefix + name.upper()
-        settings.append(Setting(variable, render_default(_default(field)), field.description or ""))
+        default = render_default(_default(field))
+        if name == "port":
+            variable, default = f"REDRESS_{service.upper()}_PORT", str(port or default)
+        else:
+            variable = prefix + name.upper()
+        settings.append(Setting(variable, default, field.description or ""))
     source = Path(inspect.getfile(settings_class)).resolve()
     return Section(service, str(source.relative_to(ROOT)), tuple(settings))
 
@@ -85,7 +90,7 @@ def sections() -> list[Section]:
     from services.cli import SERVICES
 
     return [
-        section(name, import_module(entry.module).ENTRY.settings_class)
+        section(name, import_module(entry.module).ENTRY.settings_class, entry.default_port)
         for name, entry in SERVICES.items()
     ]
 
@@ -97,16 +102,23 @@ def known_variables() -> set[str]:
 
 def render() -> str:
     parts = []
-    for s in sections():
+    merged: dict[str, list[Setting]] = {}
+    services: dict[str, list[str]] = {}
+    for s in sections():  # processes of one service share its settings class: one table
+        settings = merged.setdefault(s.source, [])
+        known = {x.variable for x in settings}
+        settings.extend(x for x in s.settings if x.variable not in known)
+        services.setdefault(s.source, []).append(s.service)
+    for source, settings in merged.items():
         rows = "\n".join(
             f"| `{x.variable}` | `{x.default}` | {x.meaning} |".replace(
                 "| `(none)` |", "| (none) |"
             )
-            for x in s.settings
+            for x in settings
         )
         parts.append(
-            f"## {s.service} (`{s.source}`)\n\n| variable | default | meaning |\n|---|---|---|\n"
-            f"{rows}\n"
+            f"## {', '.join(services[source])} (`{source}`)\n\n"
+            f"| variable | default | meaning |\n|---|---|---|\n{rows}\n"
         )
     return "\n".join(parts)
 
@@ -166,7 +178,9 @@ def problems(text: str) -> list[str]:
                     f"{s.service}: {setting.variable} documented default "
                     f"`{rows[setting.variable]}` but it is `{setting.default}`"
                 )
-        for variable in sorted(set(rows) - s.variables):
+        # Processes of one service share its settings class, and so its section.
+        read = set().union(*(o.variables for o in sections() if o.source == s.source))
+        for variable in sorted(set(rows) - read):
             found.append(f"{s.service}: {variable} is documented but no setting reads it")
     return found
 

@@ -41,6 +41,13 @@ def followers_running(checks: dict[str, dict[str, object]]) -> bool:
     return all(status["running"] for status in checks.values())
 
 
+def loop_check(runner: Any) -> str:
+    """A background loop's state: running, stopped, or failing with its last error."""
+    if runner.last_error:
+        return f"failing: {runner.last_error[:200]}"
+    return "running" if runner.is_running else "stopped"
+
+
 def readiness(checks: dict[str, Any], ready: bool) -> JSONResponse:
     return JSONResponse(
         {"status": "ready" if ready else "not ready", "checks": checks},

@@ -45,7 +45,8 @@ class ComplaintsService:
     followers: list[Follower] = field(default_factory=list)
 
     def start(self) -> None:
-        self.projection_runner.start()
+        if self.settings.projection_in_process:
+            self.projection_runner.start()
         if self.settings.scheduler_enabled:
             self.scheduler_runner.start()
         for follower in self.followers:
@@ -80,10 +81,7 @@ def bootstrap(settings: ComplaintsSettings | None = None) -> ComplaintsService:
     )
     engine = create_read_model_engine(settings.database_url, pool_size=settings.db_pool_size)
     policy = ComplaintPolicy.from_settings(settings)
-    projector = ComplaintListProjector(application, engine, policy)
-    runner = ProjectionRunner(
-        projector, settings.projection_poll_seconds, settings.projection_settle_seconds
-    )
+    projector, runner = list_projection(settings, application, engine, policy)
     application.after_save.append(runner.wake)
     scheduler = DeadlineScheduler(application, engine, policy)
     return ComplaintsService(
@@ -100,6 +98,19 @@ def bootstrap(settings: ComplaintsSettings | None = None) -> ComplaintsService:
         checkpointer=Checkpointer(application, settings.checkpoint_interval_seconds),
         followers=_followers(settings, application),
     )
+
+
+def list_projection(
+    settings: ComplaintsSettings,
+    application: ComplaintsApplication,
+    engine: Engine,
+    policy: ComplaintPolicy,
+) -> tuple[ComplaintListProjector, ProjectionRunner]:
+    projector = ComplaintListProjector(application, engine, policy)
+    runner = ProjectionRunner(
+        projector, settings.projection_poll_seconds, settings.projection_settle_seconds
+    )
+    return projector, runner
 
 
 def _followers(settings: ComplaintsSettings, application: ComplaintsApplication) -> list[Follower]:

@@ -28,6 +28,11 @@ class ComplaintsSettings(BaseSettings):
     #: One JSON log line per request (with its correlation id) from `redress serve`.
     access_log: bool = True
     db_pool_size: int = Field(16, description="Database connections per pool")
+    projection_in_process: bool = Field(
+        True,
+        description="Keep the complaint list up to date from this process; false when "
+        "`redress serve complaints-projection` runs beside it (what `redress up` does)",
+    )
     projection_poll_seconds: float = 0.5
     #: Pause after a projection pass, so the saves made meanwhile share the next pass.
     projection_settle_seconds: float = 0.1

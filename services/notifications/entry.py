@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from libs.platform.eventstore import event_store_env
+from services.entry import ServiceParts
 from services.notifications.app import create_app
 from services.notifications.application import NotificationsApplication
 from services.notifications.bootstrap import ConfigurationError, bootstrap, migrate
@@ -24,13 +24,10 @@ def _bootstrap(settings: NotificationsSettings) -> Any:
         raise SystemExit(f"notifications cannot start: {error}") from None
 
 
-@dataclass(frozen=True)
-class _Entry:
-    settings_class: Any = NotificationsSettings
-    bootstrap: Any = _bootstrap
-    migrate: Any = migrate
-    create_app: Any = create_app
-    application: Any = _application
-
-
-ENTRY = _Entry()
+ENTRY = ServiceParts(
+    settings_class=NotificationsSettings,
+    bootstrap=_bootstrap,
+    migrate=migrate,
+    create_app=create_app,
+    application=_application,
+)

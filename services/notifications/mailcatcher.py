@@ -25,6 +25,7 @@ from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from libs.platform.problems import Problem, install_problem_handlers
+from services.entry import ServiceParts, no_key_store, no_migrations
 
 
 class MailCatcherSettings(BaseSettings):
@@ -165,20 +166,11 @@ def create_app(catcher: MailCatcher | None = None) -> FastAPI:
     return app
 
 
-class _Entry:
-    """How the `redress` command line reaches the mail catcher (no database, no keys)."""
-
-    settings_class = MailCatcherSettings
-    bootstrap = MailCatcher
-    create_app = staticmethod(create_app)
-
-    @staticmethod
-    def migrate(_settings: Any) -> None:
-        return None
-
-    @staticmethod
-    def application(_settings: Any) -> Any:
-        raise RuntimeError("the mail catcher has no key store")
-
-
-ENTRY = _Entry()
+# How the `redress` command line reaches the mail catcher (no database, no keys).
+ENTRY = ServiceParts(
+    settings_class=MailCatcherSettings,
+    bootstrap=MailCatcher,
+    migrate=no_migrations,
+    create_app=create_app,
+    application=no_key_store("mail catcher"),
+)

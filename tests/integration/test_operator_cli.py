@@ -47,11 +47,16 @@ def test_redress_up_starts_the_system_and_prints_a_key(tmp_path: Path) -> None:
     stops them all."""
     workdir = tmp_path / "checkout"
     workdir.mkdir()
-    port = free_port()
+    port, projection_port = free_port(), free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "services.cli", "up"],
         cwd=workdir,
-        env={**os.environ, "PYTHONPATH": str(REPO), "REDRESS_COMPLAINTS_PORT": str(port)},
+        env={
+            **os.environ,
+            "PYTHONPATH": str(REPO),
+            "REDRESS_COMPLAINTS_PORT": str(port),
+            "REDRESS_COMPLAINTS_PROJECTION_PORT": str(projection_port),
+        },
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -70,8 +75,30 @@ def test_redress_up_starts_the_system_and_prints_a_key(tmp_path: Path) -> None:
             break
     try:
         assert key is not None, "".join(lines)
+        created = httpx.post(
+            f"http://127.0.0.1:{port}/v1/complaints",
+            json={
+                "customer": {"id": "C-1", "name": "Ada"},
+                "channel": "web",
+                "category": "billing",
+                "description": "charged twice",
+            },
+            headers=bearer(key),
+        )
+        assert created.status_code == 201, created.text
+        api_ready = httpx.get(f"http://127.0.0.1:{port}/readyz").json()
+        assert api_ready["checks"]["projection"] == "separate"
+        # The list is kept by its own process: it catches up without anyone listing.
+        projection = f"http://127.0.0.1:{projection_port}/readyz"
+        for _ in range(100):
+            checks = httpx.get(projection).json()["checks"]
+            if checks.get("projection_lag") == 0:
+                break
+            time.sleep(0.1)
+        assert checks == {"database": "ok", "projection": "running", "projection_lag": 0}
         listed = httpx.get(f"http://127.0.0.1:{port}/v1/complaints", headers=bearer(key))
         assert listed.status_code == 200
+        assert [c["id"] for c in listed.json()["items"]] == [created.json()["id"]]
         assert (workdir / "var" / "complaints.db").exists()
     finally:
         process.send_signal(signal.SIGINT)
@@ -80,7 +107,7 @@ def test_redress_up_starts_the_system_and_prints_a_key(tmp_path: Path) -> None:
 
 
 def test_every_service_rebuilds_its_read_models(tmp_path: Path) -> None:
-    for service in ("complaints", "adr-gateway", "notifications"):
+    for service in ("complaints", "complaints-projection", "adr-gateway", "notifications"):
         env = {"REDRESS_DATABASE_URL": f"sqlite:///{tmp_path / service}.db"}
         redress("migrate", service.replace("-", "_"), env=env)
         assert "replayed" in redress("rebuild-read-models", service, env=env)

@@ -16,7 +16,13 @@ from services.config_reference import ROOT, known_variables, sections
 
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
-SERVICES = {"complaints", "adr-gateway", "notifications", "sandbox-provider"}
+SERVICES = {
+    "complaints",
+    "complaints-projection",
+    "adr-gateway",
+    "notifications",
+    "sandbox-provider",
+}
 STATELESS = {"complaints", "adr-gateway", "notifications"}
 
 

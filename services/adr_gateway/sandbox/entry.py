@@ -2,23 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 from services.adr_gateway.sandbox.app import Sandbox, SandboxSettings, create_app
+from services.entry import ServiceParts, no_key_store, no_migrations
 
-
-def _no_store(_: Any) -> Any:
-    raise RuntimeError("the sandbox provider has no key store")
-
-
-@dataclass(frozen=True)
-class _Entry:
-    settings_class: Any = SandboxSettings
-    bootstrap: Any = Sandbox
-    migrate: Any = lambda _settings: None
-    create_app: Any = create_app
-    application: Any = _no_store
-
-
-ENTRY = _Entry()
+ENTRY = ServiceParts(
+    settings_class=SandboxSettings,
+    bootstrap=Sandbox,
+    migrate=no_migrations,
+    create_app=create_app,
+    application=no_key_store("sandbox provider"),
+)

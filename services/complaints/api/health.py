@@ -13,29 +13,28 @@ from libs.platform.health import (
     follower_checks,
     followers_running,
     health_router,
+    loop_check,
     readiness,
 )
-
-
-def _loop_check(runner: Any) -> str:
-    if runner.last_error:
-        return f"failing: {runner.last_error[:200]}"
-    return "running" if runner.is_running else "stopped"
 
 
 def readyz(request: Request) -> JSONResponse:
     service = request.app.state.service
     checks: dict[str, Any] = {"database": database_check(service.read_engine)}
-    checks["projection"] = _loop_check(service.projection_runner)
+    checks["projection"] = (
+        loop_check(service.projection_runner)
+        if service.settings.projection_in_process
+        else "separate"  # `redress serve complaints-projection`; its lag is reported below
+    )
     checks["scheduler"] = (
-        _loop_check(service.scheduler_runner) if service.settings.scheduler_enabled else "off"
+        loop_check(service.scheduler_runner) if service.settings.scheduler_enabled else "off"
     )
     followers = follower_checks(service.followers)
     if followers:
         checks["followers"] = followers
     ready = (
         checks["database"] == "ok"
-        and checks["projection"] == "running"
+        and checks["projection"] in ("running", "separate")
         and checks["scheduler"] in ("running", "off")
         and followers_running(followers)
     )

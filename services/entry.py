@@ -1,0 +1,30 @@
+"""What the `redress` command line needs of each service (see `services.cli.SERVICES`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+def no_migrations(_settings: Any) -> None:
+    """For a service that keeps no database."""
+
+
+def no_key_store(service: str) -> Callable[[Any], Any]:
+    """For a service that issues no API keys."""
+
+    def refuse(_settings: Any) -> Any:
+        raise RuntimeError(f"the {service} has no key store")
+
+    return refuse
+
+
+@dataclass(frozen=True)
+class ServiceParts:
+    settings_class: type[Any]
+    bootstrap: Callable[[Any], Any]
+    migrate: Callable[[Any], None]
+    create_app: Callable[[Any], Any]
+    #: The service's event store, for `redress keys` (raises where there is none).
+    application: Callable[[Any], Any]
