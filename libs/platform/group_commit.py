@@ -28,50 +28,62 @@ class _Ticket:
     done: bool = False
     notification_ids: list[int] = field(default_factory=list)
     error: BaseException | None = None
+    woken: threading.Event = field(default_factory=threading.Event)
 
 
 class GroupCommitter:
     """Writers queue their events; one of them at a time (the leader) commits everything
-    queued, and everyone whose events it committed is woken at once.
+    queued, wakes exactly the writers whose events it committed, and hands the lead to the
+    first writer still waiting.
 
     Writers used to wait on the commit lock itself: the committed ones then had to take it
     in turn, a thread switch each, before the next batch could start, and a writer arriving
     in between could take it first and leave them asleep behind its whole transaction.
-    Waking them together on a condition took the event store from ~0.35x to ~0.5x the raw
-    commit rate with 8 writers (docs/benchmarks.md).
+    Waking everyone at each commit instead costs a thundering herd on the interpreter lock,
+    which on SQLite (short commits) was slower than the lock. Measured in docs/benchmarks.md.
     """
 
     def __init__(self, recorder: ApplicationRecorder) -> None:
         self._recorder = recorder
         self._queue: list[_Ticket] = []
-        self._changed = threading.Condition(threading.Lock())
+        self._lock = threading.Lock()
         self._leading = False
         self.batches_committed = 0
         self.events_committed = 0
 
     def insert(self, stored_events: Sequence[StoredEvent]) -> list[int]:
         ticket = _Ticket(stored_events)
-        with self._changed:
+        with self._lock:
             self._queue.append(ticket)
-        while True:
-            with self._changed:
-                while not ticket.done and self._leading:
-                    self._changed.wait()
-                if ticket.done:
-                    break
-                self._leading = True
+            leads = not self._leading
+            self._leading = True
+        if not leads:
+            ticket.woken.wait()  # committed by a leader, or handed the lead
+        while not ticket.done:
+            with self._lock:
                 batch = self._take_batch()
             try:
                 self._commit(batch)
-            finally:
-                with self._changed:
-                    self._leading = False
-                    self._changed.notify_all()
+            except BaseException:  # never leave the others without a leader
+                self._pass_the_lead(keep=False)
+                raise
+            self._pass_the_lead(keep=not ticket.done)
         if ticket.error is not None:
             raise ticket.error
         return ticket.notification_ids
 
+    def _pass_the_lead(self, keep: bool) -> None:
+        with self._lock:
+            if keep:
+                return  # the leader's own events are still queued (the batch was full)
+            if self._queue:
+                self._queue[0].woken.set()
+            else:
+                self._leading = False
+
     def _take_batch(self) -> list[_Ticket]:
+        """The queued tickets, oldest first, up to `MAX_BATCH_EVENTS` (the caller holds the
+        lock)."""
         batch: list[_Ticket] = []
         size = 0
         while self._queue and (
@@ -118,6 +130,7 @@ class GroupCommitter:
     def _finish(ticket: _Ticket, error: BaseException | None = None) -> None:
         ticket.error = error
         ticket.done = True
+        ticket.woken.set()
 
 
 class GroupCommittingRecorder:
