@@ -36,7 +36,7 @@ from eventsourcing.sqlite import (
     SQLiteProcessRecorder,
 )
 from eventsourcing.utils import retry
-from psycopg import ClientCursor
+from psycopg.pq import Escaping
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
@@ -232,16 +232,29 @@ class _PipelinedInsert:
         recorder: Any = self
         recorder.known_heads.stage(links)
         with self.datastore.get_connection() as connection:
-            # Parameters are bound by psycopg on the client (quoted by libpq), as the
-            # simple protocol takes no parameters. No explicit BEGIN: a failed statement
-            # rolls the whole query back and leaves the connection idle.
-            cursor = ClientCursor(connection, row_factory=tuple_row)
-            cursor.execute(
-                recorder.insert_all_sql, _link_columns(links) + _event_columns(stored_events)
-            )
+            # A query without parameters goes by the simple protocol, which runs several
+            # statements as one transaction (a failed one rolls back the lot and leaves the
+            # connection idle: no BEGIN). Each column is one array literal, quoted by libpq.
+            quote = Escaping(connection.pgconn).escape_literal
+            text_columns = (*_link_columns(links), *_event_columns(stored_events)[:3])
+            literals = [quote(_text_array(column)) for column in text_columns]
+            literals.append(quote(_bytea_array([event.state for event in stored_events])))
+            cursor = connection.cursor(row_factory=tuple_row)
+            cursor.execute(recorder.insert_all_sql % tuple(literals))
             while cursor.nextset():
                 pass  # to the events' RETURNING, the last result
             return [row[0] for row in cursor.fetchall()]
+
+
+def _text_array(values: Sequence[Any]) -> bytes:
+    """A PostgreSQL array literal of the values' text, every element quoted."""
+    quoted = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in values)
+    return ("{" + ",".join(f'"{element}"' for element in quoted) + "}").encode()
+
+
+def _bytea_array(values: Sequence[bytes]) -> bytes:
+    """A PostgreSQL bytea[] literal, each element in hex (`\\x…`, its backslash escaped)."""
+    return b"{" + b",".join(b'"\\\\x' + v.hex().encode() + b'"' for v in values) + b"}"
 
 
 def _event_columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:

@@ -6,7 +6,8 @@ import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from eventsourcing.application import Application
+from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import ApplicationRecorder, EventStore, Recording, Transcoder
 from eventsourcing.postgres import PostgresDatastore
 
@@ -24,6 +25,10 @@ def event_store_env(database_url: str, *, pool_size: int = 16) -> dict[str, str]
     # Tamper evidence: every event's hash is recorded in the events' own transaction.
     env.update(chain_recorder_topics(url.is_sqlite))
     return env
+
+
+#: Aggregate classes seen by `GroupCommitApplication.save` (a cheaper test than isinstance).
+_AGGREGATE_TYPES: set[type] = set()
 
 
 class GroupCommitApplication(Application):
@@ -44,6 +49,23 @@ class GroupCommitApplication(Application):
         self._appended_lock = threading.Lock()
         super().__init__(env)
         _without_prepared_statements(self)
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[Any]]:
+        """The library's save, without its `isinstance` checks against runtime protocols
+        for our own aggregates: in Python 3.11 those checks walk every protocol member, and
+        they were 6% of the interpreter time of eight writers appending complaints."""
+        if not all(type(obj) in _AGGREGATE_TYPES or isinstance(obj, Aggregate) for obj in objs):
+            return super().save(*objs, **kwargs)
+        processing = ProcessingEvent[Any]()
+        for aggregate in objs:
+            _AGGREGATE_TYPES.add(type(aggregate))
+            processing.events.extend(aggregate.collect_events())
+            processing.aggregates[aggregate.id] = aggregate
+        processing.saved_kwargs.update(kwargs)
+        recordings = self._record(processing)
+        self._take_snapshots(processing)
+        self._notify(recordings)
+        return recordings
 
     def construct_recorder(self) -> ApplicationRecorder:
         if self.follows_upstreams:
