@@ -43,6 +43,8 @@ class Row:
     p99_ms: float | None = None
     client_cpu_pct: float | None = None
     server_cpu_pct: float | None = None
+    #: A helper process's share (Redress's projection process), beside the server's.
+    helper_cpu_pct: float | None = None
     error_examples: list[str] = field(default_factory=list)
     note: str = ""
 
@@ -81,8 +83,15 @@ class Row:
         )
 
     @classmethod
-    def of_load(cls, kind: str, store: str, clients: int, result: LoadResult) -> Row:
-        return cls.of(
+    def of_load(
+        cls,
+        kind: str,
+        store: str,
+        clients: int,
+        result: LoadResult,
+        helper_cpu_seconds: float | None = None,
+    ) -> Row:
+        row = cls.of(
             kind,
             store,
             clients,
@@ -91,6 +100,17 @@ class Row:
             wall_seconds=result.wall_seconds,
             server_cpu_seconds=result.server_cpu_seconds,
         )
+        if helper_cpu_seconds is not None:
+            row.helper_cpu_pct = 100 * helper_cpu_seconds / result.wall_seconds
+        return row
+
+    @property
+    def cpu_ms_per_request(self) -> float | None:
+        """Server (and helper) CPU per completed request: a cost that a busy or slow host
+        disturbs less than the rate."""
+        if self.server_cpu_pct is None or not self.rate:
+            return None
+        return 10 * (self.server_cpu_pct + (self.helper_cpu_pct or 0)) / self.rate
 
 
 @dataclass
@@ -298,12 +318,21 @@ def _table_http(report: Report) -> str:
             _ms(r.p95_ms),
             _ms(r.p99_ms),
             str(r.errors),
-            f"{_pct(r.client_cpu_pct)} / {_pct(r.server_cpu_pct)}" if r.kind != "raw" else "—",
+            _cpu_shares(r),
+            _ms(r.cpu_ms_per_request),
         ]
         for r in rows
     ]
     header = ["store", "clients", "measure", "per s", "p50 ms", "p95 ms", "p99 ms", "errors"]
-    return "Throughput and latency\n" + _markdown([*header, "cpu load-gen/server"], body)
+    cpu = ["cpu load-gen/server(+projection)", "server cpu ms/req"]
+    return "Throughput and latency\n" + _markdown([*header, *cpu], body)
+
+
+def _cpu_shares(row: Row) -> str:
+    if row.kind == "raw":
+        return "—"
+    shares = f"{_pct(row.client_cpu_pct)} / {_pct(row.server_cpu_pct)}"
+    return shares + (f" + {_pct(row.helper_cpu_pct)}" if row.helper_cpu_pct is not None else "")
 
 
 def _table_ratios(report: Report) -> str:
