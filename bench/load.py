@@ -54,6 +54,8 @@ class LoadResult:
     server_cpu_seconds: float
     wall_seconds: float
     created_ids: list[str]
+    #: A helper process's CPU over the same run (Redress's projection process), if any.
+    helper_cpu_seconds: float | None = None
 
 
 async def _drive(spec: LoadSpec) -> tuple[Sample, list[str]]:
@@ -119,10 +121,12 @@ async def _drive(spec: LoadSpec) -> tuple[Sample, list[str]]:
     return sample, created
 
 
-def run_load(spec: LoadSpec, server_pid: int) -> LoadResult:
+def run_load(spec: LoadSpec, server_pid: int, helper_pid: int | None = None) -> LoadResult:
     cpu_client, cpu_server = time.process_time(), read_cpu_seconds(server_pid)
+    cpu_helper = read_cpu_seconds(helper_pid) if helper_pid is not None else 0.0
     wall = time.perf_counter()
     sample, created = asyncio.run(_drive(spec))
     sample.client_cpu_seconds = time.process_time() - cpu_client
     server_cpu = read_cpu_seconds(server_pid) - cpu_server
-    return LoadResult(sample, server_cpu, time.perf_counter() - wall, created)
+    helper_cpu = read_cpu_seconds(helper_pid) - cpu_helper if helper_pid is not None else None
+    return LoadResult(sample, server_cpu, time.perf_counter() - wall, created, helper_cpu)

@@ -83,14 +83,7 @@ class Row:
         )
 
     @classmethod
-    def of_load(
-        cls,
-        kind: str,
-        store: str,
-        clients: int,
-        result: LoadResult,
-        helper_cpu_seconds: float | None = None,
-    ) -> Row:
+    def of_load(cls, kind: str, store: str, clients: int, result: LoadResult) -> Row:
         row = cls.of(
             kind,
             store,
@@ -100,8 +93,8 @@ class Row:
             wall_seconds=result.wall_seconds,
             server_cpu_seconds=result.server_cpu_seconds,
         )
-        if helper_cpu_seconds is not None:
-            row.helper_cpu_pct = 100 * helper_cpu_seconds / result.wall_seconds
+        if result.helper_cpu_seconds is not None:
+            row.helper_cpu_pct = 100 * result.helper_cpu_seconds / result.wall_seconds
         return row
 
     @property

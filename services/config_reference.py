@@ -100,24 +100,27 @@ def known_variables() -> set[str]:
     return {variable for s in sections() for variable in s.variables}
 
 
+def _by_source(all_sections: list[Section]) -> dict[str, list[Section]]:
+    """Processes of one service share its settings class, and so one section of the docs."""
+    grouped: dict[str, list[Section]] = {}
+    for s in all_sections:
+        grouped.setdefault(s.source, []).append(s)
+    return grouped
+
+
 def render() -> str:
     parts = []
-    merged: dict[str, list[Setting]] = {}
-    services: dict[str, list[str]] = {}
-    for s in sections():  # processes of one service share its settings class: one table
-        settings = merged.setdefault(s.source, [])
-        known = {x.variable for x in settings}
-        settings.extend(x for x in s.settings if x.variable not in known)
-        services.setdefault(s.source, []).append(s.service)
-    for source, settings in merged.items():
+    for source, group in _by_source(sections()).items():
+        # One class: a variable that several processes read is one and the same setting.
+        settings = {x.variable: x for s in group for x in s.settings}
         rows = "\n".join(
             f"| `{x.variable}` | `{x.default}` | {x.meaning} |".replace(
                 "| `(none)` |", "| (none) |"
             )
-            for x in settings
+            for x in settings.values()
         )
         parts.append(
-            f"## {', '.join(services[source])} (`{source}`)\n\n"
+            f"## {', '.join(s.service for s in group)} (`{source}`)\n\n"
             f"| variable | default | meaning |\n|---|---|---|\n{rows}\n"
         )
     return "\n".join(parts)
@@ -165,7 +168,9 @@ def problems(text: str) -> list[str]:
     """What docs/configuration.md gets wrong: settings missing, stale or with a wrong default."""
     docs = documented(text)
     found = []
-    for s in sections():
+    everything = sections()
+    grouped = _by_source(everything)
+    for s in everything:
         rows = docs.get(s.source)
         if rows is None:
             found.append(f"no section for {s.service} (a heading naming `{s.source}`)")
@@ -178,8 +183,7 @@ def problems(text: str) -> list[str]:
                     f"{s.service}: {setting.variable} documented default "
                     f"`{rows[setting.variable]}` but it is `{setting.default}`"
                 )
-        # Processes of one service share its settings class, and so its section.
-        read = set().union(*(o.variables for o in sections() if o.source == s.source))
+        read = set().union(*(o.variables for o in grouped[s.source]))
         for variable in sorted(set(rows) - read):
             found.append(f"{s.service}: {variable} is documented but no setting reads it")
     return found

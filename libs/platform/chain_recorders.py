@@ -236,9 +236,9 @@ class _PipelinedInsert:
             # statements as one transaction (a failed one rolls back the lot and leaves the
             # connection idle: no BEGIN). Each column is one array literal, quoted by libpq.
             quote = Escaping(connection.pgconn).escape_literal
-            text_columns = (*_link_columns(links), *_event_columns(stored_events)[:3])
-            literals = [quote(_text_array(column)) for column in text_columns]
-            literals.append(quote(_bytea_array([event.state for event in stored_events])))
+            *event_columns, states = _event_columns(stored_events)
+            literals = [quote(_text_array(c)) for c in (*_link_columns(links), *event_columns)]
+            literals.append(quote(_bytea_array(states)))
             cursor = connection.cursor(row_factory=tuple_row)
             cursor.execute(recorder.insert_all_sql % tuple(literals))
             while cursor.nextset():

@@ -27,10 +27,6 @@ def event_store_env(database_url: str, *, pool_size: int = 16) -> dict[str, str]
     return env
 
 
-#: Aggregate classes seen by `GroupCommitApplication.save` (a cheaper test than isinstance).
-_AGGREGATE_TYPES: set[type] = set()
-
-
 class GroupCommitApplication(Application):
     """An Application whose saves from concurrent threads share database transactions.
 
@@ -54,11 +50,10 @@ class GroupCommitApplication(Application):
         """The library's save, without its `isinstance` checks against runtime protocols
         for our own aggregates: in Python 3.11 those checks walk every protocol member, and
         they were 6% of the interpreter time of eight writers appending complaints."""
-        if not all(type(obj) in _AGGREGATE_TYPES or isinstance(obj, Aggregate) for obj in objs):
+        if not all(isinstance(obj, Aggregate) for obj in objs):  # a plain class: ~0.5 µs
             return super().save(*objs, **kwargs)
         processing = ProcessingEvent[Any]()
         for aggregate in objs:
-            _AGGREGATE_TYPES.add(type(aggregate))
             processing.events.extend(aggregate.collect_events())
             processing.aggregates[aggregate.id] = aggregate
         processing.saved_kwargs.update(kwargs)

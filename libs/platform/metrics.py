@@ -67,20 +67,28 @@ class DatabaseCollector(Collector):
         yield errors
 
 
-class TimersDueCollector(DatabaseCollector):
-    """`redress_timers_due`: timers whose time has come and that no replica has claimed."""
+class GaugeCollector(DatabaseCollector):
+    """One unlabelled gauge whose value is read from the database at scrape time."""
 
-    name = "timers"
-
-    def __init__(self, due_count: Callable[[], int], help_text: str = "") -> None:
+    def __init__(self, name: str, metric: str, help_text: str, value: Callable[[], int]):
         super().__init__()
-        self._due_count = due_count
-        self._help = help_text or "Timers due now and not yet claimed (scheduler backlog)"
+        self.name = name
+        self._metric = metric
+        self._help = help_text
+        self._value = value
 
     def read(self) -> Iterable[Metric]:
-        gauge = GaugeMetricFamily("redress_timers_due", self._help)
-        gauge.add_metric([], self._due_count())
+        gauge = GaugeMetricFamily(self._metric, self._help)
+        gauge.add_metric([], self._value())
         return [gauge]
+
+
+class TimersDueCollector(GaugeCollector):
+    """`redress_timers_due`: timers whose time has come and that no replica has claimed."""
+
+    def __init__(self, due_count: Callable[[], int], help_text: str = "") -> None:
+        help_text = help_text or "Timers due now and not yet claimed (scheduler backlog)"
+        super().__init__("timers", "redress_timers_due", help_text, due_count)
 
 
 def gauge(name: str, documentation: str, values: Mapping[Any, float], label: str) -> Metric:

@@ -14,29 +14,26 @@ timers) and serves `/healthz`, `/readyz` (database, projection loop, lag) and `/
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
-from prometheus_client.core import GaugeMetricFamily
-from prometheus_client.metrics_core import Metric
 from sqlalchemy import Engine
 
 from libs.platform.database import create_read_model_engine
-from libs.platform.eventstore import event_store_env
 from libs.platform.health import database_check, health_router, loop_check, readiness
-from libs.platform.metrics import DatabaseCollector
+from libs.platform.metrics import GaugeCollector
 from libs.platform.service_app import service_app
 from services.complaints.application import ComplaintsApplication
 from services.complaints.bootstrap import list_projection, migrate
+from services.complaints.entry import ENTRY as COMPLAINTS
 from services.complaints.policy import ComplaintPolicy
 from services.complaints.readmodel.projector import ComplaintListProjector, ProjectionRunner
 from services.complaints.settings import ComplaintsSettings
-from services.entry import ServiceParts
 
-# Reads in pages and writes in batches: a couple of connections is all it uses.
+# Reads in pages and writes in batches: two read-model connections are all it uses.
 POOL_SIZE = 2
 
 
@@ -66,30 +63,11 @@ def bootstrap_projection(settings: ComplaintsSettings | None = None) -> Projecti
     settings = settings or ComplaintsSettings()
     if settings.migrate_on_start:
         migrate(settings)
-    application = ComplaintsApplication(
-        env=event_store_env(settings.database_url, pool_size=POOL_SIZE)
-    )
+    application = COMPLAINTS.application(settings)
     engine = create_read_model_engine(settings.database_url, pool_size=POOL_SIZE)
     policy = ComplaintPolicy.from_settings(settings)
     projector, runner = list_projection(settings, application, engine, policy)
     return ProjectionService(settings, application, engine, projector, runner)
-
-
-class ProjectionLagCollector(DatabaseCollector):
-    """`redress_projection_lag_events`: events recorded but not yet in the complaint list."""
-
-    name = "projection"
-
-    def __init__(self, projector: ComplaintListProjector) -> None:
-        super().__init__()
-        self._projector = projector
-
-    def read(self) -> Iterable[Metric]:
-        gauge = GaugeMetricFamily(
-            "redress_projection_lag_events", "Events not yet projected into the complaint list"
-        )
-        gauge.add_metric([], self._projector.lag())
-        return [gauge]
 
 
 def readyz(request: Request) -> JSONResponse:
@@ -115,18 +93,17 @@ def create_projection_app(service: ProjectionService | None = None) -> FastAPI:
         summary="Keeps the complaint list and deadline timers in step with the event log.",
         engine=service.read_engine,
         routers=[health_router(readyz, "The database answers and the projection runs")],
-        collectors=[ProjectionLagCollector(service.projector)],
+        collectors=[
+            GaugeCollector(
+                "projection",
+                "redress_projection_lag_events",
+                "Events not yet projected into the complaint list",
+                service.projector.lag,
+            )
+        ],
     )
 
 
-def _application(settings: ComplaintsSettings) -> ComplaintsApplication:
-    return ComplaintsApplication(env=event_store_env(settings.database_url, pool_size=POOL_SIZE))
-
-
-ENTRY = ServiceParts(
-    settings_class=ComplaintsSettings,
-    bootstrap=bootstrap_projection,
-    migrate=migrate,
-    create_app=create_projection_app,
-    application=_application,
-)
+# The complaints service's parts (settings, migrations, key store), built and served as
+# the projection.
+ENTRY = replace(COMPLAINTS, bootstrap=bootstrap_projection, create_app=create_projection_app)

@@ -27,12 +27,12 @@ NEW_COMPLAINT = {
 
 
 @asynccontextmanager
-async def serving(
-    stack: AsyncExitStack, app: FastAPI, host: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    await stack.enter_async_context(app.router.lifespan_context(app))
+async def serving(app: FastAPI, host: str) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)
-    async with httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as client:
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(transport=transport, base_url=f"http://{host}") as client,
+    ):
         yield client
 
 
@@ -53,9 +53,9 @@ async def test_the_projection_process_keeps_the_list_while_the_api_only_writes(
     )
     key = api_service.keyring.issue(role=Role.CRM, name="crm")[1]
     async with AsyncExitStack() as stack:
-        api = await stack.enter_async_context(serving(stack, create_app(api_service), "api"))
+        api = await stack.enter_async_context(serving(create_app(api_service), "api"))
         projector_http = await stack.enter_async_context(
-            serving(stack, create_projection_app(projection), "projection")
+            serving(create_projection_app(projection), "projection")
         )
         ready = (await api.get("/readyz")).json()
         assert ready["checks"]["projection"] == "separate"
