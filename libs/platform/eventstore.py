@@ -6,8 +6,13 @@ import threading
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from eventsourcing.application import Application, ProcessingEvent
-from eventsourcing.domain import Aggregate
+from eventsourcing.application import (
+    Application,
+    ProcessingEvent,
+    ProjectorFunction,
+    project_aggregate,
+)
+from eventsourcing.domain import Aggregate, SnapshotProtocol
 from eventsourcing.persistence import ApplicationRecorder, EventStore, Recording, Transcoder
 from eventsourcing.postgres import PostgresDatastore
 
@@ -61,6 +66,41 @@ class GroupCommitApplication(Application):
         self._take_snapshots(processing)
         self._notify(recordings)
         return recordings
+
+    def _take_snapshots(self, processing: ProcessingEvent[Any]) -> None:
+        """Snapshots the saved aggregate itself when it is at the snapshot's version (the
+        usual case), rather than loading it again as the library does."""
+        if not (self.snapshots and self.snapshotting_intervals):
+            return
+        for event in processing.events:
+            aggregate = processing.aggregates.get(event.originator_id)
+            if aggregate is None:
+                continue
+            interval = self.snapshotting_intervals.get(type(aggregate))
+            if interval is None or event.originator_version % interval:
+                continue
+            if aggregate.version == event.originator_version:
+                self.snapshots.put([self.snapshot_of(aggregate)])
+            else:
+                self.take_snapshot(event.originator_id, event.originator_version)
+
+    def take_snapshot(
+        self,
+        aggregate_id: Any,
+        version: int | None = None,
+        projector_func: ProjectorFunction[Any, Any] = project_aggregate,
+    ) -> None:
+        assert self.snapshots is not None, "snapshotting is not enabled"
+        aggregate = self.repository.get(
+            aggregate_id, version=version, projector_func=projector_func
+        )
+        self.snapshots.put([self.snapshot_of(aggregate)])
+
+    def snapshot_of(self, aggregate: Any) -> SnapshotProtocol[Any]:
+        """The snapshot to store of `aggregate`; override to store one's state in a form
+        of one's own (old snapshots must still read)."""
+        snapshot: SnapshotProtocol[Any] = type(aggregate).Snapshot.take(aggregate)
+        return snapshot
 
     def construct_recorder(self) -> ApplicationRecorder:
         if self.follows_upstreams:

@@ -15,12 +15,14 @@ from typing import Any, ClassVar, TypeVar, overload
 from uuid import UUID, uuid4, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.domain import SnapshotProtocol
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from libs.domain.access import ApiKey
 from libs.domain.complaint import Complaint
 from libs.domain.values import CommandContext
 from libs.platform.eventstore import GroupCommitApplication
+from services.complaints.snapshots import ComplaintSnapshot, InteractionLogAsRecords
 
 COMMAND_NAMESPACE = UUID("0b0f2b8e-7f55-4a39-9d0e-2f9d4c1a6e21")
 MAX_CONFLICT_RETRIES = 8
@@ -59,6 +61,15 @@ class ComplaintsApplication(GroupCommitApplication):
         super().__init__(env)
         self._complaint_locks = [threading.Lock() for _ in range(LOCK_STRIPES)]
         self._writable = WritableComplaints()
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        transcoder.register(InteractionLogAsRecords())
+
+    def snapshot_of(self, aggregate: Any) -> SnapshotProtocol[Any]:
+        if isinstance(aggregate, Complaint):
+            return ComplaintSnapshot.take(aggregate)
+        return super().snapshot_of(aggregate)
 
     # -- commands -------------------------------------------------------------------------
 
