@@ -40,7 +40,7 @@ from psycopg.pq import Escaping
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
-from libs.platform.binary_reads import BinaryReads
+from libs.platform.binary_reads import BinaryNotificationReads
 from libs.platform.chain_heads import KnownHeads
 from libs.platform.hashchain import (
     GENESIS,
@@ -49,6 +49,7 @@ from libs.platform.hashchain import (
     link_events,
     predecessors_needed,
 )
+from libs.platform.pg_arrays import bytea_array, text_array
 
 SCAN_BATCH = 5000
 
@@ -237,24 +238,14 @@ class _PipelinedInsert:
             # connection idle: no BEGIN). Each column is one array literal, quoted by libpq.
             quote = Escaping(connection.pgconn).escape_literal
             *event_columns, states = _event_columns(stored_events)
-            literals = [quote(_text_array(c)) for c in (*_link_columns(links), *event_columns)]
-            literals.append(quote(_bytea_array(states)))
+            columns = (*_link_columns(links), *event_columns)
+            literals = [quote(text_array(column).encode()) for column in columns]
+            literals.append(quote(bytea_array(states)))
             cursor = connection.cursor(row_factory=tuple_row)
             cursor.execute(recorder.insert_all_sql % tuple(literals))
             while cursor.nextset():
                 pass  # to the events' RETURNING, the last result
             return [row[0] for row in cursor.fetchall()]
-
-
-def _text_array(values: Sequence[Any]) -> bytes:
-    """A PostgreSQL array literal of the values' text, every element quoted."""
-    quoted = (str(v).replace("\\", "\\\\").replace('"', '\\"') for v in values)
-    return ("{" + ",".join(f'"{element}"' for element in quoted) + "}").encode()
-
-
-def _bytea_array(values: Sequence[bytes]) -> bytes:
-    """A PostgreSQL bytea[] literal, each element in hex (`\\x…`, its backslash escaped)."""
-    return b"{" + b",".join(b'"\\\\x' + v.hex().encode() + b'"' for v in values) + b"}"
 
 
 def _event_columns(stored_events: Sequence[StoredEvent]) -> tuple[list[Any], ...]:
@@ -498,7 +489,7 @@ class HashChainSQLiteRecorder(_RemembersHeads, SQLiteApplicationRecorder):
 
 
 class HashChainPostgresRecorder(
-    _RemembersHeads, _PipelinedInsert, BinaryReads, PostgresApplicationRecorder
+    _RemembersHeads, _PipelinedInsert, BinaryNotificationReads, PostgresApplicationRecorder
 ):
     def __init__(
         self,

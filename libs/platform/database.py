@@ -21,6 +21,7 @@ from sqlalchemy import (
     event,
 )
 
+from libs.platform.pg_arrays import text_array
 from libs.platform.storage import DatabaseUrl
 
 
@@ -119,7 +120,9 @@ def insert_rows(
     connection.exec_driver_sql(
         f"INSERT INTO {table.name} ({names}) SELECT {selected} "
         f"FROM unnest({arrays}) AS given({names}) ON CONFLICT {on_conflict}",
-        tuple([_as_parameter(table, name, row[name]) for row in rows] for name in columns),
+        tuple(
+            text_array(_as_parameter(table, name, row[name]) for row in rows) for name in columns
+        ),
     )
 
 
