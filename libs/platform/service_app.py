@@ -6,7 +6,6 @@ A service passes its own routers, collectors and state; the conventions stay in 
 
 from __future__ import annotations
 
-import gc
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
@@ -21,6 +20,7 @@ from sqlalchemy import Engine
 from libs.follower import FollowerCollector
 from libs.platform.availability import FailFastWhileUnavailable, StorageCircuit
 from libs.platform.eventstore import discard_broken_connections
+from libs.platform.garbage import settle_for_serving
 from libs.platform.health import probe
 from libs.platform.http_metrics import instrument
 from libs.platform.limits import BodySizeLimit
@@ -29,7 +29,6 @@ from libs.platform.problems import install_problem_handlers
 from libs.platform.ratelimit import RateLimit
 
 CORRELATION_HEADER = "X-Correlation-ID"
-GC_THRESHOLDS = (10_000, 20, 100)
 
 
 class RunningService(Protocol):
@@ -70,16 +69,7 @@ def service_app(
         # Handlers block on the event store; size the threadpool for them.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         service.start()
-        # Everything built so far (modules, routes, schemas, calendars) lives as long as the
-        # process: moved out of the collector's sight, a full collection no longer walks it,
-        # which took a 100 ms pause, every few seconds under load, out of p99 latency.
-        gc.collect()
-        gc.freeze()
-        # A request allocates hundreds of containers that reference counting frees anyway;
-        # at the default threshold (700) the young generation was collected ~60 times a
-        # second under load, a quarter of a millisecond of CPU per request. Measured:
-        # 1.01 -> 0.76 ms of CPU per create, p99 54 -> 44 ms in-process.
-        gc.set_threshold(*GC_THRESHOLDS)
+        settle_for_serving()
         try:
             yield
         finally:

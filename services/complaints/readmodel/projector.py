@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Engine, delete, select, text
 
 from libs.domain.complaint import Complaint
 from libs.platform.database import insert_rows, upsert
+from libs.platform.garbage import cyclic_collection_paused
 from services.complaints.application import (
     COMPLAINT_TOPIC_PREFIX,
     ComplaintNotFound,
@@ -192,7 +193,8 @@ class ComplaintListProjector:
             self._written_to = None
         self._fold_capacity = REBUILD_FOLD_CACHE_SIZE
         try:
-            return self.catch_up(progress, batch_size=REBUILD_BATCH)
+            with cyclic_collection_paused():
+                return self.catch_up(progress, batch_size=REBUILD_BATCH)
         finally:
             self._fold_capacity = FOLD_CACHE_SIZE
             while len(self._folded) > FOLD_CACHE_SIZE:
