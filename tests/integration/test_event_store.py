@@ -236,3 +236,22 @@ def test_any_state_bytes_and_topic_are_stored_exactly_and_chained(database_url: 
     verdict = verify_aggregate(restarted.application.recorder, originator)
     assert verdict.valid and verdict.events == 3, verdict.problems
     restarted.stop()
+
+
+def test_a_save_of_thousands_of_events_gets_each_its_own_notification_id(
+    database_url: str,
+) -> None:
+    """More rows than one SQLite statement can carry go in several; every id returned is
+    the one the log gives that event."""
+    from eventsourcing.persistence import StoredEvent
+
+    service = build_complaints(database_url)
+    recorder = service.application.recorder
+    events = [StoredEvent(uuid4(), 1, "bulk:Event", f"{n}".encode()) for n in range(2_500)]
+    ids = recorder.insert_events(events)
+    logged = recorder.select_notifications(start=ids[0], limit=len(events))
+    service.stop()
+    assert ids == list(range(ids[0], ids[0] + len(events)))
+    assert [(n.id, n.originator_id, bytes(n.state)) for n in logged] == [
+        (i, e.originator_id, e.state) for i, e in zip(ids, events, strict=True)
+    ]
