@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import zlib
 from collections.abc import Callable
 from typing import Any, ClassVar
 
@@ -13,7 +14,14 @@ from eventsourcing.application import (
     project_aggregate,
 )
 from eventsourcing.domain import Aggregate, SnapshotProtocol
-from eventsourcing.persistence import ApplicationRecorder, EventStore, Recording, Transcoder
+from eventsourcing.persistence import (
+    ApplicationRecorder,
+    Compressor,
+    EventStore,
+    Mapper,
+    Recording,
+    Transcoder,
+)
 from eventsourcing.postgres import PostgresDatastore
 
 from libs.platform.binary_reads import BinaryReadsAggregateRecorder
@@ -128,11 +136,32 @@ class GroupCommitApplication(Application):
         )
         if self.factory.env_create_table():
             recorder.create_table()
-        return self.factory.event_store(mapper=self.mapper, recorder=recorder)
+        mapper = Mapper(transcoder=self.mapper.transcoder, compressor=SnapshotCompression())
+        return self.factory.event_store(mapper=mapper, recorder=recorder)
 
     def construct_event_store(self) -> EventStore[Any]:
         self.group_recorder = GroupCommittingRecorder(self.recorder)
         return self.factory.event_store(mapper=self.mapper, recorder=self.group_recorder)
+
+
+class SnapshotCompression(Compressor):
+    """Snapshots on PostgreSQL, compressed by the client (zlib, fastest level).
+
+    Loading a long-lived complaint is mostly fetching its latest snapshot: 306 KB for a
+    thousand interactions, 0.9-1.1 ms to fetch, against 0.35-0.45 ms for the 38 KB it
+    compresses to, plus ~0.3 ms to inflate (PostgreSQL's own TOAST compression saves disk,
+    not the transfer). Events are never compressed: their stored bytes are what the hash
+    chain covers. Snapshots stored uncompressed (JSON, so starting with `{`) still read.
+    On SQLite there is no transfer to save, so snapshots stay as they are.
+    """
+
+    def compress(self, data: bytes) -> bytes:
+        return zlib.compress(data, 1)
+
+    def decompress(self, data: bytes) -> bytes:
+        if data[:1] == b"{":
+            return data
+        return zlib.decompress(data)
 
 
 def discard_broken_connections(application: Application) -> None:

@@ -12,6 +12,7 @@ from uuid import uuid4
 import orjson
 import pytest
 from eventsourcing.domain import Snapshot
+from eventsourcing.persistence import Mapper, StoredEvent
 
 from libs.domain.complaint import Complaint
 from libs.domain.values import CommandContext
@@ -86,9 +87,13 @@ def saved(
 
 
 def latest_snapshot_state(application: ComplaintsApplication, complaint: Complaint) -> Any:
+    """The latest stored snapshot, its state as the transcoder wrote it (inflated, where
+    the store compresses snapshots)."""
     assert application.snapshots is not None
     (stored,) = application.snapshots.recorder.select_events(complaint.id, desc=True, limit=1)
-    return stored
+    compressor = application.snapshots.mapper.compressor
+    state = compressor.decompress(stored.state) if compressor else stored.state
+    return StoredEvent(stored.originator_id, stored.originator_version, stored.topic, state)
 
 
 @pytest.mark.parametrize("interactions", [99, 250])
@@ -125,6 +130,27 @@ def test_a_snapshot_stored_the_librarys_way_still_reads(database_url: str) -> No
         stored = latest_snapshot_state(application, complaint)
         assert stored.originator_version == complaint.version
         assert b"interaction_log" not in stored.state
+        assert vars(application.complaint(complaint.id)) == vars(complaint)
+
+
+def test_on_postgresql_snapshots_travel_compressed_and_old_uncompressed_ones_still_read(
+    postgres_url: str,
+) -> None:
+    with saved(postgres_url, 199) as (application, complaint):
+        assert application.snapshots is not None
+        recorder = application.snapshots.recorder
+        (stored,) = recorder.select_events(complaint.id, desc=True, limit=1)
+        inflated = latest_snapshot_state(application, complaint).state
+        assert len(stored.state) * 4 < len(inflated)
+        # A snapshot as stored before compression: the transcoder's JSON as it is.
+        complaint.record_interaction(
+            context(500), interaction_id="later", kind="note", direction="internal", summary="s"
+        )
+        application.save(complaint)
+        uncompressed = Mapper(transcoder=application.snapshots.mapper.transcoder)
+        plain = uncompressed.to_stored_event(application.snapshot_of(complaint))
+        assert plain.state[:1] == b"{"
+        recorder.insert_events([plain])
         assert vars(application.complaint(complaint.id)) == vars(complaint)
 
 
