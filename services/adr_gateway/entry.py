@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from libs.platform.eventstore import event_store_env
 from services.adr_gateway.app import create_app
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.bootstrap import bootstrap, migrate
 from services.adr_gateway.settings import GatewaySettings
-from services.entry import ServiceParts
-
-
-def _application(settings: GatewaySettings) -> GatewayApplication:
-    return GatewayApplication(env=event_store_env(settings.database_url, pool_size=2))
-
+from services.entry import ServiceParts, key_store
 
 ENTRY = ServiceParts(
     settings_class=GatewaySettings,
     bootstrap=bootstrap,
     migrate=migrate,
     create_app=create_app,
-    application=_application,
+    application=key_store(GatewayApplication),
 )

@@ -4,16 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from libs.platform.eventstore import event_store_env
-from services.entry import ServiceParts
+from services.entry import ServiceParts, key_store
 from services.notifications.app import create_app
 from services.notifications.application import NotificationsApplication
 from services.notifications.bootstrap import ConfigurationError, bootstrap, migrate
 from services.notifications.settings import NotificationsSettings
-
-
-def _application(settings: NotificationsSettings) -> NotificationsApplication:
-    return NotificationsApplication(env=event_store_env(settings.database_url, pool_size=2))
 
 
 def _bootstrap(settings: NotificationsSettings) -> Any:
@@ -29,5 +24,5 @@ ENTRY = ServiceParts(
     bootstrap=_bootstrap,
     migrate=migrate,
     create_app=create_app,
-    application=_application,
+    application=key_store(NotificationsApplication),
 )
