@@ -77,7 +77,9 @@ class GroupCommitApplication(Application):
 
     def _take_snapshots(self, processing: ProcessingEvent[Any]) -> None:
         """Snapshots the saved aggregate itself when it is at the snapshot's version (the
-        usual case), rather than loading it again as the library does."""
+        usual case), rather than loading it again as the library does. An aggregate type
+        with a projector of its own (`snapshotting_projectors`) is loaded with it, as the
+        library does."""
         if not (self.snapshots and self.snapshotting_intervals):
             return
         for event in processing.events:
@@ -87,10 +89,13 @@ class GroupCommitApplication(Application):
             interval = self.snapshotting_intervals.get(type(aggregate))
             if interval is None or event.originator_version % interval:
                 continue
-            if aggregate.version == event.originator_version:
+            projector = self.snapshotting_projectors.get(type(aggregate))
+            if projector is None and aggregate.version == event.originator_version:
                 self.snapshots.put([self.snapshot_of(aggregate)])
             else:
-                self.take_snapshot(event.originator_id, event.originator_version)
+                self.take_snapshot(
+                    event.originator_id, event.originator_version, projector or project_aggregate
+                )
 
     def take_snapshot(
         self,
