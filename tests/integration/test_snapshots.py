@@ -86,7 +86,7 @@ def saved(
         service.stop()
 
 
-def latest_snapshot_state(application: ComplaintsApplication, complaint: Complaint) -> Any:
+def latest_stored_snapshot(application: ComplaintsApplication, complaint: Complaint) -> Any:
     """The latest stored snapshot, its state as the transcoder wrote it (inflated, where
     the store compresses snapshots)."""
     assert application.snapshots is not None
@@ -114,7 +114,7 @@ def test_a_complaint_from_its_snapshot_is_the_complaint_its_events_make(
 
 def test_the_interaction_log_is_stored_as_plain_records(database_url: str) -> None:
     with saved(database_url, 199) as (application, complaint):
-        stored = latest_snapshot_state(application, complaint)
+        stored = latest_stored_snapshot(application, complaint)
     assert stored.originator_version == 200
     log = orjson.loads(stored.state)["state"]["interactions"]
     assert log["_type_"] == "interaction_log"
@@ -127,7 +127,7 @@ def test_a_snapshot_stored_the_librarys_way_still_reads(database_url: str) -> No
     with saved(database_url, 120) as (application, complaint):
         assert application.snapshots is not None
         application.snapshots.put([Snapshot.take(complaint)])
-        stored = latest_snapshot_state(application, complaint)
+        stored = latest_stored_snapshot(application, complaint)
         assert stored.originator_version == complaint.version
         assert b"interaction_log" not in stored.state
         assert vars(application.complaint(complaint.id)) == vars(complaint)
@@ -140,7 +140,7 @@ def test_on_postgresql_snapshots_travel_compressed_and_old_uncompressed_ones_sti
         assert application.snapshots is not None
         recorder = application.snapshots.recorder
         (stored,) = recorder.select_events(complaint.id, desc=True, limit=1)
-        inflated = latest_snapshot_state(application, complaint).state
+        inflated = latest_stored_snapshot(application, complaint).state
         assert len(stored.state) * 4 < len(inflated)
         # A snapshot as stored before compression: the transcoder's JSON as it is.
         complaint.record_interaction(
