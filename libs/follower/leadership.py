@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 from pathlib import Path
 from typing import IO, Protocol
 
 import psycopg
 
-from libs.platform.storage import DatabaseUrl
+from libs.platform.storage import DatabaseUrl, lock_key
 
 
 class Leadership(Protocol):
@@ -28,11 +27,6 @@ class Leadership(Protocol):
         ...
 
     def release(self) -> None: ...
-
-
-def lock_key(name: str) -> int:
-    """A stable signed 64-bit key for `pg_try_advisory_lock`."""
-    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 class PostgresLeadership:

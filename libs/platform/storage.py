@@ -7,6 +7,7 @@ environment variables; the read models (SQLAlchemy) want a driver-qualified URL.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -14,6 +15,11 @@ from urllib.parse import unquote, urlsplit
 
 class UnsupportedDatabaseUrl(ValueError):
     pass
+
+
+def lock_key(name: str) -> int:
+    """A stable signed 64-bit key for PostgreSQL's advisory locks."""
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
 
 
 @dataclass(frozen=True)

@@ -255,3 +255,37 @@ def test_a_save_of_thousands_of_events_gets_each_its_own_notification_id(
     assert [(n.id, n.originator_id, bytes(n.state)) for n in logged] == [
         (i, e.originator_id, e.state) for i, e in zip(ids, events, strict=True)
     ]
+
+
+def started_together(env: dict[str, str], kinds: list[type]) -> list[BaseException]:
+    """Builds one application of each kind at the same moment; returns what failed."""
+    start = threading.Barrier(len(kinds))
+    failures: list[BaseException] = []
+
+    def replica(kind: type) -> None:
+        start.wait()
+        try:
+            kind(env=env).close()
+        except BaseException as error:  # collected and asserted on
+            failures.append(error)
+
+    threads = [threading.Thread(target=replica, args=(kind,)) for kind in kinds]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return failures
+
+
+def test_replicas_starting_together_on_a_fresh_database_all_start() -> None:
+    """Each builds the event store's tables; PostgreSQL's `CREATE … IF NOT EXISTS` is not
+    safe against itself, so they take turns."""
+    from libs.platform.eventstore import event_store_env
+    from services.adr_gateway.application import GatewayApplication
+    from services.complaints.application import ComplaintsApplication
+    from tests.support.databases import fresh_postgres_database
+
+    for _ in range(3):
+        with fresh_postgres_database("redress_race") as url:
+            env = event_store_env(url, pool_size=1)
+            assert started_together(env, [ComplaintsApplication, GatewayApplication] * 3) == []
