@@ -24,6 +24,7 @@ from libs.domain.errors import (
     RuleViolated,
     UnknownEntity,
 )
+from libs.domain.interaction_log import InteractionLog
 from libs.domain.ladder import DEFAULT_TIERS, EscalationLadder
 from libs.domain.values import (
     AppealOutcome,
@@ -54,12 +55,17 @@ class Complaint(Aggregate):
 
     # Version 2: interactions carry a `language` (see InteractionRecorded); snapshots taken
     # before it are upcast so a complaint reads the same from a snapshot or from events.
-    class_version = 2
+    # Version 3: the interactions are an InteractionLog, not a list.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         for interaction in state.get("interactions", []):
             interaction.setdefault("language", None)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["interactions"] = InteractionLog(state.get("interactions", []))
 
     class Event(Aggregate.Event):
         """Fields every complaint event records: who, when it happened, how to trace it."""
@@ -147,7 +153,7 @@ class Complaint(Aggregate):
         self.last_activity_at = occurred_at
         self.last_progress_at = occurred_at
         self.clock_times: dict[str, datetime] = {"received": occurred_at}
-        self.interactions: list[dict[str, Any]] = []
+        self.interactions = InteractionLog()
         self.escalations: list[dict[str, Any]] = []
         self.offers: dict[str, dict[str, Any]] = {}
         self.resolution: dict[str, Any] | None = None

@@ -22,7 +22,11 @@ from libs.domain.access import ApiKey
 from libs.domain.complaint import Complaint
 from libs.domain.values import CommandContext
 from libs.platform.eventstore import GroupCommitApplication
-from services.complaints.snapshots import ComplaintSnapshot, InteractionLogAsRecords
+from services.complaints.snapshots import (
+    ComplaintSnapshot,
+    InteractionLogAsRecords,
+    InteractionLogInChunks,
+)
 
 COMMAND_NAMESPACE = UUID("0b0f2b8e-7f55-4a39-9d0e-2f9d4c1a6e21")
 MAX_CONFLICT_RETRIES = 8
@@ -64,6 +68,7 @@ class ComplaintsApplication(GroupCommitApplication):
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
+        transcoder.register(InteractionLogInChunks())
         transcoder.register(InteractionLogAsRecords())
 
     def snapshot_of(self, aggregate: Any) -> SnapshotProtocol[Any]:

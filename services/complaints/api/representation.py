@@ -72,7 +72,7 @@ def complaint_document(
         "received_at": complaint.received_at,
         "recorded_at": complaint.created_on,
         "updated_at": complaint.modified_on,
-        "interactions": complaint.interactions,
+        "interactions": list(complaint.interactions),
         "escalations": complaint.escalations,
         "offers": list(complaint.offers.values()),
         "resolution": complaint.resolution,
