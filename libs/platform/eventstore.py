@@ -153,18 +153,19 @@ class GroupCommitApplication(Application):
 
 
 class SnapshotCompression(Compressor):
-    """Snapshots on PostgreSQL, compressed by the client (zlib, fastest level).
+    """Reads the PostgreSQL snapshots that were stored compressed whole (zlib); stores new
+    ones as they are.
 
-    Loading a long-lived complaint is mostly fetching its latest snapshot: 306 KB for a
-    thousand interactions, 0.9-1.1 ms to fetch, against 0.35-0.45 ms for the 38 KB it
-    compresses to, plus ~0.3 ms to inflate (PostgreSQL's own TOAST compression saves disk,
-    not the transfer). Events are never compressed: their stored bytes are what the hash
-    chain covers. Snapshots stored uncompressed (JSON, so starting with `{`) still read.
-    On SQLite there is no transfer to save, so snapshots stay as they are.
+    Whole-snapshot compression was for a long-lived complaint, whose snapshot was mostly
+    its interaction log: 306 KB for a thousand interactions, 38 KB compressed. That log is
+    now stored compressed on its own (`services.complaints.snapshots`), and compressing the
+    50 KB left again saved less in transfer than inflating it cost: loads measured 0.8-1.0
+    ms without, 1.0-1.2 ms with. Snapshots stored uncompressed are JSON, so they start with
+    `{`; anything else is a compressed one.
     """
 
     def compress(self, data: bytes) -> bytes:
-        return zlib.compress(data, 1)
+        return data
 
     def decompress(self, data: bytes) -> bytes:
         if data[:1] == b"{":

@@ -3,8 +3,11 @@ events make, whichever form the snapshot was stored in. Runs on SQLite and Postg
 
 from __future__ import annotations
 
+import base64
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
@@ -12,12 +15,13 @@ from uuid import uuid4
 import orjson
 import pytest
 from eventsourcing.domain import Snapshot
-from eventsourcing.persistence import Mapper, StoredEvent
+from eventsourcing.persistence import StoredEvent
 
 from libs.domain.complaint import Complaint
+from libs.domain.interaction_log import InteractionLog
 from libs.domain.values import CommandContext
 from services.complaints.application import ComplaintsApplication
-from services.complaints.snapshots import InteractionLog, InteractionLogAsRecords
+from services.complaints.snapshots import MAX_CHUNKS, InteractionLogInChunks
 from tests.conftest import build_complaints
 
 STARTED = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
@@ -112,49 +116,135 @@ def test_a_complaint_from_its_snapshot_is_the_complaint_its_events_make(
     assert isinstance(from_snapshot.interactions[0]["occurred_at"], datetime)
 
 
-def test_the_interaction_log_is_stored_as_plain_records(database_url: str) -> None:
+def stored_log(application: ComplaintsApplication, complaint: Complaint) -> Any:
+    """The interaction log of the latest stored snapshot, as the transcoder wrote it."""
+    return orjson.loads(latest_stored_snapshot(application, complaint).state)["state"][
+        "interactions"
+    ]
+
+
+def chunk_records(chunk: str) -> list[dict[str, Any]]:
+    records: list[dict[str, Any]] = orjson.loads(zlib.decompress(base64.b64decode(chunk)))
+    return records
+
+
+def test_the_interaction_log_is_stored_as_compressed_chunks_of_plain_records(
+    database_url: str,
+) -> None:
     with saved(database_url, 199) as (application, complaint):
-        stored = latest_stored_snapshot(application, complaint)
-    assert stored.originator_version == 200
-    log = orjson.loads(stored.state)["state"]["interactions"]
-    assert log["_type_"] == "interaction_log"
-    assert log["_data_"][0]["occurred_at"] == "2026-03-02T09:31:00+00:00"
-    assert b"_type_" not in orjson.dumps(log["_data_"])  # nothing inside left to revive
+        log = stored_log(application, complaint)
+    assert log["_type_"] == "interaction_log_chunks"
+    assert log["_data_"]["count"] == 199
+    # Saved in one go, its snapshot at v200 is of the complaint in memory: one chunk.
+    (chunk,) = log["_data_"]["chunks"]
+    records = chunk_records(chunk)
+    assert [record["id"] for record in records] == [f"i-{n}" for n in range(199)]
+    assert records[0]["occurred_at"] == "2026-03-02T09:31:00+00:00"
+    assert b"_type_" not in orjson.dumps(records)  # nothing inside left to revive
+
+
+def test_a_loaded_complaint_reads_its_interactions_only_when_asked(database_url: str) -> None:
+    with saved(database_url, 250) as (application, complaint):
+        loaded = application.complaint(complaint.id)
+        assert loaded.interactions.unread is not None
+        assert len(loaded.interactions) == 250
+        loaded.record_interaction(
+            context(900), interaction_id="later", kind="note", direction="internal", summary="s"
+        )
+        application.save(loaded)
+        assert loaded.interactions.unread is not None  # a command does not read the log
+        again = application.complaint(complaint.id)
+    assert [i["id"] for i in again.interactions][-2:] == ["i-249", "later"]
+    assert again.interactions.unread is None
+    assert again.interactions[0] == complaint.interactions[0]
+
+
+def test_each_snapshot_adds_a_chunk_until_the_log_is_written_again_as_one(
+    database_url: str,
+) -> None:
+    with saved(database_url, 99) as (application, complaint):
+        chunk_counts = []
+        for round_number in range(MAX_CHUNKS + 1):
+            loaded = application.complaint(complaint.id)
+            for n in range(100):
+                loaded.record_interaction(
+                    context(1_000 + round_number * 100 + n),
+                    interaction_id=f"r{round_number}-{n}",
+                    kind="message",
+                    direction="inbound",
+                    summary="more",
+                )
+            application.save(loaded)
+            chunk_counts.append(len(stored_log(application, loaded)["_data_"]["chunks"]))
+        replayer = without_snapshots(application)
+        try:
+            assert vars(application.complaint(complaint.id)) == vars(
+                replayer.complaint(complaint.id)
+            )
+        finally:
+            replayer.close()
+    assert chunk_counts == [*range(2, MAX_CHUNKS + 1), 1, 2]
+
+
+def test_a_snapshot_with_the_log_as_one_list_of_records_still_reads(database_url: str) -> None:
+    """Snapshots taken before the log was chunked (class version 2)."""
+    with saved(database_url, 120) as (application, complaint):
+        assert application.snapshots is not None
+        stored = application.snapshots.mapper.to_stored_event(application.snapshot_of(complaint))
+        document = orjson.loads(stored.state)
+        records = [
+            {
+                **record,
+                "occurred_at": record["occurred_at"].isoformat(),
+                "recorded_at": record["recorded_at"].isoformat(),
+            }
+            for record in complaint.interactions
+        ]
+        document["state"]["interactions"] = {"_type_": "interaction_log", "_data_": records}
+        document["state"]["class_version"] = 2
+        application.snapshots.recorder.insert_events(
+            [replace(stored, state=orjson.dumps(document))]
+        )
+        loaded = application.complaint(complaint.id)
+        assert isinstance(loaded.interactions, InteractionLog)
+        assert vars(loaded) == vars(complaint)
 
 
 def test_a_snapshot_stored_the_librarys_way_still_reads(database_url: str) -> None:
-    """Snapshots taken before the interaction log had a form of its own."""
+    """Snapshots taken before the interaction log had a form of its own (class version 2,
+    a list of records with tagged times)."""
     with saved(database_url, 120) as (application, complaint):
         assert application.snapshots is not None
-        application.snapshots.put([Snapshot.take(complaint)])
+        snapshot = Snapshot.take(complaint)
+        snapshot.state["interactions"] = list(complaint.interactions)
+        snapshot.state["class_version"] = 2
+        application.snapshots.put([snapshot])
         stored = latest_stored_snapshot(application, complaint)
         assert stored.originator_version == complaint.version
         assert b"interaction_log" not in stored.state
-        assert vars(application.complaint(complaint.id)) == vars(complaint)
+        loaded = application.complaint(complaint.id)
+        assert isinstance(loaded.interactions, InteractionLog)
+        assert vars(loaded) == vars(complaint)
 
 
-def test_on_postgresql_snapshots_travel_compressed_and_old_uncompressed_ones_still_read(
-    postgres_url: str,
-) -> None:
-    with saved(postgres_url, 199) as (application, complaint):
+def test_on_postgresql_a_snapshot_compressed_whole_still_reads(postgres_url: str) -> None:
+    """PostgreSQL snapshots were compressed whole before the interaction log was chunked."""
+    with saved(postgres_url, 120) as (application, complaint):
         assert application.snapshots is not None
-        recorder = application.snapshots.recorder
-        (stored,) = recorder.select_events(complaint.id, desc=True, limit=1)
-        inflated = latest_stored_snapshot(application, complaint).state
-        assert len(stored.state) * 4 < len(inflated)
-        # A snapshot as stored before compression: the transcoder's JSON as it is.
-        complaint.record_interaction(
-            context(500), interaction_id="later", kind="note", direction="internal", summary="s"
+        plain = application.snapshots.mapper.to_stored_event(application.snapshot_of(complaint))
+        assert plain.state[:1] == b"{"  # new snapshots are stored as they are
+        application.snapshots.recorder.insert_events(
+            [replace(plain, state=zlib.compress(plain.state, 1))]
         )
-        application.save(complaint)
-        uncompressed = Mapper(transcoder=application.snapshots.mapper.transcoder)
-        plain = uncompressed.to_stored_event(application.snapshot_of(complaint))
-        assert plain.state[:1] == b"{"
-        recorder.insert_events([plain])
-        assert vars(application.complaint(complaint.id)) == vars(complaint)
+        stored = application.snapshots.recorder.select_events(complaint.id, desc=True, limit=1)
+        assert stored[0].originator_version == complaint.version
+        assert stored[0].state[:1] != b"{"
+        loaded = application.complaint(complaint.id)
+        assert isinstance(loaded.interactions, InteractionLog)
+        assert vars(loaded) == vars(complaint)
 
 
 def test_an_interaction_field_json_cannot_hold_as_it_is_is_refused() -> None:
     record = {"id": "i-1", "occurred_at": STARTED, "recorded_at": STARTED, "amount": object()}
     with pytest.raises(TypeError, match="'amount'"):
-        InteractionLogAsRecords().encode(InteractionLog([record]))
+        InteractionLogInChunks().encode(InteractionLog([record]))
