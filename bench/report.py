@@ -23,6 +23,7 @@ LABELS = {
     "es-complaints": "(d) ComplaintsApplication create",
     "es-plain": "(d) plain Application create",
     "load-snapshots": "(e) load 1,000-event complaint, snapshots",
+    "load-and-read": "(e) load 1,000-event complaint, snapshots, every interaction read",
     "load-no-snapshots": "(e) load 1,000-event complaint, no snapshots",
     "rebuild": "(e) rebuild read model",
 }
@@ -366,7 +367,7 @@ def _table_eventstore(report: Report) -> str:
 def _table_replay(report: Report) -> str:
     body = []
     for store in ("postgres", "sqlite"):
-        for kind in ("load-snapshots", "load-no-snapshots"):
+        for kind in ("load-snapshots", "load-and-read", "load-no-snapshots"):
             row = report.find(kind, store)
             if row is not None:
                 body.append(
