@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import threading
 import zlib
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any, ClassVar
 
-import psycopg
 from eventsourcing.application import (
     Application,
     ProcessingEvent,
@@ -29,7 +27,7 @@ from eventsourcing.postgres import PostgresDatastore
 from libs.platform.binary_reads import BinaryReadsAggregateRecorder
 from libs.platform.chain_recorders import chain_recorder_topics
 from libs.platform.group_commit import GroupCommittingRecorder
-from libs.platform.storage import DatabaseUrl, lock_key
+from libs.platform.storage import DatabaseUrl, taking_turns
 from libs.platform.transcoder import FastJSONTranscoder
 
 
@@ -58,7 +56,8 @@ class GroupCommitApplication(Application):
         #: Events this process has appended (read at scrape time by `EventsAppendedCollector`).
         self.events_appended = 0
         self._appended_lock = threading.Lock()
-        with _tables_created_one_at_a_time(env or {}):
+        # The library creates its tables as the application is built.
+        with taking_turns(env or {}, "redress:event-store-tables"):
             super().__init__(env)
         _without_prepared_statements(self)
 
@@ -171,37 +170,6 @@ class SnapshotCompression(Compressor):
         if data[:1] == b"{":
             return data
         return zlib.decompress(data)
-
-
-@contextmanager
-def _tables_created_one_at_a_time(env: dict[str, str]) -> Iterator[None]:
-    """The library creates its tables as the application is built, with `CREATE TABLE IF
-    NOT EXISTS`, which PostgreSQL does not make safe against itself: two replicas starting
-    on a fresh database failed one of them with "tuple concurrently updated". Builders take
-    turns on a session advisory lock. If the lock cannot be had (the database is down),
-    building goes ahead and fails as it would have, with the library's error."""
-    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
-        yield
-        return
-    try:
-        connection = psycopg.connect(
-            host=env["POSTGRES_HOST"],
-            port=env["POSTGRES_PORT"],
-            dbname=env["POSTGRES_DBNAME"],
-            user=env["POSTGRES_USER"],
-            password=env.get("POSTGRES_PASSWORD", ""),
-            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
-            autocommit=True,
-        )
-    except (KeyError, psycopg.Error):
-        yield
-        return
-    with connection:
-        connection.execute("SELECT pg_advisory_lock(%s)", (_TABLE_CREATION_LOCK,))
-        yield
-
-
-_TABLE_CREATION_LOCK = lock_key("redress:event-store-tables")
 
 
 def discard_broken_connections(application: Application) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from libs.platform.storage import DatabaseUrl
+from libs.platform.storage import DatabaseUrl, taking_turns
 
 
 def upgrade(migrations_dir: Path, database_url: str) -> None:
@@ -17,4 +17,6 @@ def upgrade(migrations_dir: Path, database_url: str) -> None:
     config = Config()
     config.set_main_option("script_location", str(migrations_dir))
     config.set_main_option("sqlalchemy.url", url.sqlalchemy_url().replace("%", "%%"))
-    command.upgrade(config, "head")
+    # Each service migrates as it starts: replicas starting together take turns.
+    with taking_turns(url.eventsourcing_env(pool_size=1), "redress:migrations"):
+        command.upgrade(config, "head")

@@ -8,9 +8,13 @@ environment variables; the read models (SQLAlchemy) want a driver-qualified URL.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
+
+import psycopg
 
 
 class UnsupportedDatabaseUrl(ValueError):
@@ -20,6 +24,35 @@ class UnsupportedDatabaseUrl(ValueError):
 def lock_key(name: str) -> int:
     """A stable signed 64-bit key for PostgreSQL's advisory locks."""
     return int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big", signed=True)
+
+
+@contextmanager
+def taking_turns(env: Mapping[str, str], name: str) -> Iterator[None]:
+    """Runs the block while holding the PostgreSQL session advisory lock `name` in the
+    database the event store's `env` names, so that processes doing the same thing on the
+    same database take turns. Schema changes need it: `CREATE … IF NOT EXISTS` and alembic's
+    first migration are not safe against themselves, and replicas starting together on a
+    fresh database failed all but one. On SQLite, or if the lock cannot be had (the database
+    is down), the block runs anyway and fails as it would have."""
+    if env.get("PERSISTENCE_MODULE") != "eventsourcing.postgres":
+        yield
+        return
+    try:
+        connection = psycopg.connect(
+            host=env["POSTGRES_HOST"],
+            port=env["POSTGRES_PORT"],
+            dbname=env["POSTGRES_DBNAME"],
+            user=env["POSTGRES_USER"],
+            password=env.get("POSTGRES_PASSWORD", ""),
+            connect_timeout=int(env.get("POSTGRES_CONNECT_TIMEOUT", "5")),
+            autocommit=True,
+        )
+    except (KeyError, psycopg.Error):
+        yield
+        return
+    with connection:
+        connection.execute("SELECT pg_advisory_lock(%s)", (lock_key(name),))
+        yield
 
 
 @dataclass(frozen=True)
