@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from queue import SimpleQueue
 
 from eventsourcing.persistence import ApplicationRecorder, IntegrityError, StoredEvent
 
@@ -28,7 +29,10 @@ class _Ticket:
     done: bool = False
     notification_ids: list[int] = field(default_factory=list)
     error: BaseException | None = None
-    woken: threading.Event = field(default_factory=threading.Event)
+    # A wake-up call: put once or twice, taken at most once. `threading.Event` builds a
+    # Condition in Python for every ticket and waits through it; `SimpleQueue` does both
+    # in C (eight writers appending: ~5% more appends a second, alternating runs).
+    woken: SimpleQueue[None] = field(default_factory=SimpleQueue)
 
 
 class GroupCommitter:
@@ -58,7 +62,7 @@ class GroupCommitter:
             leads = not self._leading
             self._leading = True
         if not leads:
-            ticket.woken.wait()  # committed by a leader, or handed the lead
+            ticket.woken.get()  # committed by a leader, or handed the lead
         while not ticket.done:
             with self._lock:
                 batch = self._take_batch()
@@ -77,7 +81,7 @@ class GroupCommitter:
             if keep:
                 return  # the leader's own events are still queued (the batch was full)
             if self._queue:
-                self._queue[0].woken.set()
+                self._queue[0].woken.put(None)
             else:
                 self._leading = False
 
@@ -130,7 +134,7 @@ class GroupCommitter:
     def _finish(ticket: _Ticket, error: BaseException | None = None) -> None:
         ticket.error = error
         ticket.done = True
-        ticket.woken.set()
+        ticket.woken.put(None)
 
 
 class GroupCommittingRecorder:
