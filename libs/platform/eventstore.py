@@ -143,7 +143,9 @@ class GroupCommitApplication(Application):
         )
         if self.factory.env_create_table():
             recorder.create_table()
-        mapper = Mapper(transcoder=self.mapper.transcoder, compressor=SnapshotCompression())
+        mapper = Mapper(
+            transcoder=self.mapper.transcoder, compressor=CompressedSnapshotsStillRead()
+        )
         return self.factory.event_store(mapper=mapper, recorder=recorder)
 
     def construct_event_store(self) -> EventStore[Any]:
@@ -151,7 +153,7 @@ class GroupCommitApplication(Application):
         return self.factory.event_store(mapper=self.mapper, recorder=self.group_recorder)
 
 
-class SnapshotCompression(Compressor):
+class CompressedSnapshotsStillRead(Compressor):
     """Reads the PostgreSQL snapshots that were stored compressed whole (zlib); stores new
     ones as they are.
 
