@@ -76,6 +76,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="Redress's complaint list: its own process (as `redress up` runs it) or a "
         "thread of the API process",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="uvicorn worker processes serving the CRUD baseline and Redress alike "
+        "(`redress serve --workers`)",
+    )
     args = parser.parse_args(argv)
     args.seconds = args.seconds or (2.0 if args.quick else 8.0)
     args.warmup = args.warmup if args.warmup is not None else min(1.0, args.seconds / 4)
@@ -165,7 +172,8 @@ def main(argv: list[str] | None = None) -> int:
         f" SQLite {meta['sqlite']}\ninterpreter speed: 1,000,000 additions in"
         f" {meta['interpreter_ms_per_million_additions']} ms (lower is faster)\n"
         f"{args.seconds:g}s cells (+{args.warmup:g}s warm-up),"
-        f" clients {args.clients}, stores {args.stores}, load generator: {args.client}\n",
+        f" clients {args.clients}, stores {args.stores}, load generator: {args.client},"
+        f" HTTP workers per service: {args.workers}\n",
         flush=True,
     )
     if os.getloadavg()[0] > 0.5:
@@ -188,6 +196,7 @@ def main(argv: list[str] | None = None) -> int:
         load_repeats=50 if args.quick else 200,
         client_kind=args.client,
         projection=args.projection,
+        workers=args.workers,
     )
     try:
         for store in args.stores:

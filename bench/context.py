@@ -23,6 +23,8 @@ class Context:
     #: Where Redress keeps its complaint list: "separate" (its own process, as `redress up`
     #: and deploy/ run it) or "in-process" (a thread of the API process).
     projection: str = "separate"
+    #: uvicorn worker processes serving each HTTP service under test (CRUD and Redress alike).
+    workers: int = 1
 
     @property
     def log_dir(self) -> Path:

@@ -17,6 +17,7 @@ def run(context: Context, store: str) -> None:
     url = context.databases.fresh(store, "crud")
     port = free_port()
     argv = [sys.executable, "-m", "bench.crud_app", "--database-url", url, "--port", str(port)]
+    argv += ["--workers", str(context.workers)]
     server = Server("crud", argv, child_env(), context.log_dir / f"crud-{store}.log")
     base = f"http://127.0.0.1:{port}"
     server.start(f"{base}/healthz")

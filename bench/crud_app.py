@@ -8,6 +8,7 @@ threadpool. Run: `python -m bench.crud_app --database-url URL --port P`.
 from __future__ import annotations
 
 import argparse
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -25,6 +26,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from bench.payload import stored_complaint
 
 DEFAULT_THREADS = 64  # Redress's default `worker_threads`
+URL_VARIABLE, THREADS_VARIABLE = "CRUD_DATABASE_URL", "CRUD_THREADS"
 
 metadata = MetaData()
 complaints = Table(
@@ -117,9 +119,24 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, default=DEFAULT_THREADS)
+    parser.add_argument("--workers", type=int, default=1)
     args = parser.parse_args()
-    app = create_app(args.database_url, args.threads)
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+    if args.workers <= 1:
+        app = create_app(args.database_url, args.threads)
+        uvicorn.run(app, host=args.host, port=args.port, log_level="info", access_log=False)
+        return
+    # As `redress serve --workers` runs: a process per worker, each with its own socket.
+    from services.serving import Workers
+
+    os.environ[URL_VARIABLE], os.environ[THREADS_VARIABLE] = args.database_url, str(args.threads)
+    options = {"log_level": "info", "access_log": False}
+    app = "bench.crud_app:app_from_environment"
+    Workers(app, args.host, args.port, args.workers, options).run()
+
+
+def app_from_environment() -> FastAPI:
+    """Each worker's app, from what `main` put in the environment."""
+    return create_app(os.environ[URL_VARIABLE], int(os.environ[THREADS_VARIABLE]))
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ import orjson
 
 from bench.http import Connection, HttpError, HttpxConnection, LeanConnection
 from bench.measure import Sample
-from bench.server import read_cpu_seconds
+from bench.server import read_tree_cpu_seconds
 
 CLIENT_KINDS = ("lean", "httpx")
 
@@ -122,11 +122,11 @@ async def _drive(spec: LoadSpec) -> tuple[Sample, list[str]]:
 
 
 def run_load(spec: LoadSpec, server_pid: int, helper_pid: int | None = None) -> LoadResult:
-    cpu_client, cpu_server = time.process_time(), read_cpu_seconds(server_pid)
-    cpu_helper = read_cpu_seconds(helper_pid) if helper_pid is not None else 0.0
+    cpu_client, cpu_server = time.process_time(), read_tree_cpu_seconds(server_pid)
+    cpu_helper = read_tree_cpu_seconds(helper_pid) if helper_pid is not None else 0.0
     wall = time.perf_counter()
     sample, created = asyncio.run(_drive(spec))
     sample.client_cpu_seconds = time.process_time() - cpu_client
-    server_cpu = read_cpu_seconds(server_pid) - cpu_server
-    helper_cpu = read_cpu_seconds(helper_pid) - cpu_helper if helper_pid is not None else None
+    server_cpu = read_tree_cpu_seconds(server_pid) - cpu_server
+    helper_cpu = read_tree_cpu_seconds(helper_pid) - cpu_helper if helper_pid is not None else None
     return LoadResult(sample, server_cpu, time.perf_counter() - wall, created, helper_cpu)

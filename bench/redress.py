@@ -98,6 +98,7 @@ def run(context: Context, store: str) -> None:
     port = free_port()
     log: Path = context.log_dir / f"redress-{store}.log"
     argv = [str(REDRESS), "serve", "complaints", "--host", "127.0.0.1", "--port", str(port)]
+    argv += ["--workers", str(context.workers)]
     server = Server("redress", argv, env, log)
     base = f"http://127.0.0.1:{port}"
     server.start(f"{base}/healthz")

@@ -26,13 +26,35 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+def _stat(pid: int | str) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+
+
 def read_cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process, from /proc (0.0 where that is unavailable)."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
+    fields = _stat(pid)
+    if fields is None:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def read_tree_cpu_seconds(pid: int) -> float:
+    """The CPU time of a process and of every process it started (uvicorn's workers)."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
+        fields = _stat(entry.name) if entry.name.isdigit() else None
+        if fields is not None:
+            parents[int(entry.name)] = int(fields[1])
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        parent = frontier.pop()
+        children = [child for child, of in parents.items() if of == parent]
+        tree.update(children)
+        frontier.extend(children)
+    return sum(read_cpu_seconds(member) for member in tree)
 
 
 class Server:

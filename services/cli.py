@@ -35,6 +35,8 @@ class ServiceEntry:
     module: str
     #: A process of another service, on that service's database (and its migrations).
     part_of: str | None = None
+    #: Whether `redress serve --workers N` may run it as several processes.
+    scales_out: bool = True
 
     def settings(self, **overrides: Any) -> Any:
         return self._load("settings_class")(**overrides)
@@ -63,13 +65,16 @@ SERVICES: dict[str, ServiceEntry] = {
         8004,
         "services.complaints.projection_process",
         part_of="complaints",
+        scales_out=False,
     ),
     "adr_gateway": ServiceEntry("adr_gateway", 8002, "services.adr_gateway.entry"),
     "sandbox_provider": ServiceEntry(
-        "sandbox_provider", 8009, "services.adr_gateway.sandbox.entry"
+        "sandbox_provider", 8009, "services.adr_gateway.sandbox.entry", scales_out=False
     ),
     # The development mail catcher (SMTP on 1025) before the services that send mail.
-    "mail_catcher": ServiceEntry("mail_catcher", 8025, "services.notifications.mailcatcher"),
+    "mail_catcher": ServiceEntry(
+        "mail_catcher", 8025, "services.notifications.mailcatcher", scales_out=False
+    ),
     "notifications": ServiceEntry("notifications", 8003, "services.notifications.entry"),
 }
 
@@ -97,27 +102,31 @@ def main() -> None:
 @click.argument("service")
 @click.option("--host", default=None, help="Interface to bind (default from REDRESS_HOST)")
 @click.option("--port", type=int, default=None, help="Port (default: the service's own)")
-def serve(service: str, host: str | None, port: int | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=None,
+    help="Worker processes sharing the port (default from REDRESS_WORKERS: 1)",
+)
+def serve(service: str, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve one service: complaints, complaints-projection, adr-gateway, notifications,
     sandbox-provider, mail-catcher."""
-    import uvicorn
-
     from libs.platform.logging import configure_logging
+    from services.serving import serve as serve_service
 
     entry = _service(service)
     settings = _settings_for(entry)
+    if workers is None:  # REDRESS_WORKERS is shared by the processes of a service
+        workers = getattr(settings, "workers", 1) if entry.scales_out else 1
+    if workers > 1 and not entry.scales_out:
+        raise click.BadParameter(
+            f"{entry.name} runs as one process (it keeps its state in memory or must be "
+            "the only one doing its work); --workers applies to complaints, adr-gateway "
+            "and notifications",
+            param_hint="--workers",
+        )
     configure_logging(entry.name)
-    app = entry.create_app(entry.bootstrap(settings))
-    uvicorn.run(
-        app,
-        host=host or settings.host,
-        port=port or _port_of(entry),
-        log_level="info",
-        log_config=None,  # uvicorn logs through our JSON handler
-        # One JSON line per request, with its correlation id (REDRESS_ACCESS_LOG=false: off).
-        access_log=getattr(settings, "access_log", True),
-        timeout_graceful_shutdown=10,
-    )
+    serve_service(entry, settings, host or settings.host, port or _port_of(entry), workers)
 
 
 @main.command()

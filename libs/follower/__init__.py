@@ -8,7 +8,14 @@ repeats the page; after it, the page is never read again. Only the holder of the
 """
 
 from libs.follower.leadership import FileLeadership, Leadership, PostgresLeadership, leadership_for
-from libs.follower.runner import Backoff, Follower, FollowerCollector, FollowerStatus, rebuild
+from libs.follower.runner import (
+    Backoff,
+    Follower,
+    FollowerCollector,
+    FollowersInFiles,
+    FollowerStatus,
+    rebuild,
+)
 from libs.follower.sinks import (
     ApplicationSink,
     PositionMoved,
@@ -33,6 +40,7 @@ __all__ = [
     "Follower",
     "FollowerCollector",
     "FollowerStatus",
+    "FollowersInFiles",
     "HttpSource",
     "Leadership",
     "LocalSource",

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import structlog
+from prometheus_client import Gauge
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Table
@@ -244,3 +245,56 @@ class FollowerCollector(Collector):
             gauges["lag"].add_metric([status.name], status.lag)
             gauges["leader"].add_metric([status.name], 1 if status.leader else 0)
         yield from gauges.values()
+
+
+class FollowersInFiles:
+    """The follower gauges among several worker processes (`redress serve --workers`).
+
+    A scrape reaches one worker, and only one worker of all leads a follower, so each
+    worker copies its followers' status into prometheus_client's files every second and a
+    scrape reports the largest value of the live workers: the leader's. Workers that do not
+    lead report zeros, so their stale positions never show.
+    """
+
+    PERIOD_SECONDS = 1.0
+
+    def __init__(self, followers: Iterable[Follower]) -> None:
+        self._followers = list(followers)
+        names = ("position", "upstream_head", "lag", "leader")
+        self._gauges = {
+            name: Gauge(
+                f"redress_follower_{name}",
+                f"Follower {name.replace('_', ' ')} (the leading worker's)",
+                ["follower"],
+                registry=None,
+                multiprocess_mode="livemax",
+            )
+            for name in names
+        }
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="follower-gauges", daemon=True)
+
+    def start(self) -> None:
+        if self._followers:
+            self.publish()
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def publish(self) -> None:
+        for follower in self._followers:
+            status = follower.status()
+            leads = status.leader
+            values = {
+                "position": status.position if leads else 0,
+                "upstream_head": status.head if leads else 0,
+                "lag": status.lag if leads else 0,
+                "leader": 1 if leads else 0,
+            }
+            for name, value in values.items():
+                self._gauges[name].labels(status.name).set(value)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.PERIOD_SECONDS):
+            self.publish()

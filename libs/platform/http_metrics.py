@@ -25,6 +25,8 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from libs.platform.metrics import counted_in_files
+
 UNMATCHED = "none"  # requests no route matched: one label value, not one per probed path
 # Enough resolution around the 50 ms p99 objective, few enough to label by route.
 ROUTE_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -120,8 +122,13 @@ def _content_length(scope: Scope) -> int | None:
 
 
 def instrument(app: FastAPI, registry: CollectorRegistry, path: str = "/metrics") -> None:
-    """Counts every request except scrapes, and serves the registry at `path`."""
-    app.add_middleware(HttpMetricsMiddleware, metrics=RequestMetrics(registry), excluded=[path])
+    """Counts every request except scrapes, and serves the registry at `path`.
+
+    Among several workers the counts go to prometheus_client's files, which `registry`
+    then reports summed (`metrics.sum_of_workers`), so they are not registered in it too.
+    """
+    counted_in = CollectorRegistry() if counted_in_files() else registry
+    app.add_middleware(HttpMetricsMiddleware, metrics=RequestMetrics(counted_in), excluded=[path])
 
     @app.get(path, include_in_schema=False)
     def metrics() -> Response:

@@ -10,18 +10,35 @@ unreachable reports nothing that scrape (and counts the failure), never a 500 on
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any, Protocol
 
 import structlog
+from prometheus_client import CollectorRegistry, Counter
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
+from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
 
 log = structlog.get_logger()
 
 
+def counted_in_files() -> bool:
+    """True in one of several worker processes serving one port (`redress serve --workers`):
+    prometheus_client's multiprocess mode, which keeps counters and histograms in files
+    that any worker sums when it is scraped."""
+    return bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+
+
+def sum_of_workers(registry: CollectorRegistry) -> None:
+    """Adds every worker's counters and histograms to what `registry` reports."""
+    MultiProcessCollector(registry)
+
+
 class _CountsAppends(Protocol):
     events_appended: int
+    after_save: list[Callable[[], None]]
 
 
 class EventsAppendedCollector(Collector):
@@ -36,6 +53,26 @@ class EventsAppendedCollector(Collector):
         )
         counter.add_metric([], self._application.events_appended)
         yield counter
+
+
+class EventsAppendedInFiles:
+    """`redress_events_appended_total` summed over worker processes: a file-backed counter,
+    brought up to the application's own count after each save."""
+
+    def __init__(self, application: _CountsAppends) -> None:
+        self._application = application
+        self._counter = Counter(
+            "redress_events_appended", "Events appended to the event store", registry=None
+        )
+        self._counted = 0
+        self._lock = threading.Lock()
+        application.after_save.append(self._catch_up)
+
+    def _catch_up(self) -> None:
+        with self._lock:
+            appended = self._application.events_appended
+            self._counter.inc(appended - self._counted)
+            self._counted = appended
 
 
 class DatabaseCollector(Collector):

@@ -17,14 +17,19 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
-from libs.follower import FollowerCollector
+from libs.follower import FollowerCollector, FollowersInFiles
 from libs.platform.availability import FailFastWhileUnavailable, StorageCircuit
 from libs.platform.eventstore import discard_broken_connections
 from libs.platform.garbage import settle_for_serving
 from libs.platform.health import probe
 from libs.platform.http_metrics import instrument
 from libs.platform.limits import BodySizeLimit
-from libs.platform.metrics import EventsAppendedCollector
+from libs.platform.metrics import (
+    EventsAppendedCollector,
+    EventsAppendedInFiles,
+    counted_in_files,
+    sum_of_workers,
+)
 from libs.platform.problems import install_problem_handlers
 from libs.platform.ratelimit import RateLimit
 
@@ -69,10 +74,14 @@ def service_app(
         # Handlers block on the event store; size the threadpool for them.
         anyio.to_thread.current_default_thread_limiter().total_tokens = settings.worker_threads
         service.start()
+        if follower_gauges is not None:
+            follower_gauges.start()
         settle_for_serving()
         try:
             yield
         finally:
+            if follower_gauges is not None:
+                follower_gauges.stop()
             service.stop()
 
     app = FastAPI(title=title, version="1.0.0", summary=summary, lifespan=lifespan)
@@ -88,8 +97,14 @@ def service_app(
         app.include_router(router)
 
     registry = CollectorRegistry()
-    registry.register(FollowerCollector(service.followers))
-    registry.register(EventsAppendedCollector(service.application))
+    follower_gauges: FollowersInFiles | None = None
+    if counted_in_files():  # one of several workers: a scrape reports them all
+        sum_of_workers(registry)
+        EventsAppendedInFiles(service.application)
+        follower_gauges = FollowersInFiles(service.followers)
+    else:
+        registry.register(FollowerCollector(service.followers))
+        registry.register(EventsAppendedCollector(service.application))
     for collector in collectors:
         registry.register(collector)
     instrument(app, registry)

@@ -49,6 +49,9 @@ class GatewaySettings(BaseSettings):
     smtp_sender: str = "adr-gateway@redress.invalid"
     max_body_bytes: int = 1_048_576
     worker_threads: int = 64
+    workers: int = Field(
+        1, ge=1, le=64, description="Processes serving the API on one port (`serve --workers`)"
+    )
     #: One JSON log line per request (with its correlation id) from `redress serve`.
     access_log: bool = True
     rate_limit_per_second: float = Field(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import ClassVar
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -12,6 +13,9 @@ from libs.domain.ladder import DEFAULT_TIERS
 
 class ComplaintsSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="REDRESS_", extra="ignore")
+    #: Secrets drawn at random per process when unset: `redress serve --workers` draws
+    #: them once, so a link one worker signs verifies on another.
+    shared_by_workers: ClassVar[tuple[str, ...]] = ("history_link_secret",)
 
     database_url: str = Field(
         "sqlite:///var/complaints.db",
@@ -25,6 +29,9 @@ class ComplaintsSettings(BaseSettings):
     )
     max_body_bytes: int = Field(1_048_576, description="Largest accepted request body")
     worker_threads: int = Field(64, description="Threads serving blocking request handlers")
+    workers: int = Field(
+        1, ge=1, le=64, description="Processes serving the API on one port (`serve --workers`)"
+    )
     #: One JSON log line per request (with its correlation id) from `redress serve`.
     access_log: bool = True
     db_pool_size: int = Field(16, description="Database connections per pool")

@@ -89,6 +89,9 @@ class NotificationsSettings(BaseSettings):
     )
     max_body_bytes: int = 65_536
     worker_threads: int = 32
+    workers: int = Field(
+        1, ge=1, le=64, description="Processes serving the API on one port (`serve --workers`)"
+    )
     #: One JSON log line per request (with its correlation id) from `redress serve`.
     access_log: bool = True
     rate_limit_per_second: float = Field(

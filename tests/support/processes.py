@@ -50,9 +50,10 @@ def wait_until_healthy(url: str, timeout: float = 30) -> None:
 
 
 class ServiceProcess:
-    def __init__(self, service: str, env: dict[str, str], log_path: Path) -> None:
+    def __init__(self, service: str, env: dict[str, str], log_path: Path, *args: str) -> None:
         self.service = service
         self.env = env
+        self.args = args
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
@@ -61,7 +62,10 @@ class ServiceProcess:
     def start(self) -> ServiceProcess:
         log = self.log_path.open("ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "services.cli", "serve", self.service, "--port", str(self.port)],
+            [
+                *(sys.executable, "-m", "services.cli", "serve", self.service),
+                *("--port", str(self.port), *self.args),
+            ],
             cwd=REPO,
             env={**os.environ, **self.env},
             stdout=log,
@@ -90,8 +94,10 @@ class ServiceProcess:
 
 
 @contextmanager
-def running(service: str, env: dict[str, str], log_path: Path) -> Iterator[ServiceProcess]:
-    process = ServiceProcess(service, env, log_path).start()
+def running(
+    service: str, env: dict[str, str], log_path: Path, *args: str
+) -> Iterator[ServiceProcess]:
+    process = ServiceProcess(service, env, log_path, *args).start()
     try:
         yield process
     finally:
