@@ -21,7 +21,11 @@ from services.complaints import adr_updates
 from services.complaints.application import ComplaintsApplication
 from services.complaints.history.checkpointer import Checkpointer
 from services.complaints.policy import ComplaintPolicy
-from services.complaints.readmodel.projector import ComplaintListProjector, ProjectionRunner
+from services.complaints.readmodel.projector import (
+    FOLD_CACHE_SIZE,
+    ComplaintListProjector,
+    ProjectionRunner,
+)
 from services.complaints.readmodel.tables import idempotency_records
 from services.complaints.scheduler import DeadlineScheduler, SchedulerRunner
 from services.complaints.settings import ComplaintsSettings
@@ -105,8 +109,9 @@ def list_projection(
     application: ComplaintsApplication,
     engine: Engine,
     policy: ComplaintPolicy,
+    fold_capacity: int = FOLD_CACHE_SIZE,
 ) -> tuple[ComplaintListProjector, ProjectionRunner]:
-    projector = ComplaintListProjector(application, engine, policy)
+    projector = ComplaintListProjector(application, engine, policy, fold_capacity=fold_capacity)
     runner = ProjectionRunner(
         projector, settings.projection_poll_seconds, settings.projection_settle_seconds
     )

@@ -66,7 +66,9 @@ def bootstrap_projection(settings: ComplaintsSettings | None = None) -> Projecti
     application = COMPLAINTS.application(settings)
     engine = create_read_model_engine(settings.database_url, pool_size=POOL_SIZE)
     policy = ComplaintPolicy.from_settings(settings)
-    projector, runner = list_projection(settings, application, engine, policy)
+    projector, runner = list_projection(
+        settings, application, engine, policy, fold_capacity=settings.projection_cache_size
+    )
     return ProjectionService(settings, application, engine, projector, runner)
 
 

@@ -43,6 +43,11 @@ class ComplaintsSettings(BaseSettings):
     projection_poll_seconds: float = 0.5
     #: Pause after a projection pass, so the saves made meanwhile share the next pass.
     projection_settle_seconds: float = 0.1
+    projection_cache_size: int = Field(
+        20_000,
+        ge=0,
+        description="Complaints `complaints-projection` keeps folded between batches",
+    )
     backdate_window_days: int = Field(
         30, description="How far in the past a CRM may date an event (occurred_at)"
     )

@@ -45,8 +45,9 @@ log = structlog.get_logger()
 Progress = Callable[[int, int], None]
 PROJECTION_NAME = "complaint_list"
 # Complaints kept folded between passes. Live, a complaint's next event may be hours
-# away, and every kept complaint is more for the garbage collector to walk (pauses are
-# request latency); a rebuild meets the same complaints page after page.
+# away, and every kept complaint is more for the garbage collector to walk: in the API
+# process its pauses are request latency. The complaints-projection process keeps more
+# (`REDRESS_PROJECTION_CACHE_SIZE`). A rebuild meets the same complaints page after page.
 FOLD_CACHE_SIZE = 2_000
 REBUILD_FOLD_CACHE_SIZE = 20_000
 # A rebuild reads the log in large pages: complaints interleave in the log, and each one
@@ -83,6 +84,7 @@ class ComplaintListProjector:
         engine: Engine,
         policy: ComplaintPolicy,
         batch_size: int = 2000,
+        fold_capacity: int = FOLD_CACHE_SIZE,
     ) -> None:
         self._application = application
         self._policy = policy
@@ -90,7 +92,9 @@ class ComplaintListProjector:
         self._batch_size = batch_size
         self._lock = threading.Lock()
         self._folded: OrderedDict[UUID, Complaint] = OrderedDict()
-        self._fold_capacity = FOLD_CACHE_SIZE
+        #: Complaints kept folded between live passes; a miss loads the complaint again.
+        self._live_capacity = fold_capacity
+        self._fold_capacity = fold_capacity
         self._timers = TimerLedger()
         self._written_to: int | None = None
         #: Complaints whose stored events could not be folded (see `_fold`).
@@ -196,8 +200,8 @@ class ComplaintListProjector:
             with cyclic_collection_paused():
                 return self.catch_up(progress, batch_size=REBUILD_BATCH)
         finally:
-            self._fold_capacity = FOLD_CACHE_SIZE
-            while len(self._folded) > FOLD_CACHE_SIZE:
+            self._fold_capacity = self._live_capacity
+            while len(self._folded) > self._live_capacity:
                 self._folded.popitem(last=False)
 
     def _fold(self, notifications: Sequence[Notification]) -> dict[UUID, Complaint]:
