@@ -126,12 +126,28 @@ def _forget_live_gauges(pid: int | None) -> None:
 
 
 def _serve_one_worker(app: str, host: str, port: int, options: dict[str, Any]) -> None:
-    """A worker process: its own socket on the shared port, its own copy of the app."""
+    """A worker process: its own socket on the shared port, its own copy of the app.
+
+    It leaves the terminal's process group, so Ctrl-C reaches only the supervisor, which
+    then asks each worker once (a second signal makes uvicorn skip its graceful shutdown);
+    and it stops by itself if the supervisor dies without asking.
+    """
     import uvicorn
 
+    os.setpgrp()
+    _stop_when_orphaned(os.getppid())
     sock = listening_socket(host, port, shared_port=True)
     config = uvicorn.Config(app, factory=True, host=host, port=port, **options)
     uvicorn.Server(config).run(sockets=[sock])
+
+
+def _stop_when_orphaned(supervisor: int) -> None:
+    def watch() -> None:
+        while os.getppid() == supervisor:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="supervisor-watch", daemon=True).start()
 
 
 class Workers:
@@ -178,14 +194,9 @@ class Workers:
             self._processes[index] = self._start()
 
     def _stop_all(self) -> None:
-        # Ctrl-C reached the workers too (one process group); give them a moment to stop
-        # by themselves before asking, as a second signal makes uvicorn skip the graceful part.
-        deadline = time.monotonic() + 1.0
-        for process in self._processes:
-            process.join(max(0.0, deadline - time.monotonic()))
         for process in self._processes:
             if process.is_alive():
-                process.terminate()
+                process.terminate()  # SIGTERM: uvicorn finishes the requests in flight
         for process in self._processes:
             process.join(GRACE_SECONDS)
             if process.is_alive():

@@ -5,7 +5,8 @@
 - requests on fresh connections reach every worker, and a scrape of any worker counts the
   requests and appends of all of them, including a worker that has since died, and
   reports the follower leader whichever worker leads;
-- a worker that dies is replaced, and stopping the service stops every worker;
+- a worker that dies is replaced, stopping the service stops every worker, and workers
+  whose supervisor was killed stop by themselves;
 - a signing secret a process would draw for itself is drawn once for all workers;
 - services that must run as one process refuse `--workers`.
 """
@@ -163,3 +164,14 @@ def test_two_workers_serve_one_port_as_one_service(tmp_path: Path) -> None:
             service.process.send_signal(signal.SIGTERM)
             assert service.process.wait(timeout=30) == 0
             eventually(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers))
+
+
+def test_workers_stop_by_themselves_when_their_supervisor_is_killed(tmp_path: Path) -> None:
+    env = {"REDRESS_DATABASE_URL": f"sqlite:///{tmp_path}/complaints.db"}
+    with running("complaints", env, tmp_path / "serve.log", "--workers", "2") as service:
+        assert service.process is not None
+        supervisor = service.process.pid
+        eventually(lambda: len(worker_pids(supervisor)) == 2)
+        workers = worker_pids(supervisor)
+        service.kill()  # SIGKILL: no chance to stop its workers
+        eventually(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers))
