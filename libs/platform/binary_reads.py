@@ -19,6 +19,8 @@ from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
+from libs.platform.notification_range import position_conditions
+
 
 class BinaryReads:
     """Mixin for `PostgresAggregateRecorder` subclasses: `select_events` in binary."""
@@ -77,16 +79,10 @@ class BinaryNotificationReads(BinaryReads):
         inclusive_of_start: bool = True,
     ) -> Sequence[Notification]:
         """The library's `select_notifications` (same arguments, same result), in binary."""
-        conditions: list[SQL] = []
-        params: list[Any] = []
-        if start is not None:
-            conditions.append(
-                SQL("notification_id >= %s" if inclusive_of_start else "notification_id > %s")
-            )
-            params.append(start)
-        if stop is not None:
-            conditions.append(SQL("notification_id <= %s"))
-            params.append(stop)
+        positions, params = position_conditions(
+            "notification_id", "%s", start, stop, inclusive_of_start=inclusive_of_start
+        )
+        conditions = [SQL(condition) for condition in positions]  # type: ignore[arg-type]
         if topics:
             conditions.append(SQL("topic = ANY(%s)"))
             params.append(list(topics))

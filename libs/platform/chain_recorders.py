@@ -50,6 +50,7 @@ from libs.platform.hashchain import (
     predecessors_needed,
 )
 from libs.platform.pg_arrays import bytea_array, text_array
+from libs.platform.sqlite_reads import TupleNotificationReads
 
 SCAN_BATCH = 5000
 
@@ -280,7 +281,7 @@ def _links_if_known(
 # -- SQLite ---------------------------------------------------------------------------------
 
 
-class HashChainSQLiteRecorder(_RemembersHeads, SQLiteApplicationRecorder):
+class HashChainSQLiteRecorder(_RemembersHeads, TupleNotificationReads, SQLiteApplicationRecorder):
     def __init__(
         self, datastore: SQLiteDatastore, events_table_name: str = "stored_events", **kwargs: Any
     ):

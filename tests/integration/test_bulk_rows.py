@@ -1,15 +1,18 @@
 """Bulk reads and writes the projections rely on return exactly what was stored: rows
-written as array literals, and the event log read in binary (real databases)."""
+written as array literals, and the event log read in binary (PostgreSQL) or as tuples
+(SQLite) (real databases)."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from uuid import uuid4
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
+from eventsourcing.sqlite import SQLiteApplicationRecorder
 from sqlalchemy import (
     JSON,
     Boolean,
@@ -79,7 +82,17 @@ def test_rows_arrive_as_written_nulls_quotes_and_all(database_url: str) -> None:
 
 
 def test_the_log_read_in_binary_is_the_librarys_read(postgres_url: str) -> None:
-    service = build_complaints(postgres_url)
+    _same_reads_as_the_library(postgres_url, PostgresApplicationRecorder.select_notifications)
+
+
+def test_the_log_read_as_tuples_is_the_librarys_read(tmp_path: Path) -> None:
+    _same_reads_as_the_library(
+        f"sqlite:///{tmp_path / 'complaints.db'}", SQLiteApplicationRecorder.select_notifications
+    )
+
+
+def _same_reads_as_the_library(database_url: str, library: Any) -> None:
+    service = build_complaints(database_url)
     recorder = service.application.recorder
     originator = uuid4()
     states = [bytes(range(256)), b"{}", "é€𝄞".encode()]
@@ -90,7 +103,6 @@ def test_the_log_read_in_binary_is_the_librarys_read(postgres_url: str) -> None:
         for n in recorder.select_notifications(start=None, limit=1_000_000)
         if n.originator_id == originator
     )
-    library = PostgresApplicationRecorder.select_notifications
     try:
         for arguments in [
             {"start": first, "limit": 10},
