@@ -44,17 +44,19 @@ def read_cpu_seconds(pid: int) -> float:
 def read_tree_cpu_seconds(pid: int) -> float:
     """The CPU time of a process and of every process it started (uvicorn's workers)."""
     parents: dict[int, int] = {}
+    ticks: dict[int, int] = {}
     for entry in Path("/proc").iterdir() if Path("/proc").is_dir() else ():
         fields = _stat(entry.name) if entry.name.isdigit() else None
         if fields is not None:
             parents[int(entry.name)] = int(fields[1])
+            ticks[int(entry.name)] = int(fields[11]) + int(fields[12])
     tree, frontier = {pid}, [pid]
     while frontier:
         parent = frontier.pop()
         children = [child for child, of in parents.items() if of == parent]
         tree.update(children)
         frontier.extend(children)
-    return sum(read_cpu_seconds(member) for member in tree)
+    return sum(ticks.get(member, 0) for member in tree) / os.sysconf("SC_CLK_TCK")
 
 
 class Server:

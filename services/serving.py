@@ -2,8 +2,9 @@
 
 A service's request handling runs Python under one interpreter lock, so one process uses
 one core. `--workers N` (or `REDRESS_WORKERS`) starts N processes that accept connections
-on the same listening socket. Each is a replica of the service, with everything that keeps
-replicas correct (docs/operations.md): shared state lives in the service's database.
+on the same port, each through a socket of its own. Each is a replica of the service, with
+everything that keeps replicas correct (docs/operations.md): shared state lives in the
+service's database.
 
 What the workers must share that a replica would keep to itself is arranged here, before
 they start (and the read-model migrations run here once, not in every worker):
@@ -159,6 +160,7 @@ class Workers:
     """
 
     def __init__(self, app: str, host: str, port: int, count: int, options: dict[str, Any]) -> None:
+        self._host, self._port = host, port
         self._arguments = (app, host, port, options)
         self._count = count
         self._stopping = threading.Event()
@@ -167,7 +169,7 @@ class Workers:
 
     def run(self) -> None:
         # Refuse an occupied port here, once, rather than in every worker as it starts.
-        listening_socket(self._arguments[1], self._arguments[2], shared_port=True).close()
+        listening_socket(self._host, self._port, shared_port=True).close()
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signal_number, lambda *_: self._stopping.set())
         log.info("starting workers", workers=self._count, pid=os.getpid())

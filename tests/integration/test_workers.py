@@ -19,8 +19,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -28,6 +26,7 @@ import pytest
 
 from services.complaints.settings import ComplaintsSettings
 from services.serving import _share_secrets, listening_socket
+from tests.support.adr import eventually
 from tests.support.complaints import bearer, new_complaint
 from tests.support.databases import fresh_postgres_database
 from tests.support.processes import REPO, free_port, redress, running
@@ -49,13 +48,6 @@ def worker_pids(parent: int) -> set[int]:
         if int(stat[1]) == parent and b"spawn_main" in command:
             found.add(int(entry.name))
     return found
-
-
-def eventually(check: Callable[[], bool], timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "not within the time allowed"
-        time.sleep(0.1)
 
 
 def scraped(url: str, sample: str) -> float:
