@@ -168,8 +168,13 @@ class Workers:
         self._processes: list[BaseProcess] = []
 
     def run(self) -> None:
-        # Refuse an occupied port here, once, rather than in every worker as it starts.
-        listening_socket(self._host, self._port, shared_port=True).close()
+        # Refuse an occupied port here, once, rather than in every worker as it starts. The
+        # probe does not share the port: another group of workers holding it is refused too.
+        try:
+            listening_socket(self._host, self._port).close()
+        except OSError as error:
+            message = f"cannot listen on {self._host}:{self._port}: {error.strerror}"
+            raise SystemExit(message) from None
         for signal_number in (signal.SIGINT, signal.SIGTERM):
             signal.signal(signal_number, lambda *_: self._stopping.set())
         log.info("starting workers", workers=self._count, pid=os.getpid())

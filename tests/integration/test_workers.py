@@ -8,7 +8,8 @@
 - a worker that dies is replaced, stopping the service stops every worker, and workers
   whose supervisor was killed stop by themselves;
 - a signing secret a process would draw for itself is drawn once for all workers;
-- services that must run as one process refuse `--workers`.
+- services that must run as one process refuse `--workers`, and a port another group of
+  workers holds is refused.
 """
 
 from __future__ import annotations
@@ -167,3 +168,21 @@ def test_workers_stop_by_themselves_when_their_supervisor_is_killed(tmp_path: Pa
         workers = worker_pids(supervisor)
         service.kill()  # SIGKILL: no chance to stop its workers
         eventually(lambda: not any(Path(f"/proc/{pid}").exists() for pid in workers))
+
+
+def test_a_port_another_group_of_workers_holds_is_refused(tmp_path: Path) -> None:
+    env = {"REDRESS_DATABASE_URL": f"sqlite:///{tmp_path}/complaints.db"}
+    with running("complaints", env, tmp_path / "serve.log", "--workers", "2") as service:
+        second = subprocess.run(
+            [
+                *(sys.executable, "-m", "services.cli", "serve", "complaints"),
+                *("--port", str(service.port), "--workers", "2"),
+            ],
+            cwd=REPO,
+            env={**os.environ, "REDRESS_DATABASE_URL": f"sqlite:///{tmp_path}/other.db"},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert f"cannot listen on 127.0.0.1:{service.port}" in second.stderr
