@@ -17,6 +17,7 @@ from uuid import UUID
 import click
 import httpx
 from eventsourcing.application import AggregateNotFoundError
+from pydantic import ValidationError
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from libs.domain.errors import DomainError
@@ -91,6 +92,13 @@ def _settings_for(entry: ServiceEntry, **overrides: Any) -> Any:
         return entry.settings(**overrides)
     except UnsupportedDatabaseUrl as error:
         raise click.ClickException(str(error)) from None
+    except ValidationError as error:  # a REDRESS_* variable out of range or of the wrong type
+        prefix = entry._load("settings_class").model_config.get("env_prefix", "")
+        problems = "; ".join(
+            f"{prefix}{str(problem['loc'][0]).upper()}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        raise click.ClickException(f"invalid setting: {problems}") from None
 
 
 @click.group()

@@ -111,3 +111,23 @@ def test_every_service_rebuilds_its_read_models(tmp_path: Path) -> None:
         env = {"REDRESS_DATABASE_URL": f"sqlite:///{tmp_path / service}.db"}
         redress("migrate", service.replace("-", "_"), env=env)
         assert "replayed" in redress("rebuild-read-models", service, env=env)
+
+
+def test_a_setting_out_of_range_is_named_without_a_traceback(tmp_path: Path) -> None:
+    refused = subprocess.run(
+        [sys.executable, "-m", "services.cli", "migrate", "complaints"],
+        cwd=REPO,
+        env={
+            **os.environ,
+            "REDRESS_DATABASE_URL": f"sqlite:///{tmp_path}/complaints.db",
+            "REDRESS_WORKERS": "0",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 1
+    assert "invalid setting: REDRESS_WORKERS: Input should be greater than or equal to 1" in (
+        refused.stderr
+    )
+    assert "Traceback" not in refused.stderr
