@@ -139,7 +139,7 @@ def plan_steps(args: argparse.Namespace) -> int:
         "raw": len(args.clients),
         "crud": len(args.clients),
         "redress": 2 * len(args.clients),
-        "eventstore": 3,
+        "eventstore": 4,
         "replay": 2,
     }
     return len(args.stores) * sum(per_store[m] for m in args.only)

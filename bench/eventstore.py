@@ -1,9 +1,12 @@
 """(d) The event store's own append rate with N writer threads, against raw commits.
 
-Three lines, each on a fresh database: raw INSERT+COMMIT with N connections; the lead's
+Four lines, each on a fresh database: raw INSERT+COMMIT with N connections; the lead's
 ComplaintsApplication receiving complaints from N threads (its group-committing event
-store); and the library's plain `eventsourcing.application.Application` saving a trivial
-aggregate from N threads (the library's default recorder, as a reference).
+store, with the complaint domain's own work in every append); Redress's event store saving
+a trivial aggregate from N threads; and the library's plain
+`eventsourcing.application.Application` saving the same trivial aggregate (the library's
+default recorder, as a reference). The last two differ only in the store, so they compare
+event stores like for like.
 """
 
 from __future__ import annotations
@@ -31,6 +34,17 @@ class Note(Aggregate):
 
 class PlainApplication(Application):
     name = "BenchPlain"
+
+
+def _redress_store(url: str, writers: int) -> Any:
+    """Redress's event store (group commit, hash chain, binary reads) as an Application of
+    the trivial aggregate."""
+    from libs.platform.eventstore import GroupCommitApplication, event_store_env
+
+    class RedressStore(GroupCommitApplication):
+        name = "BenchStore"
+
+    return RedressStore(env=event_store_env(url, pool_size=writers))
 
 
 def store_env(url: str, pool_size: int) -> dict[str, str]:
@@ -74,6 +88,10 @@ def run(context: Context, store: str) -> None:
         )
 
     _measure_app(context, "es-complaints", store, complaints, receive)
+
+    context.report.step(f"(d) Redress event store, trivial aggregate  {store}  {writers} threads")
+    redress = _redress_store(context.databases.fresh(store, "es_store"), writers)
+    _measure_app(context, "es-store", store, redress, lambda: redress.save(Note("hello")))
 
     context.report.step(f"(d) plain eventsourcing Application.save  {store}  {writers} threads")
     url = context.databases.fresh(store, "es_plain")
