@@ -193,6 +193,10 @@ def keys_revoke(key_id: str, service: str) -> None:
     click.echo(f"revoked {key_id}")
 
 
+#: Services whose rebuild can share the replay with helper processes.
+SHARED_REBUILDS = ("complaints", "complaints_projection")
+
+
 def progress_bar(description: str) -> Progress:
     return Progress(
         TextColumn(description),
@@ -205,9 +209,19 @@ def progress_bar(description: str) -> Progress:
 
 @main.command("rebuild-read-models")
 @click.argument("service")
-def rebuild_read_models(service: str) -> None:
+@click.option(
+    "--processes",
+    type=click.IntRange(min=1, max=64),
+    default=None,
+    help="Processes that share the replay (complaints only; default: one per core, up to 4)",
+)
+def rebuild_read_models(service: str, processes: int | None) -> None:
     """Drop a service's read models and replay its whole event log into them."""
     entry = _service(service)
+    if processes is not None and entry.name not in SHARED_REBUILDS:
+        raise click.BadParameter(
+            f"{entry.name} rebuilds in one process", param_hint="'--processes'"
+        )
     built = entry.bootstrap(_settings_for(entry))
     started = time.perf_counter()
     try:
@@ -218,7 +232,10 @@ def rebuild_read_models(service: str) -> None:
                 elapsed = max(time.perf_counter() - started, 1e-9)
                 bar.update(task, completed=done, total=total, rate=f"{done / elapsed:,.0f} ev/s")
 
-            count = built.rebuild_read_models(report)
+            if processes is None:
+                count = built.rebuild_read_models(report)
+            else:
+                count = built.rebuild_read_models(report, processes=processes)
     finally:
         built.stop()
     elapsed = time.perf_counter() - started

@@ -58,8 +58,10 @@ class ComplaintsService:
         if self.checkpointer is not None:
             self.checkpointer.start()
 
-    def rebuild_read_models(self, progress: Callable[[int, int], None] | None = None) -> int:
-        return self.projector.rebuild(progress)
+    def rebuild_read_models(
+        self, progress: Callable[[int, int], None] | None = None, processes: int | None = None
+    ) -> int:
+        return self.projector.rebuild(progress, processes)
 
     def stop(self) -> None:
         for follower in self.followers:

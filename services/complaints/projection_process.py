@@ -50,8 +50,10 @@ class ProjectionService:
     def start(self) -> None:
         self.runner.start()
 
-    def rebuild_read_models(self, progress: Callable[[int, int], None] | None = None) -> int:
-        return self.projector.rebuild(progress)
+    def rebuild_read_models(
+        self, progress: Callable[[int, int], None] | None = None, processes: int | None = None
+    ) -> int:
+        return self.projector.rebuild(progress, processes)
 
     def stop(self) -> None:
         self.runner.stop()

@@ -5,13 +5,14 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from uuid import uuid4
 
 import pytest
 from sqlalchemy import select
 
 from libs.domain.complaint import Complaint
-from libs.domain.values import CommandContext
+from libs.domain.values import CommandContext, ResolutionOutcome
 from services.complaints.readmodel.projector import ComplaintListProjector
 from services.complaints.readmodel.tables import complaint_list
 from tests.conftest import build_complaints
@@ -186,6 +187,127 @@ def test_a_rebuild_in_small_pages_and_flushes_writes_every_row(
     assert after == before
     assert replayed >= 7
     assert service.projector.position() == service.projector.head()
+    service.stop()
+
+
+def _read_models(service: object) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    from services.complaints.readmodel.tables import deadline_timers
+
+    engine = service.read_engine  # type: ignore[attr-defined]
+    with engine.connect() as connection:
+        rows = sorted(map(tuple, connection.execute(select(complaint_list)).all()))
+        timers = connection.execute(
+            select(
+                deadline_timers.c.complaint_id,
+                deadline_timers.c.deadline,
+                deadline_timers.c.alert,
+                deadline_timers.c.due_at,
+                deadline_timers.c.fire_at,
+            )
+        ).all()
+    return rows, sorted(map(tuple, timers))
+
+
+def _varied_complaints(service: object, count: int) -> None:
+    """Complaints at different points of their life, their events interleaved in the log."""
+    application = service.application  # type: ignore[attr-defined]
+    complaints = [receive(application, n) for n in range(count)]
+    for n, complaint in enumerate(complaints):
+        if n % 2 == 0:
+            complaint.escalate(CONTEXT, reason="r")
+        if n % 3 == 0:
+            complaint.resolve(
+                CONTEXT, outcome=ResolutionOutcome.UPHELD, summary="s", remedy="apology"
+            )
+    application.save(*complaints)
+
+
+def _rebuilt_in_one_process(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, complaints: int
+) -> tuple[Any, tuple[list[tuple[object, ...]], list[tuple[object, ...]]]]:
+    """A service with varied complaints, its read models as one process rebuilds them, and
+    helpers switched on for a log of any length."""
+    from services.complaints.readmodel import projector
+
+    service = build_complaints(database_url)
+    _varied_complaints(service, complaints)
+    service.rebuild_read_models(processes=1)
+    monkeypatch.setattr(projector, "PARALLEL_FROM_EVENTS", 0)
+    return service, _read_models(service)
+
+
+@pytest.mark.parametrize("processes", [2, 3])
+def test_a_rebuild_shared_with_helper_processes_writes_what_one_process_writes(
+    database_url: str, monkeypatch: pytest.MonkeyPatch, processes: int
+) -> None:
+    from services.complaints.readmodel import helpers, projector
+
+    service, alone = _rebuilt_in_one_process(database_url, monkeypatch, complaints=40)
+    # Small pages, and flushes every few complaints.
+    monkeypatch.setattr(projector, "REBUILD_BATCH", 9)
+    monkeypatch.setattr(projector, "FLUSH_COMPLAINTS", 10)
+    forked: list[int] = []
+    original = helpers.RebuildHelpers.__init__
+
+    def counting(self: object, *args: object) -> None:
+        original(self, *args)  # type: ignore[arg-type]
+        forked.extend(p.pid for p in self._processes)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(helpers.RebuildHelpers, "__init__", counting)
+
+    replayed = service.rebuild_read_models(processes=processes)
+
+    assert len(forked) == processes - 1
+    assert _read_models(service) == alone
+    assert replayed == service.projector.head()
+    assert service.projector.position() == service.projector.head()
+    service.stop()
+
+
+def test_a_helper_loads_the_complaints_it_could_not_keep_through_its_own_connections(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from services.complaints.readmodel import projector
+
+    service, alone = _rebuilt_in_one_process(database_url, monkeypatch, complaints=30)
+    # Keep one complaint folded: every other complaint's next event is a load.
+    monkeypatch.setattr(projector, "REBUILD_BATCH", 7)
+    monkeypatch.setattr(projector, "REBUILD_FOLD_CACHE_SIZE", 1)
+
+    service.rebuild_read_models(processes=2)
+
+    assert _read_models(service) == alone
+    # The parent's connections still work: the helper never used them.
+    receive(service.application, 99)
+    service.projector.catch_up()
+    service.stop()
+
+
+def test_a_helper_that_dies_fails_the_rebuild_with_a_message(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import os
+    import signal
+
+    from services.complaints.readmodel import helpers, projector
+
+    service = build_complaints(database_url)
+    _varied_complaints(service, 10)
+    monkeypatch.setattr(projector, "PARALLEL_FROM_EVENTS", 0)
+    original = helpers.RebuildHelpers.collect
+
+    def killed_first(self: helpers.RebuildHelpers) -> helpers.HelpersShare:
+        for process in self._processes:
+            os.kill(process.pid, signal.SIGKILL)
+            process.join()
+        return original(self)
+
+    monkeypatch.setattr(helpers.RebuildHelpers, "collect", killed_first)
+
+    with pytest.raises(RuntimeError, match="rebuild helper process stopped"):
+        service.rebuild_read_models(processes=2)
+    monkeypatch.undo()
+    assert service.rebuild_read_models(processes=2) == service.projector.head()
     service.stop()
 
 

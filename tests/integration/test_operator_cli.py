@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 
 from tests.support.complaints import bearer, new_complaint
-from tests.support.processes import REPO, free_port, redress, running
+from tests.support.processes import REPO, free_port, redress, redress_run, running
 
 
 def test_keys_migrate_serve_rebuild_and_revoke(database_url: str, tmp_path: Path) -> None:
@@ -113,18 +113,31 @@ def test_every_service_rebuilds_its_read_models(tmp_path: Path) -> None:
         assert "replayed" in redress("rebuild-read-models", service, env=env)
 
 
+PROCESSES = ("--processes", "2")
+
+
+def test_only_the_complaints_rebuild_takes_helper_processes(tmp_path: Path) -> None:
+    env = {"REDRESS_DATABASE_URL": f"sqlite:///{tmp_path}/complaints.db"}
+    redress("migrate", "complaints", env=env)
+    assert "replayed" in redress("rebuild-read-models", "complaints", *PROCESSES, env=env)
+    refused = redress_run(
+        "rebuild-read-models",
+        "notifications",
+        *PROCESSES,
+        env={"REDRESS_DATABASE_URL": f"sqlite:///{tmp_path}/notifications.db"},
+    )
+    assert refused.returncode == 2
+    assert "notifications rebuilds in one process" in refused.stderr
+
+
 def test_a_setting_out_of_range_is_named_without_a_traceback(tmp_path: Path) -> None:
-    refused = subprocess.run(
-        [sys.executable, "-m", "services.cli", "migrate", "complaints"],
-        cwd=REPO,
+    refused = redress_run(
+        "migrate",
+        "complaints",
         env={
-            **os.environ,
             "REDRESS_DATABASE_URL": f"sqlite:///{tmp_path}/complaints.db",
             "REDRESS_WORKERS": "0",
         },
-        capture_output=True,
-        text=True,
-        timeout=60,
     )
     assert refused.returncode == 1
     assert "invalid setting: REDRESS_WORKERS: Input should be greater than or equal to 1" in (

@@ -18,8 +18,6 @@ import asyncio
 import os
 import signal
 import socket
-import subprocess
-import sys
 from pathlib import Path
 
 import httpx
@@ -30,7 +28,7 @@ from services.serving import _share_secrets, listening_socket
 from tests.support.adr import eventually
 from tests.support.complaints import bearer, new_complaint
 from tests.support.databases import fresh_postgres_database
-from tests.support.processes import REPO, free_port, redress, running
+from tests.support.processes import free_port, redress, redress_run, running
 
 REQUESTS = 24
 
@@ -95,13 +93,7 @@ def test_a_history_link_secret_is_drawn_once_for_every_worker(
 
 
 def test_processes_that_must_be_alone_refuse_workers() -> None:
-    refused = subprocess.run(
-        [sys.executable, "-m", "services.cli", "serve", "complaints-projection", "--workers", "2"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    refused = redress_run("serve", "complaints-projection", "--workers", "2")
     assert refused.returncode == 2
     assert "--workers" in refused.stderr and "runs as one process" in refused.stderr
 
@@ -173,16 +165,9 @@ def test_workers_stop_by_themselves_when_their_supervisor_is_killed(tmp_path: Pa
 def test_a_port_another_group_of_workers_holds_is_refused(tmp_path: Path) -> None:
     env = {"REDRESS_DATABASE_URL": f"sqlite:///{tmp_path}/complaints.db"}
     with running("complaints", env, tmp_path / "serve.log", "--workers", "2") as service:
-        second = subprocess.run(
-            [
-                *(sys.executable, "-m", "services.cli", "serve", "complaints"),
-                *("--port", str(service.port), "--workers", "2"),
-            ],
-            cwd=REPO,
-            env={**os.environ, "REDRESS_DATABASE_URL": f"sqlite:///{tmp_path}/other.db"},
-            capture_output=True,
-            text=True,
-            timeout=60,
+        second = redress_run(
+            *("serve", "complaints", "--port", str(service.port), "--workers", "2"),
+            env={"REDRESS_DATABASE_URL": f"sqlite:///{tmp_path}/other.db"},
         )
         assert second.returncode == 1
         assert f"cannot listen on 127.0.0.1:{service.port}" in second.stderr

@@ -23,9 +23,11 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def redress(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> str:
-    """Runs the `redress` CLI and returns its standard output; fails loudly on error."""
-    completed = subprocess.run(
+def redress_run(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Runs the `redress` CLI, whatever its exit status (for commands meant to refuse)."""
+    return subprocess.run(
         [sys.executable, "-m", "services.cli", *args],
         cwd=REPO,
         env={**os.environ, **(env or {})},
@@ -33,6 +35,11 @@ def redress(*args: str, env: dict[str, str] | None = None, timeout: float = 120)
         text=True,
         timeout=timeout,
     )
+
+
+def redress(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> str:
+    """Runs the `redress` CLI and returns its standard output; fails loudly on error."""
+    completed = redress_run(*args, env=env, timeout=timeout)
     assert completed.returncode == 0, completed.stderr + completed.stdout
     return completed.stdout
 

@@ -33,6 +33,12 @@ from services.complaints.application import (
     ComplaintsApplication,
 )
 from services.complaints.policy import ComplaintPolicy
+from services.complaints.readmodel.helpers import (
+    PARALLEL_FROM_EVENTS,
+    HelpersShare,
+    RebuildHelpers,
+    default_processes,
+)
 from services.complaints.readmodel.rows import project
 from services.complaints.readmodel.tables import (
     complaint_list,
@@ -97,8 +103,9 @@ class ComplaintListProjector:
         self._fold_capacity = fold_capacity
         self._timers = TimerLedger()
         self._written_to: int | None = None
-        #: Complaints whose stored events could not be folded (see `_fold`).
+        #: Complaints whose stored events could not be folded (see `fold`).
         self.unprojectable: set[UUID] = set()
+        self._newly_unprojectable: dict[UUID, str] = {}
 
     # -- positions ------------------------------------------------------------------------
 
@@ -122,7 +129,12 @@ class ComplaintListProjector:
 
     # -- processing -----------------------------------------------------------------------
 
-    def catch_up(self, progress: Progress | None = None, batch_size: int | None = None) -> int:
+    def catch_up(
+        self,
+        progress: Progress | None = None,
+        batch_size: int | None = None,
+        helpers: RebuildHelpers | None = None,
+    ) -> int:
         """Processes every event recorded so far; returns how many it processed.
 
         A full page means more may follow: the next one is read while this one is folded,
@@ -131,7 +143,8 @@ class ComplaintListProjector:
         complaint per flush, not per event: pages are folded into the complaints they touch
         and flushed, rows and position in one transaction, at the end or when
         `FLUSH_COMPLAINTS` complaints are waiting. Complaints interleave in the log, so a
-        rebuild writes each complaint's row about once instead of once per page.
+        rebuild writes each complaint's row about once instead of once per page. With
+        `helpers`, each page is shared out by complaint and their rows join each flush.
         """
         limit = batch_size or self._batch_size
         with self._lock, ExitStack() as stack:
@@ -154,11 +167,16 @@ class ComplaintListProjector:
                         )
                     upcoming = reader.submit(self._read_after, last, limit)
                 try:
-                    waiting.update(self._fold(notifications))
+                    mine = helpers.share_out(notifications) if helpers else notifications
+                    waiting.update(self.fold(mine))
+                    self._log_unprojectable(self.take_unprojectable())
                     folded += len(notifications)
                     following = upcoming.result() if upcoming is not None else []
-                    if not following or len(waiting) >= FLUSH_COMPLAINTS:
-                        self._write(waiting, position, last)
+                    # This process holds one slot of the complaints (see `RebuildHelpers`).
+                    slots = helpers.slots if helpers else 1
+                    if not following or len(waiting) * slots >= FLUSH_COMPLAINTS:
+                        theirs = helpers.collect() if helpers else None
+                        self._write(waiting, position, last, theirs)
                         self._written_to = last
                         position, processed = last, processed + folded
                         waiting, folded = {}, 0
@@ -166,6 +184,8 @@ class ComplaintListProjector:
                     # Another process got there first: carry on from where it is.
                     self._folded.clear()
                     self._timers.forget_all()
+                    if helpers:
+                        helpers.forget()
                     self._written_to = None
                     waiting, folded = {}, 0
                     position = self.position()
@@ -184,8 +204,13 @@ class ComplaintListProjector:
     def _read_after(self, position: int, limit: int) -> Sequence[Notification]:
         return self._application.recorder.select_notifications(start=position + 1, limit=limit)
 
-    def rebuild(self, progress: Progress | None = None) -> int:
-        """Drops the projection and replays the whole log into it."""
+    def rebuild(self, progress: Progress | None = None, processes: int | None = None) -> int:
+        """Drops the projection and replays the whole log into it.
+
+        `processes` (default: one per core, see `helpers.default_processes`) share the
+        folding by complaint when the log is long enough to be worth it.
+        """
+        processes = default_processes() if processes is None else max(1, processes)
         with self._lock, self._engine.begin() as connection:
             connection.execute(delete(complaint_list))
             connection.execute(delete(deadline_timers).where(deadline_timers.c.fired_at.is_(None)))
@@ -197,14 +222,19 @@ class ComplaintListProjector:
             self._written_to = None
         self._fold_capacity = REBUILD_FOLD_CACHE_SIZE
         try:
-            with cyclic_collection_paused():
-                return self.catch_up(progress, batch_size=REBUILD_BATCH)
+            with cyclic_collection_paused(), ExitStack() as stack:
+                helpers = None
+                if processes > 1 and self.head() >= PARALLEL_FROM_EVENTS:
+                    helpers = stack.enter_context(RebuildHelpers(self, processes - 1))
+                return self.catch_up(progress, batch_size=REBUILD_BATCH, helpers=helpers)
         finally:
             self._fold_capacity = self._live_capacity
             while len(self._folded) > self._live_capacity:
                 self._folded.popitem(last=False)
 
-    def _fold(self, notifications: Sequence[Notification]) -> dict[UUID, Complaint]:
+    def fold(self, notifications: Sequence[Notification]) -> dict[UUID, Complaint]:
+        """The complaints these events touch, folded forward (or loaded at the version of
+        the event when not kept in memory)."""
         touched: dict[UUID, Complaint] = {}
         mapper = self._application.mapper
         for notification in notifications:
@@ -227,20 +257,56 @@ class ComplaintListProjector:
                 # A gap in its stored events (deleted by hand): this complaint keeps its last
                 # row, the rest of the log goes on being projected, and verification names
                 # what is missing.
-                self.unprojectable.add(complaint_id)
+                self._newly_unprojectable[complaint_id] = (
+                    f"version {event.originator_version}: {error!r}"
+                )
                 self._folded.pop(complaint_id, None)
                 touched.pop(complaint_id, None)
-                log.error(
-                    "complaint cannot be projected; run `redress verify`",
-                    complaint_id=str(complaint_id),
-                    version=event.originator_version,
-                    error=repr(error),
-                )
                 continue
             assert isinstance(complaint, Complaint)
             self._remember(complaint_id, complaint)
             touched[complaint_id] = complaint
         return touched
+
+    def take_unprojectable(self) -> dict[UUID, str]:
+        """The complaints found unprojectable since the last call, with the reason."""
+        found, self._newly_unprojectable = self._newly_unprojectable, {}
+        return found
+
+    def _log_unprojectable(self, found: dict[UUID, str]) -> None:
+        for complaint_id, reason in found.items():
+            self.unprojectable.add(complaint_id)
+            log.error(
+                "complaint cannot be projected; run `redress verify`",
+                complaint_id=str(complaint_id),
+                error=reason,
+            )
+
+    # -- what a rebuild helper (a forked copy of this projector) uses ----------------------
+
+    @property
+    def application(self) -> ComplaintsApplication:
+        return self._application
+
+    @property
+    def policy(self) -> ComplaintPolicy:
+        return self._policy
+
+    @property
+    def born(self) -> set[UUID]:
+        """Complaints first folded since the last flush."""
+        return self._timers.born
+
+    def adopt_for_helper(self, application: Any) -> None:
+        """Folds with `application` (the parent's mapper, connections of its own) and keeps
+        as many complaints as a rebuild does."""
+        self._application = application
+        self._fold_capacity = REBUILD_FOLD_CACHE_SIZE
+
+    def forget_folded(self) -> None:
+        self._folded.clear()
+        self._timers.forget_all()
+        self._newly_unprojectable.clear()
 
     def _remember(self, complaint_id: UUID, complaint: Complaint) -> None:
         if self._folded.get(complaint_id) is not complaint:
@@ -248,7 +314,16 @@ class ComplaintListProjector:
             while len(self._folded) > self._fold_capacity:
                 self._folded.popitem(last=False)
 
-    def _write(self, complaints: dict[UUID, Complaint], old: int, new: int) -> None:
+    def _write(
+        self,
+        complaints: dict[UUID, Complaint],
+        old: int,
+        new: int,
+        helpers_share: HelpersShare | None = None,
+    ) -> None:
+        if helpers_share is not None:
+            self._timers.born |= helpers_share.born
+            self._log_unprojectable(helpers_share.unprojectable)
         with self._engine.begin() as connection:
             moved = connection.execute(
                 _ADVANCE, {"name": PROJECTION_NAME, "old": old, "new": new}
@@ -260,8 +335,10 @@ class ComplaintListProjector:
                 ).rowcount
             if not moved:
                 raise PositionMoved
-            if complaints:
-                projected = {cid: project(c, self._policy) for cid, c in complaints.items()}
+            projected = {cid: project(c, self._policy) for cid, c in complaints.items()}
+            if helpers_share is not None:
+                projected.update(helpers_share.projected)
+            if projected:
                 insert_rows(
                     connection,
                     complaint_list,
@@ -273,7 +350,7 @@ class ComplaintListProjector:
                 written = self._replace_timers(
                     connection, {cid: timers for cid, (_, timers) in projected.items()}
                 )
-        if complaints:
+        if projected:
             self._timers.remember(written)
         self._timers.born.clear()
 
