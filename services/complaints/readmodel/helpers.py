@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import sys
 import traceback
 from collections.abc import Sequence
@@ -27,6 +28,8 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
+
+from services.complaints.readmodel.rows import project
 
 if TYPE_CHECKING:
     from services.complaints.readmodel.projector import ComplaintListProjector
@@ -63,7 +66,13 @@ class HelpersShare:
 
 
 class RebuildHelpers:
-    """`count` forked helpers, used as a context manager around one rebuild."""
+    """`count` forked helpers, used as a context manager around one rebuild.
+
+    Pages go to a helper through a `multiprocessing.Queue`, whose feeder thread writes
+    them while this process goes on folding; answers come back through a pipe, read only
+    at a flush. A helper that fails keeps reading and answers the next flush with its
+    traceback; one that dies is found by the end of its pipe.
+    """
 
     def __init__(self, projector: ComplaintListProjector, count: int) -> None:
         context = multiprocessing.get_context("fork")
@@ -173,12 +182,17 @@ class _OwnConnections:
             self._own = self._type(env=self._env)
         return self._own.complaint(complaint_id, version=version)
 
+    def close(self) -> None:
+        if self._own is not None:
+            self._own.close()
+
 
 def _serve(projector: ComplaintListProjector, inbox: Any, reply: Connection) -> None:
     """A helper's life: fold what it is sent; answer each flush with rows and timers."""
-    from services.complaints.readmodel.rows import project
-
-    projector.adopt_for_helper(_OwnConnections(projector.application))
+    # Ctrl-C reaches the whole process group; the rebuilding process stops its helpers.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    application = _OwnConnections(projector.application)
+    projector.adopt_for_helper(application)
     touched: dict[UUID, Any] = {}
     ids: dict[int, UUID] = {}
     failure: str | None = None
@@ -206,6 +220,7 @@ def _serve(projector: ComplaintListProjector, inbox: Any, reply: Connection) -> 
             failure = traceback.format_exc()
             if kind == "project":
                 reply.send(("error", failure))
+    application.close()
 
 
 class _Received:
