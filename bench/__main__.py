@@ -64,6 +64,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--writers", type=int, default=8, help="writer threads for (d)")
     parser.add_argument("--rebuild-events", type=int, help="events to rebuild from (100,000)")
     parser.add_argument(
+        "--rebuild-processes",
+        type=int,
+        help="processes sharing the rebuild (default: as the command, one per core up to 4)",
+    )
+    parser.add_argument(
         "--client",
         choices=CLIENT_KINDS,
         default="lean",
@@ -197,6 +202,7 @@ def main(argv: list[str] | None = None) -> int:
         client_kind=args.client,
         projection=args.projection,
         workers=args.workers,
+        rebuild_processes=args.rebuild_processes,
     )
     try:
         for store in args.stores:

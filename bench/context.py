@@ -25,6 +25,8 @@ class Context:
     projection: str = "separate"
     #: uvicorn worker processes serving each HTTP service under test (CRUD and Redress alike).
     workers: int = 1
+    #: Processes sharing the rebuild (None: as `redress rebuild-read-models` chooses).
+    rebuild_processes: int | None = None
 
     @property
     def log_dir(self) -> Path:

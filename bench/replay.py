@@ -88,6 +88,7 @@ def _populate(service: Any, events: int) -> int:
 
 def _rebuild(context: Context, store: str) -> None:
     from services.complaints.bootstrap import bootstrap
+    from services.complaints.readmodel.helpers import default_processes
     from services.complaints.readmodel.tables import complaint_list
     from services.complaints.settings import ComplaintsSettings
 
@@ -108,7 +109,7 @@ def _rebuild(context: Context, store: str) -> None:
                 sys.stdout.flush()
 
         began = time.perf_counter()
-        count = service.rebuild_read_models(progress)
+        count = service.rebuild_read_models(progress, processes=context.rebuild_processes)
         elapsed = time.perf_counter() - began
         if sys.stdout.isatty():
             sys.stdout.write("\r\033[K")
@@ -117,7 +118,9 @@ def _rebuild(context: Context, store: str) -> None:
     finally:
         service.stop()
     sample = Sample(seconds=elapsed, latencies=[0.0] * count)
-    note = f"{count:,} events in {elapsed:.2f}s, {rows:,} rows"
+    processes = context.rebuild_processes or default_processes()
+    plural = "es" if processes > 1 else ""
+    note = f"{count:,} events in {elapsed:.2f}s, {rows:,} rows, {processes} process{plural}"
     row = Row.of("rebuild", store, 1, sample, unit="events/s", note=note)
     row.p50_ms = row.p95_ms = row.p99_ms = None
     if rows != complaints:
