@@ -1,16 +1,18 @@
 """(e) Reading events back: loading one long-lived complaint, and rebuilding the read model.
 
 Uses the lead's API: `ComplaintsApplication.complaint(id)` (snapshots every 100 events) and
-`ComplaintsService.rebuild_read_models()` from `services.complaints.bootstrap`.
+`ComplaintsService.rebuild_read_models()` from `services.complaints.bootstrap`, the latter
+in a process of its own as the operator's command runs it (`bench.rebuild_process`).
 """
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
-
-from sqlalchemy import func, select
 
 from bench.context import Context
 from bench.domain import new_complaint, record_interaction
@@ -88,8 +90,6 @@ def _populate(service: Any, events: int) -> int:
 
 def _rebuild(context: Context, store: str) -> None:
     from services.complaints.bootstrap import bootstrap
-    from services.complaints.readmodel.helpers import default_processes
-    from services.complaints.readmodel.tables import complaint_list
     from services.complaints.settings import ComplaintsSettings
 
     events = context.rebuild_events
@@ -99,28 +99,29 @@ def _rebuild(context: Context, store: str) -> None:
     try:
         began = time.perf_counter()
         complaints = _populate(service, context.rebuild_events)
-        context.report.note(
-            f"wrote {complaints:,} complaints in {time.perf_counter() - began:.1f}s; rebuilding"
-        )
-
-        def progress(done: int, total: int) -> None:
-            if sys.stdout.isatty():
-                sys.stdout.write(f"\r    rebuild: {done:,}/{total:,} events")
-                sys.stdout.flush()
-
-        began = time.perf_counter()
-        count = service.rebuild_read_models(progress, processes=context.rebuild_processes)
-        elapsed = time.perf_counter() - began
-        if sys.stdout.isatty():
-            sys.stdout.write("\r\033[K")
-        with service.read_engine.connect() as connection:
-            rows = connection.execute(select(func.count()).select_from(complaint_list)).scalar()
     finally:
         service.stop()
+    context.report.note(
+        f"wrote {complaints:,} complaints in {time.perf_counter() - began:.1f}s; "
+        "rebuilding in a process of its own"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.rebuild_process", url, str(context.rebuild_processes or 0)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    if done.returncode != 0:
+        context.report.problem(f"rebuild on {store} failed: {done.stderr.strip()[-500:]}")
+        return
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    count, elapsed, rows = result["events"], result["seconds"], result["rows"]
     sample = Sample(seconds=elapsed, latencies=[0.0] * count)
-    processes = context.rebuild_processes or default_processes()
-    plural = "es" if processes > 1 else ""
-    note = f"{count:,} events in {elapsed:.2f}s, {rows:,} rows, {processes} process{plural}"
+    plural = "es" if result["processes"] > 1 else ""
+    note = (
+        f"{count:,} events in {elapsed:.2f}s, {rows:,} rows, {result['processes']} process{plural}"
+    )
     row = Row.of("rebuild", store, 1, sample, unit="events/s", note=note)
     row.p50_ms = row.p95_ms = row.p99_ms = None
     if rows != complaints:
