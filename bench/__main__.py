@@ -216,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
                 except Exception as error:
                     report.problem(f"{measurement} on {store} failed: {error!r}")
                     traceback.print_exc()
+                finally:
+                    context.databases.discard_all()
     except KeyboardInterrupt:
         report.problem("interrupted")
     finally:

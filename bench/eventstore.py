@@ -73,6 +73,7 @@ def run(context: Context, store: str) -> None:
     raw.prepare(url)
     sample = raw.measure(url, writers, context.seconds, context.warmup)
     context.report.add(Row.of("es-raw", store, writers, sample, unit="commits/s"))
+    context.databases.discard(url)
 
     context.report.step(f"(d) ComplaintsApplication.receive_complaint  {store}  {writers} threads")
     from libs.platform.eventstore import event_store_env
@@ -88,10 +89,13 @@ def run(context: Context, store: str) -> None:
         )
 
     _measure_app(context, "es-complaints", store, complaints, receive)
+    context.databases.discard(url)
 
     context.report.step(f"(d) Redress event store, trivial aggregate  {store}  {writers} threads")
-    redress = _redress_store(context.databases.fresh(store, "es_store"), writers)
+    url = context.databases.fresh(store, "es_store")
+    redress = _redress_store(url, writers)
     _measure_app(context, "es-store", store, redress, lambda: redress.save(Note("hello")))
+    context.databases.discard(url)
 
     context.report.step(f"(d) plain eventsourcing Application.save  {store}  {writers} threads")
     url = context.databases.fresh(store, "es_plain")

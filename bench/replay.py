@@ -53,6 +53,7 @@ def _load(context: Context, store: str) -> None:
     finally:
         writer.close()
         without.close()
+        context.databases.discard(url)
 
 
 def _time_loads(app: Any, complaint_id: Any, repeats: int, read_log: bool) -> Sample:

@@ -26,7 +26,8 @@ def pg_url(dbname: str) -> str:
 
 @dataclass
 class Databases:
-    """Hands out fresh databases named `redress_bench_<purpose>`; drops them on close."""
+    """Hands out fresh databases named `redress_bench_<purpose>`; drops them when their
+    measurement is done, and any left on close."""
 
     temp_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="redress-bench-")))
     _pg_created: set[str] = field(default_factory=set)
@@ -45,11 +46,28 @@ class Databases:
         self._pg_created.add(name)
         return pg_url(name)
 
+    def discard(self, url: str) -> None:
+        """Drops a database as soon as its measurement is done. One left behind keeps its
+        dirty pages in PostgreSQL's shared buffers, and a later cell pays to write them
+        out: the rebuild at the end of a full run measured a quarter slower than on its
+        own (docs/benchmarks.md, session 8)."""
+        if url.startswith("sqlite"):
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{sqlite_path(url)}{suffix}").unlink(missing_ok=True)
+            return
+        name = pg_dbname(url)
+        with psycopg.connect(pg_conninfo("postgres"), autocommit=True) as connection:
+            connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self._pg_created.discard(name)
+
+    def discard_all(self) -> None:
+        for path in self.temp_dir.glob("*.db"):
+            self.discard(f"sqlite:///{path}")
+        for name in sorted(self._pg_created):
+            self.discard(pg_url(name))
+
     def close(self) -> None:
-        if self._pg_created:
-            with psycopg.connect(pg_conninfo("postgres"), autocommit=True) as connection:
-                for name in sorted(self._pg_created):
-                    connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        self.discard_all()
         shutil.rmtree(self.temp_dir, ignore_errors=True)
 
 
