@@ -12,11 +12,12 @@ from bench.payload import COMPLAINT, INTERACTION
 
 def command_context() -> Any:
     from libs.domain.values import CommandContext
+    from libs.platform.ids import random_uuid
 
     return CommandContext(
         actor="bench",
         actor_role="crm",
-        correlation_id=str(uuid4()),
+        correlation_id=random_uuid().hex,  # as the API's correlation-id middleware makes it
         occurred_at=datetime.now(UTC),
     )
 

@@ -23,6 +23,7 @@ from libs.platform.eventstore import discard_broken_connections
 from libs.platform.garbage import settle_for_serving
 from libs.platform.health import probe
 from libs.platform.http_metrics import instrument
+from libs.platform.ids import random_uuid
 from libs.platform.limits import BodySizeLimit
 from libs.platform.metrics import (
     EventsAppendedCollector,
@@ -111,7 +112,10 @@ def service_app(
 
     # Outermost last: rate limit, then fail-fast, body size, correlation id, the routes.
     app.add_middleware(
-        CorrelationIdMiddleware, header_name=CORRELATION_HEADER, validator=_valid_correlation_id
+        CorrelationIdMiddleware,
+        header_name=CORRELATION_HEADER,
+        validator=_valid_correlation_id,
+        generator=lambda: random_uuid().hex,  # on the event loop: no system call each
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.state.storage_circuit = StorageCircuit(

@@ -12,7 +12,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, ClassVar, TypeVar, overload
-from uuid import UUID, uuid4, uuid5
+from uuid import UUID, uuid5
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import SnapshotProtocol
@@ -22,6 +22,7 @@ from libs.domain.access import ApiKey
 from libs.domain.complaint import Complaint
 from libs.domain.values import CommandContext
 from libs.platform.eventstore import GroupCommitApplication
+from libs.platform.ids import random_uuid
 from services.complaints.snapshots import (
     ComplaintSnapshot,
     InteractionLogAsRecords,
@@ -89,7 +90,7 @@ class ComplaintsApplication(GroupCommitApplication):
         """Records a new complaint, after `check` (a policy that may refuse it) passes, and
         returns what `present` makes of it. A retried command presents the complaint it
         created. The new complaint is kept for its first writer (see `update`)."""
-        complaint_id = self.derived_id(context.command_id) or uuid4()
+        complaint_id = self.derived_id(context.command_id) or random_uuid()
         complaint = Complaint.receive(context, complaint_id=complaint_id, **details)
         if check is not None:
             check(complaint)
@@ -213,7 +214,7 @@ class ComplaintsApplication(GroupCommitApplication):
         return uuid5(within or COMMAND_NAMESPACE, command_id)
 
     def new_entity_id(self, complaint_id: UUID, command_id: str | None) -> str:
-        return str(self.derived_id(command_id, within=complaint_id) or uuid4())
+        return str(self.derived_id(command_id, within=complaint_id) or random_uuid())
 
 
 class WritableComplaints:
