@@ -21,7 +21,6 @@ from uuid import uuid4
 import orjson
 import pytest
 import schemathesis
-from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -33,6 +32,7 @@ from services.adr_gateway.bootstrap import GatewayService, bootstrap
 from services.adr_gateway.inbound import new_secret
 from tests.support.fuzzing import exercise
 from tests.support.gateway import gateway_settings, sqlite_url
+from tests.support.in_process import InProcessClient
 
 MAX_BODY = 65_536
 FUZZ = settings(
@@ -46,7 +46,7 @@ FUZZ = settings(
 @dataclass
 class Target:
     service: GatewayService
-    client: TestClient
+    client: InProcessClient
     admin: dict[str, str]
     provider: dict[str, Any]
     referral: Referral
@@ -80,7 +80,7 @@ def target(tmp_path: Path) -> Iterator[Target]:
     admin = {"Authorization": f"Bearer {key}"}
     # Without its lifespan: no worker delivers (or dead-letters) the referral meanwhile, so
     # every event recorded during a test was recorded by the request under test.
-    client = TestClient(create_app(service))
+    client = InProcessClient(create_app(service))
     try:
         secret = new_secret()
         created = client.post(
