@@ -8,12 +8,12 @@ from typing import Any
 from uuid import uuid4
 
 from bench.payload import COMPLAINT, INTERACTION
+from libs.domain.values import CommandContext
+from libs.platform.ids import random_uuid
 
 
-def command_context() -> Any:
-    from libs.domain.values import CommandContext
-    from libs.platform.ids import random_uuid
-
+def command_context() -> CommandContext:
+    # Called once per append in the timed loops of (d): its imports are at the top.
     return CommandContext(
         actor="bench",
         actor_role="crm",

@@ -36,8 +36,7 @@ class Databases:
         """A URL (sqlite:////… or postgresql://…) of an empty database."""
         if store == "sqlite":
             path = self.temp_dir / f"{purpose}.db"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{path}{suffix}").unlink(missing_ok=True)
+            _remove_sqlite_files(str(path))
             return f"sqlite:///{path}"
         name = f"redress_bench_{purpose}"
         with psycopg.connect(pg_conninfo("postgres"), autocommit=True) as connection:
@@ -52,8 +51,7 @@ class Databases:
         out: the rebuild at the end of a full run measured 65k events a second with them
         and 102k to 112k without (docs/benchmarks.md, session 8)."""
         if url.startswith("sqlite"):
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{sqlite_path(url)}{suffix}").unlink(missing_ok=True)
+            _remove_sqlite_files(sqlite_path(url))
             return
         name = pg_dbname(url)
         with psycopg.connect(pg_conninfo("postgres"), autocommit=True) as connection:
@@ -69,6 +67,12 @@ class Databases:
     def close(self) -> None:
         self.discard_all()
         shutil.rmtree(self.temp_dir, ignore_errors=True)
+
+
+def _remove_sqlite_files(path: str) -> None:
+    """The database file and its write-ahead log and shared-memory index."""
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
 def sqlite_path(url: str) -> str:

@@ -30,9 +30,6 @@ class InProcessClient:
             self._client.request(method, url, content=content, **kwargs)
         )
 
-    def get(self, url: str, **kwargs: Any) -> httpx.Response:
-        return self.request("GET", url, **kwargs)
-
     def post(self, url: str, **kwargs: Any) -> httpx.Response:
         return self.request("POST", url, **kwargs)
 
