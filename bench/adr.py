@@ -113,7 +113,7 @@ def referral_latency(
     postgres_url: str | None = None,
 ) -> dict[str, float]:
     """p50/p95/max seconds from the referral command to the provider receiving the case."""
-    from libs.platform.auth import KeyRing
+    from libs.platform.http.auth import KeyRing
     from services.adr_gateway.app import create_app as gateway_app
     from services.adr_gateway.bootstrap import bootstrap as gateway_bootstrap
     from services.adr_gateway.inbound import new_secret

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from bench.payload import COMPLAINT, INTERACTION
 from libs.domain.values import CommandContext
-from libs.platform.ids import random_uuid
+from libs.platform.runtime.ids import random_uuid
 
 
 def command_context() -> CommandContext:

@@ -39,7 +39,7 @@ class PlainApplication(Application):
 def _redress_store(url: str, writers: int) -> Any:
     """Redress's event store (group commit, hash chain, binary reads) as an Application of
     the trivial aggregate."""
-    from libs.platform.eventstore import GroupCommitApplication, event_store_env
+    from libs.platform.eventstore.application import GroupCommitApplication, event_store_env
 
     class RedressStore(GroupCommitApplication):
         name = "BenchStore"
@@ -48,7 +48,7 @@ def _redress_store(url: str, writers: int) -> Any:
 
 
 def store_env(url: str, pool_size: int) -> dict[str, str]:
-    from libs.platform.storage import DatabaseUrl
+    from libs.platform.sql.storage import DatabaseUrl
 
     return DatabaseUrl(url).eventsourcing_env(pool_size=pool_size)
 
@@ -76,7 +76,7 @@ def run(context: Context, store: str) -> None:
     context.databases.discard(url)
 
     context.report.step(f"(d) ComplaintsApplication.receive_complaint  {store}  {writers} threads")
-    from libs.platform.eventstore import event_store_env
+    from libs.platform.eventstore.application import event_store_env
     from services.complaints.application import ComplaintsApplication
 
     url = context.databases.fresh(store, "es_complaints")

@@ -23,9 +23,15 @@ from sqlalchemy import Column, Connection, MetaData, String, Table
 from bench.replay import _populate
 from bench.server import BIN, Server, child_env, free_port
 from bench.stores import Databases
-from libs.follower import FeedEvent, Follower, HttpSource, SqlSink, follower_positions_table
-from libs.follower.leadership import FileLeadership
-from libs.platform.database import create_read_model_engine, insert_rows
+from libs.platform.follower import (
+    FeedEvent,
+    Follower,
+    HttpSource,
+    SqlSink,
+    follower_positions_table,
+)
+from libs.platform.follower.leadership import FileLeadership
+from libs.platform.sql.database import create_read_model_engine, insert_rows
 
 TARGET_EVENTS_PER_SECOND = 20_000
 

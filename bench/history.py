@@ -24,8 +24,8 @@ from eventsourcing.persistence import StoredEvent
 from bench.stores import STORES, Databases
 from libs.domain.complaint import Complaint
 from libs.domain.values import CommandContext
-from libs.platform.audit import chain_recorder, verify_all
-from libs.platform.eventstore import event_store_env
+from libs.platform.eventstore.application import event_store_env
+from libs.platform.eventstore.integrity.audit import chain_recorder, verify_all
 from services.complaints.api.representation import complaint_view
 from services.complaints.application import ComplaintsApplication
 from services.complaints.history.queries import ComplaintHistory

@@ -26,7 +26,7 @@ AGGREGATES_PER_SAVE = 100
 
 
 def _load(context: Context, store: str) -> None:
-    from libs.platform.eventstore import event_store_env
+    from libs.platform.eventstore.application import event_store_env
     from services.complaints.application import ComplaintsApplication
 
     context.report.step(f"(e) load a {LOAD_EVENTS:,}-event complaint  {store}")

@@ -22,8 +22,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from libs.domain.errors import DomainError
 from libs.domain.values import Role
-from libs.platform.auth import KeyRing
-from libs.platform.storage import UnsupportedDatabaseUrl
+from libs.platform.http.auth import KeyRing
+from libs.platform.sql.storage import UnsupportedDatabaseUrl
 
 DEV_KEY_FILE = Path("var/dev-api-key")
 LOCAL_POSTGRES = "postgresql://postgres@127.0.0.1:5432"
@@ -119,7 +119,7 @@ def main() -> None:
 def serve(service: str, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve one service: complaints, complaints-projection, adr-gateway, notifications,
     sandbox-provider, mail-catcher."""
-    from libs.platform.logging import configure_logging
+    from libs.platform.runtime.logging import configure_logging
     from services.serving import serve as serve_service
 
     entry = _service(service)
@@ -254,7 +254,11 @@ def verify(complaint_id: str | None, everything: bool, as_json: bool) -> None:
     checkpoint; exits with status 1 when anything does not verify."""
     import json
 
-    from libs.platform.audit import chain_recorder, verify_aggregate, verify_all
+    from libs.platform.eventstore.integrity.audit import (
+        chain_recorder,
+        verify_aggregate,
+        verify_all,
+    )
 
     if everything == (complaint_id is not None):
         raise click.UsageError("give either a COMPLAINT_ID or --all")
@@ -314,7 +318,7 @@ def verify(complaint_id: str | None, everything: bool, as_json: bool) -> None:
 @click.option("--force", is_flag=True, help="Write one even if nothing changed since the last")
 def checkpoint(force: bool) -> None:
     """Anchor the head of every chain in a Merkle checkpoint (also written periodically)."""
-    from libs.platform.audit import chain_recorder, write_checkpoint
+    from libs.platform.eventstore.integrity.audit import chain_recorder, write_checkpoint
 
     entry = _service("complaints")
     application = entry.application(_settings_for(entry))

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from libs.platform.eventstore import event_store_env
+from libs.platform.eventstore.application import event_store_env
 
 
 def no_migrations(_settings: Any) -> None:

@@ -109,7 +109,7 @@ def _prefix(settings: Any) -> str:
 
 def worker_app() -> ASGIApp:
     """Run by uvicorn in each worker process: builds the service named by the parent."""
-    from libs.platform.logging import configure_logging
+    from libs.platform.runtime.logging import configure_logging
     from services.cli import SERVICES, _settings_for
 
     entry = SERVICES[os.environ[SERVICE_VARIABLE]]

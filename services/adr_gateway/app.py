@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from libs.platform.service_app import service_app
+from libs.platform.http.service_app import service_app
 from services.adr_gateway.api import events, health, providers, referrals, webhooks
 from services.adr_gateway.bootstrap import GatewayService, bootstrap
 from services.adr_gateway.metrics import DeliveryCollector

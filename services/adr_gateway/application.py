@@ -9,7 +9,7 @@ from eventsourcing.application import AggregateNotFoundError
 
 from libs.domain.provider import REGISTRY_ID, ProviderRegistry
 from libs.domain.referral import Referral, referral_id_for
-from libs.platform.eventstore import GroupCommitApplication
+from libs.platform.eventstore.application import GroupCommitApplication
 
 REFERRAL_TOPIC_PREFIX = f"{Referral.__module__}:Referral."
 

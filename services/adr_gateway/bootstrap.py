@@ -8,7 +8,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from libs.follower import (
+from libs.platform.eventstore.application import event_store_env
+from libs.platform.eventstore.feed import EventFeed, FeedSpec
+from libs.platform.follower import (
     ApplicationSink,
     Follower,
     HttpSource,
@@ -17,12 +19,10 @@ from libs.follower import (
     leadership_for,
     rebuild,
 )
-from libs.platform.auth import KeyRing
-from libs.platform.database import create_read_model_engine
-from libs.platform.eventstore import event_store_env
-from libs.platform.feed import EventFeed, FeedSpec
-from libs.platform.idempotency import IdempotencyStore
-from libs.platform.migrations import upgrade
+from libs.platform.http.auth import KeyRing
+from libs.platform.http.idempotency import IdempotencyStore
+from libs.platform.sql.database import create_read_model_engine
+from libs.platform.sql.migrations import upgrade
 from services.adr_gateway.adapters import Adapter, load_adapters
 from services.adr_gateway.application import REFERRAL_TOPIC_PREFIX, GatewayApplication
 from services.adr_gateway.bundles import ComplaintsClient

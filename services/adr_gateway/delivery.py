@@ -27,7 +27,7 @@ from sqlalchemy import Engine, or_, select, update
 
 from libs.domain.provider import CaseFacts, TrackRecord, rank
 from libs.domain.referral import DeliveryStatus, Referral, ReferralStatus
-from libs.platform.database import upsert
+from libs.platform.sql.database import upsert
 from services.adr_gateway.adapters import Adapter, Delivery, DeliveryResult, Outcome
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.bundles import (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from libs.domain.referral import Referral, referral_id_for
-from libs.follower import FeedEvent, UnitOfWork
+from libs.platform.follower import FeedEvent, UnitOfWork
 
 UPSTREAM = "complaints"
 

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from prometheus_client.core import Metric
 from sqlalchemy import Engine, and_, case, func, or_, select
 
-from libs.platform.metrics import DatabaseCollector, counter, gauge, single_gauge
+from libs.platform.runtime.metrics import DatabaseCollector, counter, gauge, single_gauge
 from services.adr_gateway.tables import referral_facts, referral_work
 
 STAGES = ("prepare", "deliver")

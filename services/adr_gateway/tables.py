@@ -16,8 +16,8 @@ from sqlalchemy import (
     Table,
 )
 
-from libs.follower import follower_positions_table
-from libs.platform.idempotency import idempotency_table
+from libs.platform.follower import follower_positions_table
+from libs.platform.http.idempotency import idempotency_table
 
 metadata = MetaData()
 

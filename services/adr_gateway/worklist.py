@@ -10,8 +10,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, update
 
-from libs.follower import FeedEvent
-from libs.platform.database import upsert
+from libs.platform.follower import FeedEvent
+from libs.platform.sql.database import upsert
 from services.adr_gateway.tables import referral_facts, referral_work
 
 NAME = "worklist"

@@ -16,7 +16,7 @@ import structlog
 from libs.domain.complaint import Complaint
 from libs.domain.errors import DomainError
 from libs.domain.values import CommandContext
-from libs.follower import FeedEvent, UnitOfWork
+from libs.platform.follower import FeedEvent, UnitOfWork
 
 UPSTREAM = "adr_gateway"
 ACTOR = "service:adr-gateway"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from libs.platform.metrics import TimersDueCollector
-from libs.platform.service_app import service_app
+from libs.platform.http.service_app import service_app
+from libs.platform.runtime.metrics import TimersDueCollector
 from services.complaints.api import (
     adr,
     appeals,

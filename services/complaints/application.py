@@ -21,8 +21,8 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from libs.domain.access import ApiKey
 from libs.domain.complaint import Complaint
 from libs.domain.values import CommandContext
-from libs.platform.eventstore import GroupCommitApplication
-from libs.platform.ids import random_uuid
+from libs.platform.eventstore.application import GroupCommitApplication
+from libs.platform.runtime.ids import random_uuid
 from services.complaints.snapshots import (
     ComplaintSnapshot,
     InteractionLogAsRecords,

@@ -11,12 +11,12 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from libs.follower import ApplicationSink, Follower, HttpSource, leadership_for
-from libs.platform.auth import KeyRing
-from libs.platform.database import create_read_model_engine
-from libs.platform.eventstore import event_store_env
-from libs.platform.idempotency import IdempotencyStore
-from libs.platform.migrations import upgrade
+from libs.platform.eventstore.application import event_store_env
+from libs.platform.follower import ApplicationSink, Follower, HttpSource, leadership_for
+from libs.platform.http.auth import KeyRing
+from libs.platform.http.idempotency import IdempotencyStore
+from libs.platform.sql.database import create_read_model_engine
+from libs.platform.sql.migrations import upgrade
 from services.complaints import adr_updates
 from services.complaints.application import ComplaintsApplication
 from services.complaints.history.checkpointer import Checkpointer

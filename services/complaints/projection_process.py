@@ -22,10 +22,10 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine
 
-from libs.platform.database import create_read_model_engine
-from libs.platform.health import database_check, health_router, loop_check, readiness
-from libs.platform.metrics import GaugeCollector
-from libs.platform.service_app import service_app
+from libs.platform.http.health import database_check, health_router, loop_check, readiness
+from libs.platform.http.service_app import service_app
+from libs.platform.runtime.metrics import GaugeCollector
+from libs.platform.sql.database import create_read_model_engine
 from services.complaints.application import ComplaintsApplication
 from services.complaints.bootstrap import list_projection, migrate
 from services.complaints.entry import ENTRY as COMPLAINTS

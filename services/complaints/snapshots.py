@@ -24,7 +24,7 @@ import orjson
 from eventsourcing.domain import Snapshot
 
 from libs.domain.interaction_log import InteractionLog, InteractionRecord
-from libs.platform.transcoder import PlainJSONTranscoding
+from libs.platform.eventstore.transcoder import PlainJSONTranscoding
 
 #: The fields of an interaction record that hold times.
 TIMES = ("occurred_at", "recorded_at")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from libs.platform.service_app import service_app
+from libs.platform.http.service_app import service_app
 from services.notifications.api import events, followups, health, notifications, reports
 from services.notifications.bootstrap import NotificationsService, bootstrap
 from services.notifications.metrics import NotificationsCollector

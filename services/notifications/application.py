@@ -11,7 +11,7 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
 from libs.domain.notification import CaseFile, Notification, Survey
-from libs.platform.eventstore import GroupCommitApplication
+from libs.platform.eventstore.application import GroupCommitApplication
 
 NOTIFICATION_TOPIC_PREFIXES = (
     f"{Notification.__module__}:Notification.",

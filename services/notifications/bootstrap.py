@@ -13,7 +13,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from libs.follower import (
+from libs.platform.eventstore.application import event_store_env
+from libs.platform.eventstore.feed import EventFeed, FeedSpec
+from libs.platform.follower import (
     ApplicationSink,
     Follower,
     HttpSource,
@@ -22,11 +24,9 @@ from libs.follower import (
     leadership_for,
     rebuild,
 )
-from libs.platform.auth import KeyRing
-from libs.platform.database import create_read_model_engine
-from libs.platform.eventstore import event_store_env
-from libs.platform.feed import EventFeed, FeedSpec
-from libs.platform.migrations import upgrade
+from libs.platform.http.auth import KeyRing
+from libs.platform.sql.database import create_read_model_engine
+from libs.platform.sql.migrations import upgrade
 from services.notifications import projection
 from services.notifications.application import (
     NOTIFICATION_TOPIC_PREFIXES,

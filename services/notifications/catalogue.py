@@ -16,7 +16,7 @@ from eventsourcing.domain import Aggregate
 from libs.domain.complaint import Complaint
 from libs.domain.referral import Referral
 
-# Fields every feed item's data has, whatever the event (added by libs.platform.feed).
+# Fields every feed item's data has, whatever the event (added by libs.platform.eventstore.feed).
 ENVELOPE_FIELDS = {"originator_id": "str", "originator_version": "int", "timestamp": "datetime"}
 
 

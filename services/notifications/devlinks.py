@@ -6,8 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from libs.domain.values import Role
-from libs.platform.auth import KeyRing
-from libs.platform.eventstore import event_store_env
+from libs.platform.eventstore.application import event_store_env
+from libs.platform.http.auth import KeyRing
 
 KEYS = Path("var/service-keys")
 

@@ -8,7 +8,7 @@ from datetime import datetime
 
 from libs.domain.errors import InvalidArgument
 from libs.domain.notification import Survey, SurveyNotOpen
-from libs.platform.problems import Problem
+from libs.platform.http.problems import Problem
 from services.notifications.application import NotFound
 from services.notifications.bootstrap import NotificationsService
 from services.notifications.tokens import InvalidToken

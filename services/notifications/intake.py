@@ -2,7 +2,7 @@
 
 Each page of the complaints or ADR gateway feed is turned into events of this service —
 case-file facts, notifications scheduled, surveys offered, follow-ups cancelled — which are
-recorded together with the feed position (libs.follower.ApplicationSink). A page is thus
+recorded together with the feed position (libs.platform.follower.ApplicationSink). A page is thus
 processed exactly once; and since a notification's id is derived from its rule and the
 upstream event, even a page applied twice could not schedule a message twice.
 """
@@ -23,7 +23,7 @@ from libs.domain.notification import (
     case_file_id_for,
     notification_id_for,
 )
-from libs.follower import FeedEvent, UnitOfWork
+from libs.platform.follower import FeedEvent, UnitOfWork
 from services.notifications.catalogue import FEEDS
 from services.notifications.rules import Rule, Rules
 from services.notifications.settings import NotificationsSettings

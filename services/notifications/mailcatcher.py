@@ -24,7 +24,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from libs.platform.problems import Problem, install_problem_handlers
+from libs.platform.http.problems import Problem, install_problem_handlers
 from services.entry import ServiceParts, no_key_store, no_migrations
 
 

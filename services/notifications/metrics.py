@@ -15,7 +15,7 @@ from datetime import datetime
 from prometheus_client.core import Metric
 from sqlalchemy import Engine, func, or_, select
 
-from libs.platform.metrics import DatabaseCollector, counter, gauge, single_gauge
+from libs.platform.runtime.metrics import DatabaseCollector, counter, gauge, single_gauge
 from services.notifications.tables import delivery_attempts, notification_timers, notifications
 
 OPEN = ("scheduled", "retrying")

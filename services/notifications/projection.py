@@ -1,4 +1,4 @@
-"""The read models, kept from this service's own log by a follower (libs.follower.SqlSink):
+"""The read models, kept from this service's own log by a follower (libs.platform.follower.SqlSink):
 notifications and their delivery attempts (for `GET /v1/notifications`), the timers the
 dispatcher claims, and surveys with their answers (for the satisfaction report). Each page
 is applied in one transaction with the follower's position; a rebuild replays the log."""
@@ -11,8 +11,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, update
 
-from libs.follower import FeedEvent
-from libs.platform.database import upsert
+from libs.platform.follower import FeedEvent
+from libs.platform.sql.database import upsert
 from services.notifications.tables import (
     delivery_attempts,
     notification_timers,

@@ -16,7 +16,7 @@ from sqlalchemy import (
     Text,
 )
 
-from libs.follower import follower_positions_table
+from libs.platform.follower import follower_positions_table
 
 metadata = MetaData()
 

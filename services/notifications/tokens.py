@@ -15,7 +15,7 @@ from uuid import UUID
 
 from sqlalchemy import Engine, select
 
-from libs.platform.database import upsert
+from libs.platform.sql.database import upsert
 from services.notifications.tables import service_secrets
 
 SECRET_NAME = "survey-link-key"

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from libs.domain.values import Role
-from libs.platform.eventstore import event_store_env
+from libs.platform.eventstore.application import event_store_env
 from services.complaints.application import ComplaintsApplication
 from services.notifications.application import NotificationsApplication
 from tests.support.adr import eventually, issue_keys

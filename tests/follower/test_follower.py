@@ -16,7 +16,8 @@ from sqlalchemy import Column, Connection, Engine, Integer, MetaData, String, Ta
 
 from libs.domain.complaint import Complaint
 from libs.domain.values import CommandContext, Role
-from libs.follower import (
+from libs.platform.eventstore.application import GroupCommitApplication, event_store_env
+from libs.platform.follower import (
     ApplicationSink,
     Backoff,
     FeedEvent,
@@ -29,8 +30,7 @@ from libs.follower import (
     UnitOfWork,
     follower_positions_table,
 )
-from libs.platform.database import create_read_model_engine
-from libs.platform.eventstore import GroupCommitApplication, event_store_env
+from libs.platform.sql.database import create_read_model_engine
 from services.complaints.app import create_app
 from services.complaints.bootstrap import ComplaintsService, bootstrap
 from services.complaints.settings import ComplaintsSettings

@@ -26,7 +26,7 @@ from sqlalchemy import (
     select,
 )
 
-from libs.platform.database import create_read_model_engine, insert_rows
+from libs.platform.sql.database import create_read_model_engine, insert_rows
 from tests.conftest import build_complaints
 
 AWKWARD = ["", "NULL", 'a "quoted" {brace}, comma', "back\\slash\\", "it's", "é€𝄞", "%s $$"]

@@ -338,7 +338,7 @@ def test_any_state_bytes_and_topic_are_stored_exactly_and_chained(database_url: 
     quotes, backslashes and placeholders must arrive as sent, on either path."""
     from eventsourcing.persistence import StoredEvent
 
-    from libs.platform.audit import verify_aggregate
+    from libs.platform.eventstore.integrity.audit import verify_aggregate
 
     service = build_complaints(database_url)
     recorder = service.application.recorder
@@ -402,7 +402,7 @@ def started_together(env: dict[str, str], kinds: list[type]) -> list[BaseExcepti
 def test_replicas_starting_together_on_a_fresh_database_all_start() -> None:
     """Each builds the event store's tables; PostgreSQL's `CREATE … IF NOT EXISTS` is not
     safe against itself, so they take turns."""
-    from libs.platform.eventstore import event_store_env
+    from libs.platform.eventstore.application import event_store_env
     from services.adr_gateway.application import GatewayApplication
     from services.complaints.application import ComplaintsApplication
     from tests.support.databases import fresh_postgres_database

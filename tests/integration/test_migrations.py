@@ -13,7 +13,7 @@ from services.notifications.bootstrap import MIGRATIONS as NOTIFICATIONS_MIGRATI
 from tests.support.databases import fresh_postgres_database
 
 REPO = Path(__file__).resolve().parents[2]
-MIGRATE = "import sys; from libs.platform.migrations import upgrade; upgrade(*sys.argv[1:])"
+MIGRATE = "import sys; from libs.platform.sql.migrations import upgrade; upgrade(*sys.argv[1:])"
 
 
 def migrated_together(database_url: str, migrations: list[Path]) -> list[str]:

@@ -12,7 +12,7 @@ from eventsourcing.persistence import StoredEvent
 
 from libs.domain.complaint import Complaint
 from libs.domain.values import CommandContext, Role
-from libs.platform.audit import chain_recorder, verify_aggregate
+from libs.platform.eventstore.integrity.audit import chain_recorder, verify_aggregate
 from tests.conftest import RunningComplaints
 from tests.support.complaints import new_complaint
 from tests.support.tamper import StoredRows

@@ -14,7 +14,7 @@ from uuid import UUID
 
 import pytest
 
-from libs.platform.eventstore import event_store_env
+from libs.platform.eventstore.application import event_store_env
 from services.adr_gateway.application import GatewayApplication
 from services.complaints.api.representation import complaint_document
 from services.complaints.application import ComplaintsApplication

@@ -15,7 +15,7 @@ from uuid import UUID
 import pytest
 
 from libs.domain.values import Role
-from libs.platform.audit import chain_recorder, verify_all, write_checkpoint
+from libs.platform.eventstore.integrity.audit import chain_recorder, verify_all, write_checkpoint
 from tests.conftest import RunningComplaints
 from tests.support.complaints import new_complaint
 from tests.support.databases import fresh_postgres_database
@@ -184,7 +184,7 @@ async def test_a_rewritten_chain_is_caught_by_the_checkpoint(
 ) -> None:
     """Rewriting an event and recomputing every hash after it passes the chain check, but
     not the checkpoint that anchored the original head."""
-    from libs.platform.hashchain import GENESIS, event_hash
+    from libs.platform.eventstore.integrity.hashchain import GENESIS, event_hash
 
     complaint_id = await a_complaint_with_notes(complaints, 2)
     write_checkpoint(chain_recorder(complaints.service.application.recorder))

@@ -9,7 +9,7 @@ from uuid import uuid4
 import pytest
 
 from libs.domain.notification import Notification
-from libs.follower import ApplicationSink, FeedEvent, Page, PositionMoved
+from libs.platform.follower import ApplicationSink, FeedEvent, Page, PositionMoved
 from services.notifications.bootstrap import NotificationsService, bootstrap
 from services.notifications.settings import NotificationsSettings
 

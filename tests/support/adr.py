@@ -12,8 +12,8 @@ from typing import Any
 import httpx
 
 from libs.domain.values import Role
-from libs.platform.auth import KeyRing
-from libs.platform.eventstore import event_store_env
+from libs.platform.eventstore.application import event_store_env
+from libs.platform.http.auth import KeyRing
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.sandbox.app import SandboxSettings
 from services.complaints.application import ComplaintsApplication

@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from libs.domain.values import Role
-from libs.platform.eventstore import event_store_env
+from libs.platform.eventstore.application import event_store_env
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.sandbox.app import SandboxSettings
 from services.cli import SERVICES

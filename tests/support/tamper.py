@@ -14,7 +14,7 @@ from uuid import UUID
 
 import psycopg
 
-from libs.platform.storage import DatabaseUrl
+from libs.platform.sql.storage import DatabaseUrl
 
 
 class StoredRows:

@@ -9,7 +9,7 @@ from uuid import uuid4
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from libs.platform.group_commit import MAX_BATCH_EVENTS, GroupCommitter
+from libs.platform.eventstore.group_commit import MAX_BATCH_EVENTS, GroupCommitter
 
 
 class GatedRecorder:

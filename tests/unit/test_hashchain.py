@@ -9,7 +9,7 @@ from uuid import uuid4
 from hypothesis import given
 from hypothesis import strategies as st
 
-from libs.platform.hashchain import (
+from libs.platform.eventstore.integrity.hashchain import (
     GENESIS,
     canonical_event,
     canonical_json,
@@ -17,7 +17,12 @@ from libs.platform.hashchain import (
     link_events,
     verify_chain,
 )
-from libs.platform.merkle import Leaf, inclusion_proof, merkle_root, verify_inclusion
+from libs.platform.eventstore.integrity.merkle import (
+    Leaf,
+    inclusion_proof,
+    merkle_root,
+    verify_inclusion,
+)
 
 
 @dataclass(frozen=True)

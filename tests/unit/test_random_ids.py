@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import threading
 
-from libs.platform.ids import random_uuid
+from libs.platform.runtime.ids import random_uuid
 
 
 def test_ids_are_version_4_uuids_of_the_rfc_variant() -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from libs.platform.ratelimit import TokenBuckets
+from libs.platform.http.ratelimit import TokenBuckets
 
 
 class FakeClock:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 from eventsourcing.domain import Aggregate, event
 
-from libs.platform.eventstore import GroupCommitApplication
+from libs.platform.eventstore.application import GroupCommitApplication
 
 
 class Tally(Aggregate):

@@ -8,7 +8,7 @@ import psycopg
 from eventsourcing.persistence import OperationalError
 from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 
-from libs.platform.problems import is_storage_unavailable
+from libs.platform.http.problems import is_storage_unavailable
 
 
 def test_lost_connections_count_as_unavailable_storage() -> None:
@@ -42,7 +42,7 @@ async def test_an_outage_is_answered_without_escaping_to_the_server() -> None:
     from fastapi import FastAPI
     from sqlalchemy.exc import IntegrityError
 
-    from libs.platform.problems import install_problem_handlers
+    from libs.platform.http.problems import install_problem_handlers
 
     app = FastAPI()
     install_problem_handlers(app)

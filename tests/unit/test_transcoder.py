@@ -10,7 +10,7 @@ from eventsourcing.persistence import DatetimeAsISO, DecimalAsStr, JSONTranscode
 from hypothesis import given
 from hypothesis import strategies as st
 
-from libs.platform.transcoder import FastJSONTranscoder
+from libs.platform.eventstore.transcoder import FastJSONTranscoder
 
 
 def with_standard_transcodings(transcoder: JSONTranscoder) -> JSONTranscoder:

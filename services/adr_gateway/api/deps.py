@@ -10,9 +10,9 @@ from fastapi import Depends, Request
 from libs.domain.errors import DomainError
 from libs.domain.referral import NotYourReferral
 from libs.domain.values import Role
-from libs.platform.auth import require_roles
-from libs.platform.domain_problems import problem_for
-from libs.platform.problems import Problem, not_found, problem_responses
+from libs.platform.http.auth import require_roles
+from libs.platform.http.domain_problems import problem_for
+from libs.platform.http.problems import Problem, not_found, problem_responses
 from services.adr_gateway.application import GatewayApplication, ReferralNotFound
 from services.adr_gateway.bootstrap import GatewayService
 

@@ -13,10 +13,10 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from libs.domain.provider import Method, ProviderRegistry
-from libs.platform.auth import Principal
-from libs.platform.idempotency import IdempotentRequest, idempotent_request
-from libs.platform.jsonable import jsonable
-from libs.platform.problems import Problem, not_found
+from libs.platform.http.auth import Principal
+from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
+from libs.platform.http.problems import Problem, not_found
+from libs.platform.runtime.jsonable import jsonable
 from services.adr_gateway.adapters import InvalidSettings
 from services.adr_gateway.api.deps import (
     READ_PROBLEMS,

@@ -10,10 +10,10 @@ from fastapi.responses import JSONResponse, Response
 
 from libs.domain.provider import CaseFacts, rank
 from libs.domain.referral import Referral
-from libs.platform.auth import Principal
-from libs.platform.idempotency import IdempotentRequest, idempotent_request
-from libs.platform.jsonable import jsonable
-from libs.platform.problems import Problem, problem_responses
+from libs.platform.http.auth import Principal
+from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
+from libs.platform.http.problems import Problem, problem_responses
+from libs.platform.runtime.jsonable import jsonable
 from services.adr_gateway.api.deps import (
     READ_PROBLEMS,
     WRITE_PROBLEMS,

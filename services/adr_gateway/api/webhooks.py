@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from libs.platform.problems import Problem, problem_responses
+from libs.platform.http.problems import Problem, problem_responses
 from services.adr_gateway.api.deps import domain_problems
 from services.adr_gateway.inbound import InboundRefused, receive
 

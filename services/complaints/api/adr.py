@@ -11,8 +11,8 @@ from fastapi.responses import Response
 from libs.domain.complaint import Complaint
 from libs.domain.eligibility import EligibilityAssessment
 from libs.domain.values import CommandContext, Role
-from libs.platform.jsonable import jsonable
-from libs.platform.problems import Problem
+from libs.platform.http.problems import Problem
+from libs.platform.runtime.jsonable import jsonable
 from services.complaints.api.commands import domain_problems, parse_complaint_id
 from services.complaints.api.deps import (
     READ_PROBLEMS,

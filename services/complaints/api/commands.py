@@ -18,11 +18,11 @@ from fastapi.responses import JSONResponse, Response
 from libs.domain.complaint import Complaint
 from libs.domain.errors import DomainError
 from libs.domain.values import CommandContext
-from libs.platform.auth import Principal
-from libs.platform.domain_problems import problem_for
-from libs.platform.idempotency import IdempotentRequest
-from libs.platform.jsonable import JSONBody
-from libs.platform.problems import Problem, not_found
+from libs.platform.http.auth import Principal
+from libs.platform.http.domain_problems import problem_for
+from libs.platform.http.idempotency import IdempotentRequest
+from libs.platform.http.problems import Problem, not_found
+from libs.platform.runtime.jsonable import JSONBody
 from services.complaints.api.representation import complaint_document, deadline_document
 from services.complaints.application import (
     ComplaintNotFound,

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 
 from libs.domain.values import Category, Status
-from libs.platform.problems import Problem
+from libs.platform.http.problems import Problem
 from services.complaints.api.commands import (
     command_context,
     complaint_response,

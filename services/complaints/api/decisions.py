@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from libs.domain.complaint import Complaint
 from libs.domain.values import CommandContext
-from libs.platform.problems import Problem
+from libs.platform.http.problems import Problem
 from services.complaints.api.deps import WRITE_PROBLEMS, CommandRunner, WriteCommand
 from services.complaints.api.schemas import (
     ComplaintView,

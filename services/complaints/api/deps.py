@@ -7,9 +7,9 @@ from typing import Any
 from fastapi import Depends, Request
 from sqlalchemy import Engine
 
-from libs.platform.auth import DECIDERS, READERS, WRITERS, Principal, require_roles
-from libs.platform.idempotency import IdempotentRequest, idempotent_request
-from libs.platform.problems import problem_responses
+from libs.platform.http.auth import DECIDERS, READERS, WRITERS, Principal, require_roles
+from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
+from libs.platform.http.problems import problem_responses
 from services.complaints.api.commands import CommandRunner
 from services.complaints.application import ComplaintsApplication
 from services.complaints.readmodel.projector import ComplaintListProjector

@@ -6,7 +6,8 @@ import threading
 
 from fastapi import Request
 
-from libs.platform.feed import EventFeed, FeedSpec, feed_router
+from libs.platform.eventstore.feed import EventFeed, FeedSpec
+from libs.platform.http.feed import feed_router
 from services.complaints.application import COMPLAINT_TOPIC_PREFIX
 
 SPEC = FeedSpec(

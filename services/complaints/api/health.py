@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from libs.platform.health import (
+from libs.platform.http.health import (
     database_check,
     follower_checks,
     followers_running,

@@ -14,9 +14,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
-from libs.platform.audit import chain_recorder
-from libs.platform.auth import READERS, Principal, require_roles
-from libs.platform.problems import Problem, problem_responses
+from libs.platform.eventstore.integrity.audit import chain_recorder
+from libs.platform.http.auth import READERS, Principal, require_roles
+from libs.platform.http.problems import Problem, problem_responses
 from services.complaints.api.deps import READ_PROBLEMS, App, Reader
 from services.complaints.application import ComplaintsApplication
 from services.complaints.history.links import (

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Engine
 
-from libs.platform.problems import Problem
+from libs.platform.http.problems import Problem
 from services.complaints.api.deps import READ_PROBLEMS, Principal, Reader, projector, read_engine
 from services.complaints.readmodel.projector import ComplaintListProjector
 from services.complaints.readmodel.reports import as_csv, regulatory_report

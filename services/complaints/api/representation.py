@@ -9,7 +9,7 @@ from typing import Any
 
 from libs.domain.complaint import Complaint
 from libs.domain.deadlines import Deadline, is_approaching
-from libs.platform.jsonable import jsonable
+from libs.platform.runtime.jsonable import jsonable
 
 
 def money(amount: Decimal | None, currency: str | None) -> dict[str, str] | None:

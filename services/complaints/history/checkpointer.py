@@ -11,7 +11,7 @@ import threading
 
 import structlog
 
-from libs.platform.audit import chain_recorder, write_checkpoint
+from libs.platform.eventstore.integrity.audit import chain_recorder, write_checkpoint
 from services.complaints.application import ComplaintsApplication
 
 log = structlog.get_logger()

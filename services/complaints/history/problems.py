@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import EventSourcingError
 
-from libs.platform.problems import Problem, not_found
+from libs.platform.http.problems import Problem, not_found
 from services.complaints.application import ComplaintNotFound
 from services.complaints.history.queries import (
     BeforeComplaint,

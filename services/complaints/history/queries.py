@@ -18,10 +18,10 @@ from uuid import UUID
 from eventsourcing.persistence import StoredEvent
 
 from libs.domain.complaint import Complaint
-from libs.platform.audit import chain_recorder, verify_aggregate
-from libs.platform.chain_recorders import HashChainRecorder
-from libs.platform.hashchain import ChainVerdict
-from libs.platform.jsonable import jsonable
+from libs.platform.eventstore.integrity.audit import chain_recorder, verify_aggregate
+from libs.platform.eventstore.integrity.hashchain import ChainVerdict
+from libs.platform.eventstore.integrity.recorders import HashChainRecorder
+from libs.platform.runtime.jsonable import jsonable
 from services.complaints.application import COMPLAINT_TOPIC_PREFIX, ComplaintsApplication
 
 MAX_PAGE = 1000

@@ -25,8 +25,8 @@ from eventsourcing.persistence import Notification
 from sqlalchemy import Connection, Engine, delete, select, text
 
 from libs.domain.complaint import Complaint
-from libs.platform.database import insert_rows, upsert
-from libs.platform.garbage import cyclic_collection_paused
+from libs.platform.runtime.garbage import cyclic_collection_paused
+from libs.platform.sql.database import insert_rows, upsert
 from services.complaints.application import (
     COMPLAINT_TOPIC_PREFIX,
     ComplaintNotFound,

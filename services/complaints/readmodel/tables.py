@@ -16,7 +16,7 @@ from sqlalchemy import (
     Table,
 )
 
-from libs.platform.idempotency import idempotency_table
+from libs.platform.http.idempotency import idempotency_table
 
 metadata = MetaData()
 

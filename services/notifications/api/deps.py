@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import Depends, Request
 
 from libs.domain.values import Role
-from libs.platform.auth import require_roles
-from libs.platform.problems import problem_responses
+from libs.platform.http.auth import require_roles
+from libs.platform.http.problems import problem_responses
 from services.notifications.bootstrap import NotificationsService
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from libs.platform.feed import EventFeed, feed_router
+from libs.platform.eventstore.feed import EventFeed
+from libs.platform.http.feed import feed_router
 
 
 def notifications_feed(request: Request) -> EventFeed:

@@ -12,7 +12,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from libs.domain.notification import MAX_COMMENT_LENGTH, MAX_SCORE, MIN_SCORE
-from libs.platform.problems import problem_responses
+from libs.platform.http.problems import problem_responses
 from services.notifications import followups
 from services.notifications.api.deps import Service
 from services.notifications.bootstrap import NotificationsService

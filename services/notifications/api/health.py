@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import Request
 from fastapi.responses import JSONResponse
 
-from libs.platform.health import (
+from libs.platform.http.health import (
     database_check,
     follower_checks,
     followers_running,

@@ -15,9 +15,9 @@ from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 from sqlalchemy import Table
 
-from libs.follower.leadership import Leadership
-from libs.follower.sinks import PositionMoved, SqlSink
-from libs.follower.sources import Page, Source
+from libs.platform.follower.leadership import Leadership
+from libs.platform.follower.sinks import PositionMoved, SqlSink
+from libs.platform.follower.sources import Page, Source
 
 log = structlog.get_logger()
 

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import Engine, text
 
-from libs.follower import Follower
+from libs.platform.follower import Follower
 
 NOT_READY_RETRY_SECONDS = "5"
 

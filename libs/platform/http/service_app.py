@@ -17,22 +17,22 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 
-from libs.follower import FollowerCollector, FollowersInFiles
-from libs.platform.availability import FailFastWhileUnavailable, StorageCircuit
-from libs.platform.eventstore import discard_broken_connections
-from libs.platform.garbage import settle_for_serving
-from libs.platform.health import probe
-from libs.platform.http_metrics import instrument
-from libs.platform.ids import random_uuid
-from libs.platform.limits import BodySizeLimit
-from libs.platform.metrics import (
+from libs.platform.eventstore.application import discard_broken_connections
+from libs.platform.follower import FollowerCollector, FollowersInFiles
+from libs.platform.http.availability import FailFastWhileUnavailable, StorageCircuit
+from libs.platform.http.health import probe
+from libs.platform.http.limits import BodySizeLimit
+from libs.platform.http.metrics import instrument
+from libs.platform.http.problems import install_problem_handlers
+from libs.platform.http.ratelimit import RateLimit
+from libs.platform.runtime.garbage import settle_for_serving
+from libs.platform.runtime.ids import random_uuid
+from libs.platform.runtime.metrics import (
     EventsAppendedCollector,
     EventsAppendedInFiles,
     counted_in_files,
     sum_of_workers,
 )
-from libs.platform.problems import install_problem_handlers
-from libs.platform.ratelimit import RateLimit
 
 CORRELATION_HEADER = "X-Correlation-ID"
 

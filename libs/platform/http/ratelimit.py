@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from libs.platform.problems import Problem, send_problem
+from libs.platform.http.problems import Problem, send_problem
 
 MAX_TRACKED_CLIENTS = 50_000
 

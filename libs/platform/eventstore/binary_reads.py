@@ -19,7 +19,7 @@ from eventsourcing.utils import retry
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
-from libs.platform.notification_range import position_conditions
+from libs.platform.eventstore.notification_range import position_conditions
 
 
 class BinaryReads:

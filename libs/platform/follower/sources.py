@@ -9,7 +9,7 @@ from typing import Any, Protocol
 import httpx
 import orjson
 
-from libs.platform.feed import EventFeed
+from libs.platform.eventstore.feed import EventFeed
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,11 +24,11 @@ from eventsourcing.persistence import (
 )
 from eventsourcing.postgres import PostgresDatastore
 
-from libs.platform.binary_reads import BinaryReadsAggregateRecorder
-from libs.platform.chain_recorders import chain_recorder_topics
-from libs.platform.group_commit import GroupCommittingRecorder
-from libs.platform.storage import DatabaseUrl, taking_turns
-from libs.platform.transcoder import FastJSONTranscoder
+from libs.platform.eventstore.binary_reads import BinaryReadsAggregateRecorder
+from libs.platform.eventstore.group_commit import GroupCommittingRecorder
+from libs.platform.eventstore.integrity.recorders import chain_recorder_topics
+from libs.platform.eventstore.transcoder import FastJSONTranscoder
+from libs.platform.sql.storage import DatabaseUrl, taking_turns
 
 
 def event_store_env(database_url: str, *, pool_size: int = 16) -> dict[str, str]:

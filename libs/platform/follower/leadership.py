@@ -16,7 +16,7 @@ from typing import IO, Protocol
 
 import psycopg
 
-from libs.platform.storage import DatabaseUrl, lock_key
+from libs.platform.sql.storage import DatabaseUrl, lock_key
 
 
 class Leadership(Protocol):

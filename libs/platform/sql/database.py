@@ -21,8 +21,8 @@ from sqlalchemy import (
     event,
 )
 
-from libs.platform.pg_arrays import text_array
-from libs.platform.storage import DatabaseUrl
+from libs.platform.sql.pg_arrays import text_array
+from libs.platform.sql.storage import DatabaseUrl
 
 
 def create_read_model_engine(database_url: str, *, pool_size: int = 16) -> Engine:

@@ -7,8 +7,13 @@ repeats the page; after it, the page is never read again. Only the holder of the
 `Leadership` follows it, so replicas do not race.
 """
 
-from libs.follower.leadership import FileLeadership, Leadership, PostgresLeadership, leadership_for
-from libs.follower.runner import (
+from libs.platform.follower.leadership import (
+    FileLeadership,
+    Leadership,
+    PostgresLeadership,
+    leadership_for,
+)
+from libs.platform.follower.runner import (
     Backoff,
     Follower,
     FollowerCollector,
@@ -16,14 +21,14 @@ from libs.follower.runner import (
     FollowerStatus,
     rebuild,
 )
-from libs.follower.sinks import (
+from libs.platform.follower.sinks import (
     ApplicationSink,
     PositionMoved,
     SqlSink,
     UnitOfWork,
     follower_positions_table,
 )
-from libs.follower.sources import (
+from libs.platform.follower.sources import (
     FeedEvent,
     HttpSource,
     LocalSource,

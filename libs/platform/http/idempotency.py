@@ -33,8 +33,8 @@ from sqlalchemy import (
     update,
 )
 
-from libs.platform.database import upsert
-from libs.platform.problems import Problem, problem_response
+from libs.platform.http.problems import Problem, problem_response
+from libs.platform.sql.database import upsert
 
 RETENTION = timedelta(hours=24)
 STALE_AFTER = timedelta(seconds=30)

@@ -9,7 +9,7 @@ from libs.domain.errors import (
     InvalidArgument,
     UnknownEntity,
 )
-from libs.platform.problems import Problem
+from libs.platform.http.problems import Problem
 
 
 def problem_for(error: DomainError) -> Problem:

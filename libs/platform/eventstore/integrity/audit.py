@@ -17,14 +17,20 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from libs.platform.chain_recorders import (
+from libs.platform.eventstore.integrity.hashchain import (
+    GENESIS,
+    Anchor,
+    ChainVerdict,
+    canonical_json,
+    verify_chain,
+)
+from libs.platform.eventstore.integrity.merkle import Leaf, merkle_root
+from libs.platform.eventstore.integrity.recorders import (
     CheckpointRecord,
     HashChainPostgresRecorder,
     HashChainRecorder,
     HashChainSQLiteRecorder,
 )
-from libs.platform.hashchain import GENESIS, Anchor, ChainVerdict, canonical_json, verify_chain
-from libs.platform.merkle import Leaf, merkle_root
 
 Progress = Callable[[int, int], None]
 

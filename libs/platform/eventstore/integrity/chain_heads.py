@@ -15,7 +15,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterable
 
-from libs.platform.hashchain import ChainLink
+from libs.platform.eventstore.integrity.hashchain import ChainLink
 
 DEFAULT_CAPACITY = 100_000
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from eventsourcing.persistence import Notification
 
-from libs.platform.notification_range import position_conditions
+from libs.platform.eventstore.notification_range import position_conditions
 
 
 class TupleNotificationReads:

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from libs.domain.access import ApiKey, api_key_id_for, digest_of
 from libs.domain.values import Role
-from libs.platform.problems import Problem
+from libs.platform.http.problems import Problem
 
 CACHE_SECONDS = 5.0
 KEY_PREFIX = "rdk_"

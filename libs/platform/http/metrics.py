@@ -25,7 +25,7 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from libs.platform.metrics import counted_in_files
+from libs.platform.runtime.metrics import counted_in_files
 
 UNMATCHED = "none"  # requests no route matched: one label value, not one per probed path
 # Enough resolution around the 50 ms p99 objective, few enough to label by route.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from libs.platform.problems import Problem, send_problem
+from libs.platform.http.problems import Problem, send_problem
 
 
 class BodyTooLarge(Exception):

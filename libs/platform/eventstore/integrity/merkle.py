@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from libs.platform.hashchain import canonical_json
+from libs.platform.eventstore.integrity.hashchain import canonical_json
 
 _LEAF = b"\x00"
 _NODE = b"\x01"

@@ -25,8 +25,8 @@ from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String,
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 
-from libs.follower.sources import FeedEvent, Page
-from libs.platform.database import upsert
+from libs.platform.follower.sources import FeedEvent, Page
+from libs.platform.sql.database import upsert
 
 MAX_CONFLICT_RETRIES = 8
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 
-from libs.platform.storage import DatabaseUrl, taking_turns
+from libs.platform.sql.storage import DatabaseUrl, taking_turns
 
 
 def upgrade(migrations_dir: Path, database_url: str) -> None:

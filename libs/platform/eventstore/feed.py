@@ -16,53 +16,23 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 import orjson
+from anyio import to_thread
 from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field
 
-from libs.domain.values import Role
-from libs.platform.auth import Principal, require_roles
-from libs.platform.jsonable import jsonable
-from libs.platform.problems import problem_responses
+from libs.platform.runtime.jsonable import jsonable
 
 MAX_LIMIT = 5000
 DEFAULT_LIMIT = 500
 MAX_WAIT_SECONDS = 30.0
 POLL_SECONDS = 0.25
-CLOUDEVENTS_MEDIA_TYPE = "application/cloudevents-batch+json"
-FEED_READERS = (Role.SERVICE, Role.ADMIN, Role.AUDITOR)
-
-
-class CloudEvent(BaseModel):
-    """One feed item: a CloudEvents 1.0 envelope (structured JSON mode) and its position."""
-
-    model_config = ConfigDict(extra="allow")
-    specversion: str = "1.0"
-    id: str = Field(description="Stable per event: '<aggregate id>/<version>'")
-    source: str
-    type: str = Field(description="Reverse-DNS event type, e.g. dev.redress.complaints.Escalated")
-    subject: str = Field(description="The aggregate the event belongs to")
-    time: str
-    datacontenttype: str = "application/json"
-    position: int = Field(description="The event's position in the service's log")
-    data: dict[str, Any]
-
-
-class FeedPage(BaseModel):
-    items: list[CloudEvent]
-    next_after: int = Field(description="Ask with after=next_after for what follows")
-    head: int = Field(description="The last position in the log when the page was read")
 
 
 class FeedSignal:
@@ -204,43 +174,8 @@ class EventFeed:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(wait, MAX_WAIT_SECONDS)
         while True:
-            body, covered = await run_in_threadpool(self.page_json, after, limit)
+            body, covered = await to_thread.run_sync(self.page_json, after, limit)
             remaining = deadline - loop.time()
             if covered or remaining <= 0:
                 return body
             await self.signal.wait(min(remaining, POLL_SECONDS))
-
-
-def feed_router(
-    feed_of: Callable[[Request], EventFeed], *, tags: Sequence[str] = ("events",)
-) -> APIRouter:
-    """`GET /v1/events` for the feed that `feed_of(request)` returns."""
-
-    router = APIRouter(prefix="/v1/events", tags=list(tags))
-    reader = Depends(require_roles(*FEED_READERS))
-
-    @router.get(
-        "",
-        response_model=FeedPage,
-        responses=problem_responses(400, 401, 403, 422),
-        summary="The ordered, gap-free event feed (CloudEvents 1.0), with long polling",
-    )
-    async def events(
-        request: Request,
-        _: Principal = reader,
-        # Positions are 64-bit (BIGINT / SQLite INTEGER): beyond that a 422, not a 500.
-        after: int = Query(
-            0, ge=0, le=2**63 - 2, description="Position already processed (0 = start)"
-        ),
-        limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Events per page"),
-        wait: float = Query(
-            0,
-            ge=0,
-            le=MAX_WAIT_SECONDS,
-            description="Seconds to wait for new events when there are none yet",
-        ),
-    ) -> Response:
-        body = await feed_of(request).long_poll(after, limit, wait)
-        return Response(body, media_type="application/json")
-
-    return router

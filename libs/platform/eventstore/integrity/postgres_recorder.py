@@ -1,190 +1,45 @@
-"""Application recorders that write the hash chain in the same transaction as the events.
-
-Selected with the library's `APPLICATION_RECORDER_TOPIC` (see `eventstore.event_store_env`).
-Every aggregate's events are chained (complaints and API keys alike), so the rule is simple:
-a row in the events table without its hash row was not written by the application.
-
-Three tables sit beside the events table:
-- `<prefix>_event_hashes`: one row per event (originator_id, originator_version, hash,
-  prev_hash), written with the event;
-- `<prefix>_event_checkpoints`: the checkpoint log, each entry a Merkle root over every
-  chain head, chained to the entry before it;
-- `<prefix>_event_checkpoint_leaves`: the heads each checkpoint committed to.
-
-The recorders also answer the queries that verification needs: one aggregate's recorded
-chain, a streamed scan of every event with its recorded hash, and the checkpoint log.
-"""
+"""The hash-chain recorder on PostgreSQL: events and their hashes in one transaction, written
+with pipelined inserts, and the queries verification needs (one aggregate's chain, a
+streamed scan, the checkpoint log)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from collections.abc import Iterator, Sequence
+from datetime import UTC
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import InterfaceError, OperationalError, StoredEvent
 from eventsourcing.postgres import (
     PostgresApplicationRecorder,
     PostgresDatastore,
-    PostgresProcessRecorder,
-)
-from eventsourcing.sqlite import (
-    SQLiteApplicationRecorder,
-    SQLiteCursor,
-    SQLiteDatastore,
-    SQLiteProcessRecorder,
 )
 from eventsourcing.utils import retry
 from psycopg.pq import Escaping
 from psycopg.rows import tuple_row
 from psycopg.sql import SQL, Identifier
 
-from libs.platform.binary_reads import BinaryNotificationReads
-from libs.platform.chain_heads import KnownHeads
-from libs.platform.hashchain import (
-    GENESIS,
+from libs.platform.eventstore.binary_reads import BinaryNotificationReads
+from libs.platform.eventstore.integrity.chain_heads import KnownHeads
+from libs.platform.eventstore.integrity.chain_writes import (
+    SCAN_BATCH,
+    CheckpointRecord,
+    Head,
+    RemembersHeads,
+    ScannedAggregate,
+    ScannedEvent,
+    grouped_by_originator,
+    links_for,
+    table_prefix,
+)
+from libs.platform.eventstore.integrity.hashchain import (
     ChainLink,
-    event_hash,
     link_events,
     predecessors_needed,
 )
-from libs.platform.pg_arrays import bytea_array, text_array
-from libs.platform.sqlite_reads import TupleNotificationReads
+from libs.platform.sql.pg_arrays import bytea_array, text_array
 
-SCAN_BATCH = 5000
-
-
-class ScannedEvent(NamedTuple):
-    originator_id: str
-    originator_version: int
-    topic: str
-    state: bytes
-
-
-@dataclass(frozen=True)
-class ScannedAggregate:
-    """One aggregate's stored events with the hashes recorded for them."""
-
-    originator_id: str
-    events: list[ScannedEvent]
-    recorded: dict[int, tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class CheckpointRecord:
-    seq: int
-    created_at: datetime
-    position: int
-    aggregates: int
-    root: str
-    prev_hash: str
-    hash: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "seq": self.seq,
-            "created_at": self.created_at.isoformat(),
-            "position": self.position,
-            "aggregates": self.aggregates,
-            "root": self.root,
-            "prev_hash": self.prev_hash,
-            "hash": self.hash,
-        }
-
-
-Head = tuple[str, int, str]
-"""(originator_id, version, hash)."""
-
-
-def _table_prefix(events_table_name: str) -> str:
-    return events_table_name.removesuffix("_events")
-
-
-def _backfill(
-    originator_id: str,
-    stored: Sequence[StoredEvent | ScannedEvent],
-    recorded: dict[int, tuple[str, str]],
-) -> list[ChainLink]:
-    """Hashes events that predate the chain, so a new event has a predecessor to link to.
-
-    They are attested from the moment they are backfilled, not from when they were written:
-    the chain can only vouch for what it saw.
-    """
-    links: list[ChainLink] = []
-    prev = GENESIS
-    for event in stored:
-        version = event.originator_version
-        if version in recorded:
-            prev = recorded[version][0]
-            continue
-        digest = event_hash(originator_id, version, event.topic, event.state, prev)
-        links.append(ChainLink(originator_id, version, digest, prev))
-        prev = digest
-    return links
-
-
-def _links_for(
-    stored_events: Sequence[StoredEvent],
-    known: KnownHeads,
-    recorded_hashes: Callable[[set[tuple[str, int]]], dict[tuple[str, int], str]],
-    aggregate_rows: Callable[
-        [str], tuple[Sequence[StoredEvent | ScannedEvent], dict[int, tuple[str, str]]]
-    ],
-) -> list[ChainLink]:
-    needed = predecessors_needed(stored_events)
-    previous = known.lookup(needed) if needed else {}
-    unknown = needed - previous.keys()
-    if unknown:
-        previous.update(recorded_hashes(unknown))
-    backfilled: list[ChainLink] = []
-    for originator_id in sorted({oid for oid, version in needed if (oid, version) not in previous}):
-        events, recorded = aggregate_rows(originator_id)
-        links = _backfill(originator_id, events, recorded)
-        backfilled.extend(links)
-        previous.update({(oid, v): h for oid, v, h in _as_heads(recorded, originator_id)})
-        previous.update({(originator_id, link.originator_version): link.hash for link in links})
-    return backfilled + link_events(stored_events, previous)
-
-
-def _as_heads(recorded: dict[int, tuple[str, str]], originator_id: str) -> list[Head]:
-    return [(originator_id, version, pair[0]) for version, pair in recorded.items()]
-
-
-def _group(
-    rows: Iterator[tuple[Any, ...]], to_id: Callable[[Any], str]
-) -> Iterator[ScannedAggregate]:
-    """Groups (id, version, topic, state, hash, prev_hash) rows, ordered by id and version."""
-    current: Any = None
-    originator_id = ""
-    events: list[ScannedEvent] = []
-    recorded: dict[int, tuple[str, str]] = {}
-    for raw_id, version, topic, state, digest, prev in rows:
-        if raw_id != current:
-            if current is not None:
-                yield ScannedAggregate(originator_id, events, recorded)
-            current, originator_id, events, recorded = raw_id, to_id(raw_id), [], {}
-        events.append(ScannedEvent(originator_id, version, topic, bytes(state)))
-        if digest is not None:
-            recorded[version] = (digest, prev)
-    if current is not None:
-        yield ScannedAggregate(originator_id, events, recorded)
-
-
-class _RemembersHeads:
-    """Publishes a batch's links to `known_heads` once its transaction has committed."""
-
-    known_heads: KnownHeads
-
-    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
-        self.known_heads.discard()
-        try:
-            ids = super().insert_events(stored_events, **kwargs)  # type: ignore[misc]
-        except BaseException:
-            self.known_heads.discard()
-            raise
-        self.known_heads.publish()
-        return ids
+# -- PostgreSQL -----------------------------------------------------------------------------
 
 
 class _PipelinedInsert:
@@ -278,219 +133,8 @@ def _links_if_known(
     return link_events(stored_events, previous)
 
 
-# -- SQLite ---------------------------------------------------------------------------------
-
-
-class HashChainSQLiteRecorder(_RemembersHeads, TupleNotificationReads, SQLiteApplicationRecorder):
-    def __init__(
-        self, datastore: SQLiteDatastore, events_table_name: str = "stored_events", **kwargs: Any
-    ):
-        prefix = _table_prefix(events_table_name)
-        self.hashes_table = f"{prefix}_event_hashes"
-        self.checkpoints_table = f"{prefix}_event_checkpoints"
-        self.leaves_table = f"{prefix}_event_checkpoint_leaves"
-        self.known_heads = KnownHeads()
-        super().__init__(datastore, events_table_name=events_table_name, **kwargs)
-
-    def construct_create_table_statements(self) -> list[str]:
-        return [
-            *super().construct_create_table_statements(),
-            f"CREATE TABLE IF NOT EXISTS {self.hashes_table} ("
-            "originator_id TEXT NOT NULL, originator_version INTEGER NOT NULL, "
-            "hash TEXT NOT NULL, prev_hash TEXT NOT NULL, "
-            "PRIMARY KEY (originator_id, originator_version)) WITHOUT ROWID",
-            f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table} ("
-            "seq INTEGER PRIMARY KEY, created_at TEXT NOT NULL, position INTEGER NOT NULL, "
-            "aggregates INTEGER NOT NULL, root TEXT NOT NULL, prev_hash TEXT NOT NULL, "
-            "hash TEXT NOT NULL)",
-            f"CREATE TABLE IF NOT EXISTS {self.leaves_table} ("
-            "seq INTEGER NOT NULL, originator_id TEXT NOT NULL, "
-            "originator_version INTEGER NOT NULL, hash TEXT NOT NULL, "
-            "PRIMARY KEY (originator_id, seq)) WITHOUT ROWID",
-        ]
-
-    def _db_id(self, originator_id: UUID | str) -> str:
-        # The library stores UUIDs as 32 hex digits in SQLite.
-        if isinstance(originator_id, UUID):
-            return originator_id.hex
-        if self.datastore.originator_id_type == "uuid":
-            return UUID(originator_id).hex
-        return originator_id
-
-    def _py_id(self, raw: str) -> str:
-        return str(self.convert_originator_id(raw))
-
-    def _insert_events(
-        self, c: SQLiteCursor, stored_events: Sequence[StoredEvent], **kwargs: Any
-    ) -> Sequence[int] | None:
-        # The events go first: their INSERT takes SQLite's write lock, so the predecessor
-        # hashes read next are the latest committed ones.
-        returning = super()._insert_events(c, stored_events, **kwargs)
-        links = _links_for(
-            stored_events,
-            self.known_heads,
-            lambda needed: self._recorded_hashes(c, needed),
-            lambda oid: self._aggregate_rows(c, oid),
-        )
-        self.known_heads.stage(links)
-        c.executemany(
-            f"INSERT INTO {self.hashes_table} VALUES (?,?,?,?)",
-            [
-                (
-                    self._db_id(link.originator_id),
-                    link.originator_version,
-                    link.hash,
-                    link.prev_hash,
-                )
-                for link in links
-            ],
-        )
-        return returning
-
-    def _recorded_hashes(
-        self, c: SQLiteCursor, needed: set[tuple[str, int]]
-    ) -> dict[tuple[str, int], str]:
-        found: dict[tuple[str, int], str] = {}
-        for originator_id, version in needed:
-            c.execute(
-                f"SELECT hash FROM {self.hashes_table} "
-                "WHERE originator_id=? AND originator_version=?",
-                (self._db_id(originator_id), version),
-            )
-            row = c.fetchone()
-            if row is not None:
-                found[(originator_id, version)] = row[0]
-        return found
-
-    def _aggregate_rows(
-        self, c: SQLiteCursor, originator_id: str
-    ) -> tuple[list[ScannedEvent], dict[int, tuple[str, str]]]:
-        db_id = self._db_id(originator_id)
-        c.execute(
-            f"SELECT originator_version, topic, state FROM {self.events_table_name} "
-            "WHERE originator_id=? ORDER BY originator_version",
-            (db_id,),
-        )
-        events = [ScannedEvent(originator_id, r[0], r[1], bytes(r[2])) for r in c.fetchall()]
-        c.execute(
-            f"SELECT originator_version, hash, prev_hash FROM {self.hashes_table} "
-            "WHERE originator_id=?",
-            (db_id,),
-        )
-        return events, {r[0]: (r[1], r[2]) for r in c.fetchall()}
-
-    # -- queries ---------------------------------------------------------------------------
-
-    def select_chain(
-        self, originator_id: UUID | str, *, gt: int = 0, lte: int | None = None
-    ) -> dict[int, tuple[str, str]]:
-        """The recorded hashes of one aggregate: {version: (hash, prev_hash)}."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT originator_version, hash, prev_hash FROM {self.hashes_table} "
-                "WHERE originator_id=? AND originator_version>? AND originator_version<=?",
-                (self._db_id(originator_id), gt, lte if lte is not None else 2**62),
-            )
-            return {r[0]: (r[1], r[2]) for r in c.fetchall()}
-
-    def count_events(self) -> int:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(f"SELECT COUNT(*) FROM {self.events_table_name}")
-            return int(c.fetchone()[0])
-
-    def scan_chains(self) -> Iterator[ScannedAggregate]:
-        """Every event with its recorded hash, aggregate by aggregate, in one read."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                "SELECT e.originator_id, e.originator_version, e.topic, e.state, h.hash, "
-                f"h.prev_hash FROM {self.events_table_name} e LEFT JOIN {self.hashes_table} h "
-                "ON h.originator_id = e.originator_id "
-                "AND h.originator_version = e.originator_version "
-                "ORDER BY e.originator_id, e.originator_version"
-            )
-
-            def rows() -> Iterator[tuple[Any, ...]]:
-                while batch := c.sqlite_cursor.fetchmany(SCAN_BATCH):
-                    yield from (tuple(row) for row in batch)
-
-            yield from _group(rows(), self._py_id)
-
-    def recorded_heads(self) -> dict[str, tuple[int, str]]:
-        with self.datastore.transaction(commit=False) as c:
-            # SQLite takes the bare `hash` column from the row holding the maximum.
-            c.execute(
-                "SELECT originator_id, MAX(originator_version), hash "
-                f"FROM {self.hashes_table} GROUP BY originator_id"
-            )
-            return {self._py_id(r[0]): (int(r[1]), r[2]) for r in c.fetchall()}
-
-    # -- checkpoints -----------------------------------------------------------------------
-
-    def insert_checkpoint(self, record: CheckpointRecord, leaves: Sequence[Head]) -> None:
-        with self.datastore.transaction(commit=True) as c:
-            c.execute(
-                f"INSERT INTO {self.checkpoints_table} VALUES (?,?,?,?,?,?,?)",
-                (
-                    record.seq,
-                    record.created_at.isoformat(),
-                    record.position,
-                    record.aggregates,
-                    record.root,
-                    record.prev_hash,
-                    record.hash,
-                ),
-            )
-            c.executemany(
-                f"INSERT INTO {self.leaves_table} VALUES (?,?,?,?)",
-                [(record.seq, self._db_id(oid), version, h) for oid, version, h in leaves],
-            )
-
-    def select_checkpoints(self, latest_only: bool = False) -> list[CheckpointRecord]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT seq, created_at, position, aggregates, root, prev_hash, hash "
-                f"FROM {self.checkpoints_table} ORDER BY seq "
-                + ("DESC LIMIT 1" if latest_only else "ASC")
-            )
-            return [
-                CheckpointRecord(
-                    int(r[0]),
-                    datetime.fromisoformat(r[1]),
-                    int(r[2]),
-                    int(r[3]),
-                    r[4],
-                    r[5],
-                    r[6],
-                )
-                for r in c.fetchall()
-            ]
-
-    def checkpoint_leaves(self, seq: int) -> list[Head]:
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT originator_id, originator_version, hash FROM {self.leaves_table} "
-                "WHERE seq=?",
-                (seq,),
-            )
-            return [(self._py_id(r[0]), int(r[1]), r[2]) for r in c.fetchall()]
-
-    def latest_anchor(self, originator_id: UUID | str) -> tuple[int, int, str] | None:
-        """(checkpoint seq, version, hash) of the newest checkpoint naming this aggregate."""
-        with self.datastore.transaction(commit=False) as c:
-            c.execute(
-                f"SELECT seq, originator_version, hash FROM {self.leaves_table} "
-                "WHERE originator_id=? ORDER BY seq DESC LIMIT 1",
-                (self._db_id(originator_id),),
-            )
-            row = c.fetchone()
-            return None if row is None else (int(row[0]), int(row[1]), row[2])
-
-
-# -- PostgreSQL -----------------------------------------------------------------------------
-
-
 class HashChainPostgresRecorder(
-    _RemembersHeads, _PipelinedInsert, BinaryNotificationReads, PostgresApplicationRecorder
+    RemembersHeads, _PipelinedInsert, BinaryNotificationReads, PostgresApplicationRecorder
 ):
     def __init__(
         self,
@@ -507,7 +151,7 @@ class HashChainPostgresRecorder(
             )
         super().__init__(datastore, events_table_name=events_table_name, **kwargs)
         self.known_heads = KnownHeads()
-        prefix = _table_prefix(events_table_name)
+        prefix = table_prefix(events_table_name)
         self.hashes_table = f"{prefix}_event_hashes"
         self.checkpoints_table = f"{prefix}_event_checkpoints"
         self.leaves_table = f"{prefix}_event_checkpoint_leaves"
@@ -575,7 +219,7 @@ class HashChainPostgresRecorder(
         super()._insert_events(curs, stored_events, **kwargs)
         if not stored_events:
             return
-        links = _links_for(
+        links = links_for(
             stored_events,
             self.known_heads,
             lambda needed: self._recorded_hashes(curs, needed),
@@ -669,7 +313,7 @@ class HashChainPostgresRecorder(
                     "ORDER BY e.originator_id, e.originator_version"
                 )
             )
-            yield from _group(iter(curs), str)
+            yield from grouped_by_originator(iter(curs), str)
 
     def recorded_heads(self) -> dict[str, tuple[int, str]]:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
@@ -749,34 +393,3 @@ class HashChainPostgresRecorder(
             )
             row = curs.fetchone()
             return None if row is None else (int(row[0]), int(row[1]), row[2])
-
-
-# -- process recorders: the same chain for applications that also record tracking -----------
-
-
-class HashChainSQLiteProcessRecorder(HashChainSQLiteRecorder, SQLiteProcessRecorder):
-    """Events, their hashes and the upstream position, in one transaction (SQLite)."""
-
-
-class HashChainPostgresProcessRecorder(HashChainPostgresRecorder, PostgresProcessRecorder):
-    """Events, their hashes and the upstream position, in one transaction (PostgreSQL)."""
-
-
-HashChainRecorder = HashChainSQLiteRecorder | HashChainPostgresRecorder
-
-
-def _topic(cls: type) -> str:
-    return f"{cls.__module__}:{cls.__qualname__}"
-
-
-def chain_recorder_topics(is_sqlite: bool) -> dict[str, str]:
-    """The library's environment variables that select the hash-chain recorders."""
-    if is_sqlite:
-        return {
-            "APPLICATION_RECORDER_TOPIC": _topic(HashChainSQLiteRecorder),
-            "PROCESS_RECORDER_TOPIC": _topic(HashChainSQLiteProcessRecorder),
-        }
-    return {
-        "APPLICATION_RECORDER_TOPIC": _topic(HashChainPostgresRecorder),
-        "PROCESS_RECORDER_TOPIC": _topic(HashChainPostgresProcessRecorder),
-    }

@@ -15,7 +15,7 @@ from collections.abc import Callable
 import structlog
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from libs.platform.problems import RETRY_AFTER_SECONDS, Problem, send_problem
+from libs.platform.http.problems import RETRY_AFTER_SECONDS, Problem, send_problem
 
 log = structlog.get_logger()
 PROBE_INTERVAL_SECONDS = 0.5
