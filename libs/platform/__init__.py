@@ -4,7 +4,8 @@ Each folder is a floor that uses only the floors below it (`tests/unit/test_laye
 holds the order):
 
 - `runtime/`: process-wide basics: random ids, values as JSON, JSON logs, the garbage
-  collector's settings, Prometheus collectors, the background-loop and retry helpers.
+  collector's settings, Prometheus collectors, and `loop.py`: the one background-loop
+  helper every runner uses.
 - `sql/`: database URLs, SQLAlchemy engines and bulk row writes, alembic migrations,
   PostgreSQL array literals.
 - `eventstore/`: the event store of a service: stored-event reads on each database, the
