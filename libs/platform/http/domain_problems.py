@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 from libs.domain.errors import (
     DomainError,
     IllegalTransition,
@@ -9,7 +12,7 @@ from libs.domain.errors import (
     InvalidArgument,
     UnknownEntity,
 )
-from libs.platform.http.problems import Problem
+from libs.platform.http.problems import Problem, invalid_field
 
 
 def problem_for(error: DomainError) -> Problem:
@@ -36,13 +39,28 @@ def problem_for(error: DomainError) -> Problem:
             ],
         )
     if isinstance(error, InvalidArgument):
-        return Problem(
-            422,
-            "validation-error",
-            "Invalid request",
-            error.message,
-            errors=[{"field": error.field, "message": error.message}],
-        )
+        return invalid_field(error.field, error.message)
     if isinstance(error, UnknownEntity):
         return Problem(404, "not-found", "Not found", error.message)
     return Problem(409, "rule-violated", "Not allowed now", error.message)
+
+
+#: How a service shows a refusal of its own (an unknown complaint, a stale version): the
+#: exception type and the problem it becomes.
+Translation = tuple[type[Exception], Callable[[Exception], Problem]]
+
+
+@contextmanager
+def domain_problems(*translations: Translation) -> Iterator[None]:
+    """Turns what the domain refuses, and what `translations` name, into problem documents.
+    A translation is tried before the domain's mapping, so a service can say more about an
+    error that is also a `DomainError`."""
+    try:
+        yield
+    except Exception as error:
+        for kind, problem in translations:
+            if isinstance(error, kind):
+                raise problem(error) from None
+        if isinstance(error, DomainError):
+            raise problem_for(error) from None
+        raise

@@ -113,6 +113,18 @@ def _field_name(location: tuple[Any, ...]) -> str:
     return ".".join(parts) if parts else "body"
 
 
+def invalid_field(field: str, message: str, detail: str | None = None) -> Problem:
+    """The 422 for one field that breaks a rule the schema cannot express; `detail` defaults
+    to the message."""
+    return Problem(
+        422,
+        "validation-error",
+        "Invalid request",
+        detail or message,
+        errors=[{"field": field, "message": message}],
+    )
+
+
 def validation_problem(errors: list[dict[str, Any]]) -> Problem:
     if any(e.get("type") == "json_invalid" for e in errors):
         return Problem(
