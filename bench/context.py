@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from bench.load import LoadSpec, RequestFactory
 from bench.report import Report
 from bench.stores import Databases
 
@@ -31,3 +32,26 @@ class Context:
     @property
     def log_dir(self) -> Path:
         return self.databases.temp_dir
+
+    def load(
+        self,
+        base_url: str,
+        clients: int,
+        make_request: RequestFactory,
+        headers: dict[str, str],
+        *,
+        label: str,
+        collect_ids: bool = False,
+    ) -> LoadSpec:
+        """A load of `clients` clients on `base_url` for this run's warm-up and seconds."""
+        return LoadSpec(
+            base_url,
+            clients,
+            self.seconds,
+            self.warmup,
+            make_request=make_request,
+            headers=headers,
+            collect_ids=collect_ids,
+            client_kind=self.client_kind,
+            label=label,
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 
 from bench.context import Context
-from bench.load import LoadSpec, Request, run_load
+from bench.load import Request, run_load
 from bench.payload import COMPLAINT_JSON
 from bench.report import Row
 from bench.server import Server, child_env, free_port
@@ -24,16 +24,7 @@ def run(context: Context, store: str) -> None:
     try:
         for clients in context.clients:
             context.report.step(f"(b) CRUD POST /complaints  {store}  {clients} clients")
-            spec = LoadSpec(
-                base,
-                clients,
-                context.seconds,
-                context.warmup,
-                make_request=lambda _client, _seq: CREATE,
-                headers={},
-                client_kind=context.client_kind,
-                label="crud",
-            )
+            spec = context.load(base, clients, lambda _client, _seq: CREATE, {}, label="crud")
             context.report.add(Row.of_load("crud", store, clients, run_load(spec, server.pid)))
     finally:
         server.stop()

@@ -20,17 +20,17 @@ from pathlib import Path
 
 from sqlalchemy import Column, Connection, MetaData, String, Table
 
-from bench.replay import _populate
+from bench.replay import populate
 from bench.server import BIN, Server, child_env, free_port
 from bench.stores import Databases
 from libs.platform.follower import (
     FeedEvent,
+    FileLeadership,
     Follower,
     HttpSource,
     SqlSink,
     follower_positions_table,
 )
-from libs.platform.follower.leadership import FileLeadership
 from libs.platform.sql.database import create_read_model_engine, insert_rows
 
 TARGET_EVENTS_PER_SECOND = 20_000
@@ -58,7 +58,7 @@ def upstream_with_events(url: str, events: int) -> str:
 
     service = bootstrap(ComplaintsSettings(database_url=url, db_pool_size=4, _env_file=None))
     try:
-        _populate(service, events)
+        populate(service, events)
         return service.keyring.issue(role=Role.SERVICE, name="bench-follower")[1]
     finally:
         service.stop()

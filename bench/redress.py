@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 
 from bench.context import Context
-from bench.load import LoadSpec, Request, RequestFactory, run_load
+from bench.load import Request, RequestFactory, run_load
 from bench.payload import COMPLAINT_JSON, INTERACTION_JSON
 from bench.report import Row
 from bench.server import (
@@ -109,16 +109,13 @@ def run(context: Context, store: str) -> None:
         _smoke_test(base, headers)
         for clients in context.clients:
             context.report.step(f"(c) Redress POST /v1/complaints  {store}  {clients} clients")
-            spec = LoadSpec(
+            spec = context.load(
                 base,
                 clients,
-                context.seconds,
-                context.warmup,
-                make_request=lambda _client, _seq: CREATE,
-                headers=headers,
-                collect_ids=True,
-                client_kind=context.client_kind,
+                lambda _client, _seq: CREATE,
+                headers,
                 label="redress create",
+                collect_ids=True,
             )
             created = run_load(spec, server.pid, helper_pid)
             context.report.add(Row.of_load("redress-create", store, clients, created))
@@ -129,15 +126,8 @@ def run(context: Context, store: str) -> None:
                 f"(c) Redress POST …/interactions  {store}  {clients} clients"
                 f"  (over {len(ids):,} complaints)"
             )
-            spec = LoadSpec(
-                base,
-                clients,
-                context.seconds,
-                context.warmup,
-                make_request=_cycling(plan),
-                headers=headers,
-                client_kind=context.client_kind,
-                label="redress interactions",
+            spec = context.load(
+                base, clients, _cycling(plan), headers, label="redress interactions"
             )
             recorded = run_load(spec, server.pid, helper_pid)
             context.report.add(Row.of_load("redress-interaction", store, clients, recorded))

@@ -73,7 +73,7 @@ def _time_loads(app: Any, complaint_id: Any, repeats: int, read_log: bool) -> Sa
     return sample
 
 
-def _populate(service: Any, events: int) -> int:
+def populate(service: Any, events: int) -> int:
     """Complaints of 50 events each, written in interleaved rounds of 10 events per
     complaint, 100 complaints per save, so the log mixes complaints like a real one."""
     application = service.application
@@ -99,7 +99,7 @@ def _rebuild(context: Context, store: str) -> None:
     service = bootstrap(ComplaintsSettings(database_url=url, db_pool_size=4))
     try:
         began = time.perf_counter()
-        complaints = _populate(service, context.rebuild_events)
+        complaints = populate(service, context.rebuild_events)
     finally:
         service.stop()
     context.report.note(

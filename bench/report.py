@@ -209,28 +209,14 @@ class Report:
                         "x",
                     )
                 )
-        for store in ("postgres", "sqlite"):
-            row = self.find("load-snapshots", store)
-            out.append(
-                Target(
-                    f"{store} load 1,000 events (snapshots), median",
-                    row.p50_ms if row else None,
-                    3,
-                    False,
-                    " ms",
-                )
-            )
-        for store in ("postgres", "sqlite"):
-            row = self.find("rebuild", store)
-            out.append(
-                Target(
-                    f"{store} read-model rebuild",
-                    row.rate if row else None,
-                    50_000,
-                    True,
-                    " ev/s",
-                )
-            )
+        for kind, label, measure, threshold, higher_is_better, unit in (
+            ("load-snapshots", "load 1,000 events (snapshots), median", "p50_ms", 3, False, " ms"),
+            ("rebuild", "read-model rebuild", "rate", 50_000, True, " ev/s"),
+        ):
+            for store in ("postgres", "sqlite"):
+                row = self.find(kind, store)
+                value = getattr(row, measure) if row else None
+                out.append(Target(f"{store} {label}", value, threshold, higher_is_better, unit))
         return out
 
     # -- output ---------------------------------------------------------------------------

@@ -7,12 +7,14 @@ holds the order):
   collector's settings, Prometheus collectors, and `loop.py`: the one background-loop
   helper every runner uses.
 - `sql/`: database URLs, SQLAlchemy engines and bulk row writes, alembic migrations,
-  PostgreSQL array literals.
+  PostgreSQL array literals, and which failures mean the database is away (`outages.py`).
 - `eventstore/`: the event store of a service: stored-event reads on each database, the
   transcoder, group commit, the feed reader; `integrity/` beneath it holds tamper evidence
   (the hash chain, its recorders one per database, Merkle checkpoints, verification);
   `application.py` wires them into an `eventsourcing` Application.
-- `follower/`: following another service's feed exactly once, with leadership.
+- `follower/`: following another service's feed exactly once, with leadership, and its
+  gauges.
 - `http/`: the FastAPI app every service builds, problem documents, API keys, idempotency,
-  rate and size limits, availability, health, request metrics and the feed router.
+  rate and size limits, availability, health, request metrics, the JSON response for
+  Python values and the feed router.
 """

@@ -8,7 +8,7 @@ import psycopg
 from eventsourcing.persistence import OperationalError
 from sqlalchemy.exc import OperationalError as SQLAlchemyOperationalError
 
-from libs.platform.http.problems import is_storage_unavailable
+from libs.platform.sql.outages import is_storage_unavailable
 
 
 def test_lost_connections_count_as_unavailable_storage() -> None:

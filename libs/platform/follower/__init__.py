@@ -7,20 +7,14 @@ repeats the page; after it, the page is never read again. Only the holder of the
 `Leadership` follows it, so replicas do not race.
 """
 
+from libs.platform.follower.gauges import FollowerCollector, FollowersInFiles
 from libs.platform.follower.leadership import (
     FileLeadership,
     Leadership,
     PostgresLeadership,
     leadership_for,
 )
-from libs.platform.follower.runner import (
-    Backoff,
-    Follower,
-    FollowerCollector,
-    FollowersInFiles,
-    FollowerStatus,
-    rebuild,
-)
+from libs.platform.follower.runner import Follower, FollowerStatus, rebuild
 from libs.platform.follower.sinks import (
     ApplicationSink,
     PositionMoved,
@@ -36,6 +30,9 @@ from libs.platform.follower.sources import (
     Source,
     UpstreamUnavailable,
 )
+
+# A follower backs off with the runtime's one back-off; named here with its other options.
+from libs.platform.runtime.loop import Backoff
 
 __all__ = [
     "ApplicationSink",

@@ -18,17 +18,16 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.application import Application, ProcessingEvent
+from eventsourcing.application import AggregateNotFoundError, Application, ProcessingEvent
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError, ProcessRecorder, Tracking
 from sqlalchemy import BigInteger, Column, Connection, Engine, MetaData, String, Table, select
 from sqlalchemy import delete as sql_delete
 from sqlalchemy import update as sql_update
 
+from libs.platform.eventstore.concurrency import retry_on_conflict
 from libs.platform.follower.sources import FeedEvent, Page
 from libs.platform.sql.database import upsert
-
-MAX_CONFLICT_RETRIES = 8
 
 
 class PositionMoved(Exception):
@@ -109,8 +108,6 @@ class UnitOfWork:
         return aggregate
 
     def find(self, aggregate_id: UUID) -> Aggregate | None:
-        from eventsourcing.application import AggregateNotFoundError
-
         try:
             return self.get(aggregate_id)
         except AggregateNotFoundError:
@@ -145,25 +142,30 @@ class ApplicationSink:
         return int(self._recorder.max_tracking_id(self.name) or 0)
 
     def apply(self, page: Page) -> None:
-        for _ in range(MAX_CONFLICT_RETRIES):
-            unit = UnitOfWork(self._application)
-            for event in page.events:
-                self._handler(unit, event)
-            processing: ProcessingEvent[Any] = ProcessingEvent(
-                tracking=Tracking(self.name, page.next_after)
-            )
-            processing.collect_events(*unit.aggregates())
-            application: Any = self._application
-            try:
-                # What `Application.save` does, with the tracking record in the same
-                # transaction as the page's events.
-                recordings = application._record(processing)
-            except IntegrityError:
-                if self.position() >= page.next_after:
-                    raise PositionMoved(f"{self.name} already at {self.position()}") from None
-                # An aggregate changed under us (e.g. an HTTP command): redo on fresh state.
-                continue
-            application._take_snapshots(processing)
-            application._notify(recordings)
-            return
-        raise IntegrityError(f"{self.name}: page after {page.after} kept conflicting")
+        retry_on_conflict(
+            lambda: self._apply_once(page),
+            gave_up=lambda: IntegrityError(
+                f"{self.name}: page after {page.after} kept conflicting"
+            ),
+        )
+
+    def _apply_once(self, page: Page) -> None:
+        unit = UnitOfWork(self._application)
+        for event in page.events:
+            self._handler(unit, event)
+        processing: ProcessingEvent[Any] = ProcessingEvent(
+            tracking=Tracking(self.name, page.next_after)
+        )
+        processing.collect_events(*unit.aggregates())
+        application: Any = self._application
+        try:
+            # What `Application.save` does, with the tracking record in the same
+            # transaction as the page's events.
+            recordings = application._record(processing)
+        except IntegrityError:
+            if self.position() >= page.next_after:
+                raise PositionMoved(f"{self.name} already at {self.position()}") from None
+            # An aggregate changed under us (e.g. an HTTP command): redo on fresh state.
+            raise
+        application._take_snapshots(processing)
+        application._notify(recordings)

@@ -16,6 +16,8 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
+from libs.platform.sql.outages import is_storage_unavailable, storage_error_types
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 TYPE_PREFIX = "urn:redress:problem:"
 
@@ -145,54 +147,6 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
 
 
 RETRY_AFTER_SECONDS = 2
-
-
-def storage_error_types() -> tuple[type[BaseException], ...]:
-    """The exception types a lost or refused database connection can surface as."""
-    import sqlite3
-
-    import psycopg
-    import psycopg_pool
-    from eventsourcing.persistence import InterfaceError as StoreInterfaceError
-    from eventsourcing.persistence import OperationalError as StoreOperationalError
-    from sqlalchemy.exc import DBAPIError
-    from sqlalchemy.exc import TimeoutError as PoolExhausted
-
-    return (
-        StoreOperationalError,
-        StoreInterfaceError,
-        psycopg.OperationalError,
-        psycopg.InterfaceError,
-        psycopg_pool.PoolTimeout,
-        PoolExhausted,
-        sqlite3.OperationalError,
-        ConnectionError,
-        DBAPIError,
-    )
-
-
-def is_storage_unavailable(error: BaseException) -> bool:
-    """A lost or refused database connection (or a pool that cannot hand one out): the
-    client should retry later, not be told the server is broken."""
-    import sqlite3
-
-    import psycopg
-    from sqlalchemy.exc import DBAPIError
-
-    unavailable = tuple(kind for kind in storage_error_types() if kind is not DBAPIError)
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, unavailable):
-            return True
-        if isinstance(current, DBAPIError) and (
-            current.connection_invalidated
-            or isinstance(current.orig, (psycopg.OperationalError, sqlite3.OperationalError))
-        ):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def install_problem_handlers(app: FastAPI) -> None:

@@ -11,7 +11,6 @@ from decimal import Decimal
 from typing import Any
 
 import orjson
-from starlette.responses import JSONResponse
 
 _OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
 
@@ -31,10 +30,3 @@ def json_bytes(value: Any) -> bytes:
 def jsonable(value: Any) -> Any:
     """`value` made of JSON types only (dicts, lists, strings, numbers, booleans, None)."""
     return orjson.loads(json_bytes(value))
-
-
-class JSONBody(JSONResponse):
-    """A JSON response that accepts Python values (decimals, times, UUIDs) as they are."""
-
-    def render(self, content: Any) -> bytes:
-        return json_bytes(content)

@@ -21,8 +21,8 @@ from libs.domain.values import CommandContext
 from libs.platform.http.auth import Principal
 from libs.platform.http.domain_problems import problem_for
 from libs.platform.http.idempotency import IdempotentRequest
+from libs.platform.http.json_body import JSONBody
 from libs.platform.http.problems import Problem, not_found
-from libs.platform.runtime.jsonable import JSONBody
 from services.complaints.api.representation import complaint_document, deadline_document
 from services.complaints.application import (
     ComplaintNotFound,

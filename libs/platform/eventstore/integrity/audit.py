@@ -12,7 +12,7 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -43,7 +43,7 @@ def chain_recorder(recorder: object) -> HashChainRecorder:
     if not isinstance(recorder, (HashChainSQLiteRecorder, HashChainPostgresRecorder)):
         raise NotTamperEvident(
             f"the event store's recorder ({type(recorder).__name__}) keeps no hash chain; "
-            "build the application with libs.platform.eventstore.event_store_env"
+            "build the application with libs.platform.eventstore.application.event_store_env"
         )
     return recorder
 
@@ -64,18 +64,17 @@ def verify_aggregate(recorder: HashChainRecorder, originator_id: UUID | str) -> 
 # -- the checkpoint log ---------------------------------------------------------------------
 
 
-def checkpoint_hash(
-    seq: int, created_at: datetime, position: int, aggregates: int, root: str, prev_hash: str
-) -> str:
+def checkpoint_hash(record: CheckpointRecord) -> str:
+    """What seals a checkpoint: the hash of every field of it but the hash itself."""
     return hashlib.sha256(
         canonical_json(
             {
-                "aggregates": aggregates,
-                "created_at": created_at.astimezone(UTC).isoformat(),
-                "position": position,
-                "prev_hash": prev_hash,
-                "root": root,
-                "seq": seq,
+                "aggregates": record.aggregates,
+                "created_at": record.created_at.astimezone(UTC).isoformat(),
+                "position": record.position,
+                "prev_hash": record.prev_hash,
+                "root": record.root,
+                "seq": record.seq,
             }
         )
     ).hexdigest()
@@ -93,19 +92,16 @@ def write_checkpoint(
         return None
     heads = recorder.recorded_heads()
     leaves = [Leaf(oid, version, digest) for oid, (version, digest) in heads.items()]
-    root = merkle_root(leaves)
-    seq = previous.seq + 1 if previous else 1
-    prev_hash = previous.hash if previous else GENESIS
-    created_at = (now or datetime.now(UTC)).astimezone(UTC)
-    record = CheckpointRecord(
-        seq=seq,
-        created_at=created_at,
+    unsealed = CheckpointRecord(
+        seq=previous.seq + 1 if previous else 1,
+        created_at=(now or datetime.now(UTC)).astimezone(UTC),
         position=position,
         aggregates=len(leaves),
-        root=root,
-        prev_hash=prev_hash,
-        hash=checkpoint_hash(seq, created_at, position, len(leaves), root, prev_hash),
+        root=merkle_root(leaves),
+        prev_hash=previous.hash if previous else GENESIS,
+        hash="",
     )
+    record = replace(unsealed, hash=checkpoint_hash(unsealed))
     recorder.insert_checkpoint(
         record, [(leaf.originator_id, leaf.version, leaf.hash) for leaf in sorted(leaves)]
     )
@@ -124,15 +120,7 @@ def verify_checkpoint_log(recorder: HashChainRecorder) -> list[str]:
             problems.append(f"checkpoint #{expected_seq} is missing from the checkpoint log")
         if record.prev_hash != prev_hash:
             problems.append(f"checkpoint #{record.seq} does not link to the checkpoint before it")
-        derived = checkpoint_hash(
-            record.seq,
-            record.created_at,
-            record.position,
-            record.aggregates,
-            record.root,
-            record.prev_hash,
-        )
-        if derived != record.hash:
+        if checkpoint_hash(record) != record.hash:
             problems.append(f"checkpoint #{record.seq} was altered (its hash does not match)")
         prev_hash = record.hash
         expected_seq = record.seq + 1

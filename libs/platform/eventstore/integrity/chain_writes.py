@@ -1,13 +1,8 @@
 """What the hash-chain recorders of both databases share: the shapes of a scan and of a
-checkpoint, and how a batch of new events is linked onto the chain heads.
+checkpoint, and how a batch of new events is linked onto the chain heads (`WritesChain`).
 
 The recorders themselves live one per database (`sqlite_recorder`, `postgres_recorder`);
-`recorders` selects them. Three tables sit beside the events table:
-- `<prefix>_event_hashes`: one row per event (originator_id, originator_version, hash,
-  prev_hash), written with the event;
-- `<prefix>_event_checkpoints`: the checkpoint log, each entry a Merkle root over every
-  chain head, chained to the entry before it;
-- `<prefix>_event_checkpoint_leaves`: the heads each checkpoint committed to.
+`recorders` selects them and describes the three tables beside the events table.
 """
 
 from __future__ import annotations
@@ -57,6 +52,18 @@ class CheckpointRecord:
     prev_hash: str
     hash: str
 
+    def columns(self) -> tuple[int, datetime, int, int, str, str, str]:
+        """The checkpoint log's row, in the table's column order."""
+        return (
+            self.seq,
+            self.created_at,
+            self.position,
+            self.aggregates,
+            self.root,
+            self.prev_hash,
+            self.hash,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "seq": self.seq,
@@ -71,10 +78,6 @@ class CheckpointRecord:
 
 Head = tuple[str, int, str]
 """(originator_id, version, hash)."""
-
-
-def table_prefix(events_table_name: str) -> str:
-    return events_table_name.removesuffix("_events")
 
 
 def backfill(
@@ -147,10 +150,48 @@ def grouped_by_originator(
         yield ScannedAggregate(originator_id, events, recorded)
 
 
-class RemembersHeads:
-    """Publishes a batch's links to `known_heads` once its transaction has committed."""
+class WritesChain:
+    """The chain's write side, the same on both databases: its tables' names beside the
+    events table, each batch linked onto the chain heads in the events' transaction, and
+    the batch's links published to `known_heads` once that transaction has committed.
+
+    A recorder supplies the two reads linking may need, on the transaction's cursor.
+    """
 
     known_heads: KnownHeads
+    hashes_table: str
+    checkpoints_table: str
+    leaves_table: str
+
+    def _name_chain_tables(self, events_table_name: str) -> None:
+        prefix = events_table_name.removesuffix("_events")
+        self.hashes_table = f"{prefix}_event_hashes"
+        self.checkpoints_table = f"{prefix}_event_checkpoints"
+        self.leaves_table = f"{prefix}_event_checkpoint_leaves"
+        self.known_heads = KnownHeads()
+
+    def _link_batch(self, cursor: Any, stored_events: Sequence[StoredEvent]) -> list[ChainLink]:
+        """The batch's links (with any backfill), staged to be published on commit."""
+        links = links_for(
+            stored_events,
+            self.known_heads,
+            lambda needed: self._recorded_hashes(cursor, needed),
+            lambda originator_id: self._aggregate_rows(cursor, originator_id),
+        )
+        self.known_heads.stage(links)
+        return links
+
+    def _recorded_hashes(
+        self, cursor: Any, needed: set[tuple[str, int]]
+    ) -> dict[tuple[str, int], str]:
+        """The recorded hashes of the `needed` (originator id, version) pairs."""
+        raise NotImplementedError
+
+    def _aggregate_rows(
+        self, cursor: Any, originator_id: str
+    ) -> tuple[list[ScannedEvent], dict[int, tuple[str, str]]]:
+        """One aggregate's stored events and recorded hashes (to backfill its chain)."""
+        raise NotImplementedError
 
     def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any) -> Any:
         self.known_heads.discard()

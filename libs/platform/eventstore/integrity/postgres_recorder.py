@@ -25,12 +25,10 @@ from libs.platform.eventstore.integrity.chain_writes import (
     SCAN_BATCH,
     CheckpointRecord,
     Head,
-    RemembersHeads,
     ScannedAggregate,
     ScannedEvent,
+    WritesChain,
     grouped_by_originator,
-    links_for,
-    table_prefix,
 )
 from libs.platform.eventstore.integrity.hashchain import (
     ChainLink,
@@ -38,8 +36,6 @@ from libs.platform.eventstore.integrity.hashchain import (
     predecessors_needed,
 )
 from libs.platform.sql.pg_arrays import bytea_array, text_array
-
-# -- PostgreSQL -----------------------------------------------------------------------------
 
 
 class _PipelinedInsert:
@@ -134,7 +130,7 @@ def _links_if_known(
 
 
 class HashChainPostgresRecorder(
-    RemembersHeads, _PipelinedInsert, BinaryNotificationReads, PostgresApplicationRecorder
+    WritesChain, _PipelinedInsert, BinaryNotificationReads, PostgresApplicationRecorder
 ):
     def __init__(
         self,
@@ -150,11 +146,7 @@ class HashChainPostgresRecorder(
                 "the hash-chain recorder cannot be used with POSTGRES_ENABLE_DB_FUNCTIONS"
             )
         super().__init__(datastore, events_table_name=events_table_name, **kwargs)
-        self.known_heads = KnownHeads()
-        prefix = table_prefix(events_table_name)
-        self.hashes_table = f"{prefix}_event_hashes"
-        self.checkpoints_table = f"{prefix}_event_checkpoints"
-        self.leaves_table = f"{prefix}_event_checkpoint_leaves"
+        self._name_chain_tables(events_table_name)
         for name in (self.hashes_table, self.checkpoints_table, self.leaves_table):
             self.check_identifier_length(name)
         schema = Identifier(datastore.schema)
@@ -219,13 +211,7 @@ class HashChainPostgresRecorder(
         super()._insert_events(curs, stored_events, **kwargs)
         if not stored_events:
             return
-        links = links_for(
-            stored_events,
-            self.known_heads,
-            lambda needed: self._recorded_hashes(curs, needed),
-            lambda oid: self._aggregate_rows(curs, oid),
-        )
-        self.known_heads.stage(links)
+        links = self._link_batch(curs, stored_events)
         curs.execute(self.insert_hashes_sql, _link_columns(links))
 
     def _recorded_hashes(
@@ -332,15 +318,7 @@ class HashChainPostgresRecorder(
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
                 self._sql("INSERT INTO {schema}.{checkpoints} VALUES (%s, %s, %s, %s, %s, %s, %s)"),
-                (
-                    record.seq,
-                    record.created_at,
-                    record.position,
-                    record.aggregates,
-                    record.root,
-                    record.prev_hash,
-                    record.hash,
-                ),
+                record.columns(),
             )
             curs.execute(
                 self._sql(

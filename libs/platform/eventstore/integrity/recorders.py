@@ -1,8 +1,9 @@
 """Application recorders that write the hash chain in the same transaction as the events.
 
-Chosen with the library's `APPLICATION_RECORDER_TOPIC` (see `eventstore.event_store_env`).
-Every aggregate's events are chained (complaints and API keys alike), so the rule is simple:
-a row in the events table without its hash row was not written by the application.
+Chosen with the library's `APPLICATION_RECORDER_TOPIC` (see
+`eventstore.application.event_store_env`). Every aggregate's events are chained (complaints
+and API keys alike), so the rule is simple: a row in the events table without its hash row
+was not written by the application.
 
 Three tables sit beside the events table:
 - `<prefix>_event_hashes`: one row per event (originator_id, originator_version, hash,

@@ -15,32 +15,24 @@ from eventsourcing.sqlite import (
     SQLiteDatastore,
 )
 
-from libs.platform.eventstore.integrity.chain_heads import KnownHeads
 from libs.platform.eventstore.integrity.chain_writes import (
     SCAN_BATCH,
     CheckpointRecord,
     Head,
-    RemembersHeads,
     ScannedAggregate,
     ScannedEvent,
+    WritesChain,
     grouped_by_originator,
-    links_for,
-    table_prefix,
 )
 from libs.platform.eventstore.sqlite_reads import TupleNotificationReads
 
-# -- SQLite ---------------------------------------------------------------------------------
 
-
-class HashChainSQLiteRecorder(RemembersHeads, TupleNotificationReads, SQLiteApplicationRecorder):
+class HashChainSQLiteRecorder(WritesChain, TupleNotificationReads, SQLiteApplicationRecorder):
     def __init__(
         self, datastore: SQLiteDatastore, events_table_name: str = "stored_events", **kwargs: Any
     ):
-        prefix = table_prefix(events_table_name)
-        self.hashes_table = f"{prefix}_event_hashes"
-        self.checkpoints_table = f"{prefix}_event_checkpoints"
-        self.leaves_table = f"{prefix}_event_checkpoint_leaves"
-        self.known_heads = KnownHeads()
+        # Named first: the library's constructor asks for the create statements.
+        self._name_chain_tables(events_table_name)
         super().__init__(datastore, events_table_name=events_table_name, **kwargs)
 
     def construct_create_table_statements(self) -> list[str]:
@@ -77,13 +69,7 @@ class HashChainSQLiteRecorder(RemembersHeads, TupleNotificationReads, SQLiteAppl
         # The events go first: their INSERT takes SQLite's write lock, so the predecessor
         # hashes read next are the latest committed ones.
         returning = super()._insert_events(c, stored_events, **kwargs)
-        links = links_for(
-            stored_events,
-            self.known_heads,
-            lambda needed: self._recorded_hashes(c, needed),
-            lambda oid: self._aggregate_rows(c, oid),
-        )
-        self.known_heads.stage(links)
+        links = self._link_batch(c, stored_events)
         c.executemany(
             f"INSERT INTO {self.hashes_table} VALUES (?,?,?,?)",
             [
@@ -181,15 +167,8 @@ class HashChainSQLiteRecorder(RemembersHeads, TupleNotificationReads, SQLiteAppl
         with self.datastore.transaction(commit=True) as c:
             c.execute(
                 f"INSERT INTO {self.checkpoints_table} VALUES (?,?,?,?,?,?,?)",
-                (
-                    record.seq,
-                    record.created_at.isoformat(),
-                    record.position,
-                    record.aggregates,
-                    record.root,
-                    record.prev_hash,
-                    record.hash,
-                ),
+                # SQLite keeps the time as ISO 8601 text.
+                (record.seq, record.created_at.isoformat(), *record.columns()[2:]),
             )
             c.executemany(
                 f"INSERT INTO {self.leaves_table} VALUES (?,?,?,?)",
