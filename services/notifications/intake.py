@@ -109,14 +109,14 @@ class Intake:
     def _cancel_followups(self, name: str, case: CaseFile, unit: UnitOfWork, at: datetime) -> None:
         cancelled = case.followups_cancelled_by(name)
         for followup in cancelled:
-            notification = unit.find(UUID(followup["notification_id"]))
+            notification = unit.find(UUID(followup.notification_id))
             if isinstance(notification, Notification) and notification.is_open:
                 notification.cancel(reason=f"cancelled by {name}", at=at)
-            if followup["survey_id"]:
-                survey = unit.find(UUID(followup["survey_id"]))
+            if followup.survey_id:
+                survey = unit.find(UUID(followup.survey_id))
                 if isinstance(survey, Survey):
                     survey.withdraw(reason=f"withdrawn after {name}", at=at)
-        case.drop_followups([f["notification_id"] for f in cancelled], because_of=name)
+        case.drop_followups([f.notification_id for f in cancelled], because_of=name)
 
     def _schedule(
         self, rule: Rule, event: FeedEvent, case: CaseFile, unit: UnitOfWork, at: datetime
@@ -143,7 +143,7 @@ class Intake:
         customer = case.customer
         locale = self.book.resolve_locale(
             rule.template,
-            customer.get("language") if rule.audience == "customer" else None,
+            customer.language if rule.audience == "customer" else None,
         )
         notification = Notification.schedule(
             complaint_id=case.complaint_id,
@@ -152,7 +152,7 @@ class Intake:
             channel=rule.channel,
             audience=rule.audience,
             recipient=(
-                customer.get("email") if rule.audience == "customer" else self.settings.staff_email
+                customer.email if rule.audience == "customer" else self.settings.staff_email
             ),
             locale=locale,
             variables=variables_for(

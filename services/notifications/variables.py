@@ -28,7 +28,7 @@ SAMPLE_CASE: dict[str, Any] = {
 def case_facts(case: CaseFile) -> dict[str, Any]:
     return {
         "complaint_id": case.complaint_id,
-        "customer": case.customer,
+        "customer": case.customer.as_record(),
         "category": case.category,
         "regime": case.regime,
         "reference": case.reference,

@@ -85,9 +85,9 @@ async def respond(
     assert survey.answer is not None
     return SurveyRecorded(
         survey_id=str(survey.id),
-        score=survey.answer["score"],
-        comment=survey.answer["comment"],
-        recorded_at=survey.answer["answered_at"].isoformat(),
+        score=survey.answer.score,
+        comment=survey.answer.comment,
+        recorded_at=survey.answer.answered_at.isoformat(),
     )
 
 
