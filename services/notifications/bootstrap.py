@@ -36,7 +36,6 @@ from services.notifications.application import (
 from services.notifications.channels import Channel, load_channels
 from services.notifications.clock import Clock, offset_clock
 from services.notifications.dispatcher import Dispatcher, DispatcherRunner
-from services.notifications.intake import Intake
 from services.notifications.rendering import MessageRenderer
 from services.notifications.rules import Rules, RulesError, load_rules
 from services.notifications.sending import RetryPolicy, Sender
@@ -52,6 +51,7 @@ from services.notifications.templates import TemplateBook
 from services.notifications.timers import DueTimers
 from services.notifications.tokens import SurveyTokens, survey_key
 from services.notifications.use_cases.dispatch import dispatch_notification
+from services.notifications.use_cases.intake import Intake
 from services.notifications.variables import sample_variables
 
 MIGRATIONS = Path(__file__).parent / "migrations"
