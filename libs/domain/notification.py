@@ -14,56 +14,51 @@ Three aggregates, changed only through their events:
   reached, ADR used) and the follow-ups still pending on it, kept from the complaints feed.
 
 Time is always passed in (`at`): the service's clock is injectable, the domain has none.
+The values they keep, their statuses and ids live in `libs.domain.notification_values`;
+the aggregates stay here, since their events are stored under this module's name
+(`libs.domain.notification:Notification.Rendered`, …).
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
-from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
-from libs.domain.errors import DomainError, IllegalTransition, InvalidArgument
-
-NOTIFICATION_NAMESPACE = UUID("9b3e6f1a-4c2d-4e7b-8a5f-0d1c2b3a4e5f")
-MIN_SCORE = 1
-MAX_SCORE = 5
-MAX_COMMENT_LENGTH = 5_000
-
-
-def notification_id_for(rule: str, trigger_event_id: str) -> UUID:
-    """Stable per (rule, upstream event): a replayed event finds the notification it made."""
-    return uuid5(NOTIFICATION_NAMESPACE, f"notification:{rule}:{trigger_event_id}")
-
-
-def survey_id_for(rule: str, trigger_event_id: str) -> UUID:
-    return uuid5(NOTIFICATION_NAMESPACE, f"survey:{rule}:{trigger_event_id}")
-
-
-def case_file_id_for(complaint_id: str) -> UUID:
-    return uuid5(NOTIFICATION_NAMESPACE, f"case:{complaint_id}")
-
-
-class NotificationStatus(StrEnum):
-    SCHEDULED = "scheduled"  # waiting for its time, or for its first attempt
-    RETRYING = "retrying"  # attempted, not delivered, will be tried again
-    DELIVERED = "delivered"
-    FAILED = "failed"  # permanently: the channel refused it, or every retry was used
-    CANCELLED = "cancelled"  # no longer wanted (reopened, appealed, too late to matter)
-
-
-OPEN = (NotificationStatus.SCHEDULED, NotificationStatus.RETRYING)
-
-
-class AttemptOutcome(StrEnum):
-    DELIVERED = "delivered"
-    RETRY = "retry"  # may succeed later (server down, 4xx SMTP, 5xx HTTP, timeouts)
-    PERMANENT = "permanent"  # will not succeed by trying again (address refused, 4xx HTTP)
+from libs.domain.errors import IllegalTransition, InvalidArgument
+from libs.domain.notification_values import (
+    MAX_COMMENT_LENGTH,
+    MAX_SCORE,
+    MIN_SCORE,
+    OPEN,
+    Addressee,
+    AttemptOutcome,
+    DeliveryAttempt,
+    Message,
+    NotificationStatus,
+    PendingFollowup,
+    SurveyAnswer,
+    SurveyNotOpen,
+    SurveyState,
+    Withdrawal,
+    case_file_id_for,
+    notification_id_for,
+    survey_id_for,
+)
 
 
 class Notification(Aggregate):
+    # Version 2: the message and the attempts are values (`Message`, `DeliveryAttempt`),
+    # not dicts; snapshots taken before are upcast, to read the same as events replayed.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        if state.get("message") is not None:
+            state["message"] = Message.from_record(state["message"])
+        state["attempts"] = [DeliveryAttempt.from_record(a) for a in state.get("attempts", [])]
+
     class Event(Aggregate.Event):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Notification)
@@ -118,8 +113,8 @@ class Notification(Aggregate):
         self.survey_id = survey_id
         self.scheduled_at = scheduled_at
         self.status = NotificationStatus.SCHEDULED.value
-        self.message: dict[str, Any] | None = None
-        self.attempts: list[dict[str, Any]] = []
+        self.message: Message | None = None
+        self.attempts: list[DeliveryAttempt] = []
         self.next_attempt_at: datetime | None = None
         self.delivered_at: datetime | None = None
         self.closed_reason: str | None = None
@@ -200,12 +195,7 @@ class Notification(Aggregate):
         rendered_at: datetime
 
         def change(self, notification: Notification) -> None:
-            notification.message = {
-                "subject": self.subject,
-                "text": self.text,
-                "html": self.html,
-                "rendered_at": self.rendered_at,
-            }
+            notification.message = Message(self.subject, self.text, self.html, self.rendered_at)
 
     def render(self, *, subject: str, text: str, html: str | None, at: datetime) -> None:
         """Records the words once: every retry then sends exactly what was first rendered."""
@@ -224,15 +214,14 @@ class Notification(Aggregate):
         next_attempt_at: datetime | None
 
         def change(self, notification: Notification) -> None:
-            notification.attempts.append(
-                {
-                    "attempt": self.attempt,
-                    "outcome": self.outcome,
-                    "detail": self.detail,
-                    "at": self.attempted_at,
-                    "next_attempt_at": self.next_attempt_at,
-                }
+            attempt = DeliveryAttempt(
+                attempt=self.attempt,
+                outcome=AttemptOutcome(self.outcome),
+                detail=self.detail,
+                at=self.attempted_at,
+                next_attempt_at=self.next_attempt_at,
             )
+            notification.attempts.append(attempt)
             if notification.status == NotificationStatus.CANCELLED:
                 # Sent just as it was cancelled: the attempt is kept, the status stays.
                 if self.outcome == AttemptOutcome.DELIVERED:
@@ -298,15 +287,17 @@ class Notification(Aggregate):
 # -- surveys --------------------------------------------------------------------------------
 
 
-class SurveyNotOpen(DomainError):
-    """The survey cannot take an answer; `reason` says why (answered, expired, withdrawn)."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-
-
 class Survey(Aggregate):
+    # Version 2: the answer and the withdrawal are values (`SurveyAnswer`, `Withdrawal`).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        if state.get("answer") is not None:
+            state["answer"] = SurveyAnswer.from_record(state["answer"])
+        if state.get("withdrawn") is not None:
+            state["withdrawn"] = Withdrawal.from_record(state["withdrawn"])
+
     class Event(Aggregate.Event):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Survey)
@@ -348,8 +339,8 @@ class Survey(Aggregate):
         self.offered_at = offered_at
         self.opens_at = opens_at
         self.expires_at = expires_at
-        self.answer: dict[str, Any] | None = None
-        self.withdrawn: dict[str, Any] | None = None
+        self.answer: SurveyAnswer | None = None
+        self.withdrawn: Withdrawal | None = None
 
     @classmethod
     def offer(
@@ -389,11 +380,7 @@ class Survey(Aggregate):
         answered_at: datetime
 
         def change(self, survey: Survey) -> None:
-            survey.answer = {
-                "score": self.score,
-                "comment": self.comment,
-                "answered_at": self.answered_at,
-            }
+            survey.answer = SurveyAnswer(self.score, self.comment, self.answered_at)
 
     def respond(self, *, score: int, comment: str | None, at: datetime) -> None:
         if self.answer is not None:
@@ -415,11 +402,19 @@ class Survey(Aggregate):
         withdrawn_at: datetime
 
         def change(self, survey: Survey) -> None:
-            survey.withdrawn = {"reason": self.reason, "at": self.withdrawn_at}
+            survey.withdrawn = Withdrawal(self.reason, self.withdrawn_at)
 
     @property
     def is_open(self) -> bool:
         return self.answer is None and self.withdrawn is None
+
+    def state_at(self, now: datetime) -> SurveyState:
+        """What the survey's link shows now: answered and withdrawn outlast the expiry."""
+        if self.answer is not None:
+            return SurveyState.ANSWERED
+        if self.withdrawn is not None:
+            return SurveyState.WITHDRAWN
+        return SurveyState.EXPIRED if now > self.expires_at else SurveyState.OPEN
 
     def withdraw(self, *, reason: str, at: datetime) -> None:
         """An answered survey stays answered: the customer's word is kept."""
@@ -432,6 +427,20 @@ class Survey(Aggregate):
 
 
 class CaseFile(Aggregate):
+    # Version 2: the customer is an `Addressee` and each pending follow-up a
+    # `PendingFollowup`, not dicts.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["customer"] = Addressee.from_record(state.get("customer") or {})
+        state["followups"] = {
+            notification_id: PendingFollowup.from_record(
+                {"notification_id": notification_id, **followup}
+            )
+            for notification_id, followup in state.get("followups", {}).items()
+        }
+
     class Event(Aggregate.Event):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, CaseFile)
@@ -461,7 +470,7 @@ class CaseFile(Aggregate):
         received_at: datetime,
     ) -> None:
         self.complaint_id = complaint_id
-        self.customer = dict(customer)
+        self.customer = Addressee.from_record(customer)
         self.category = category
         self.regime = regime
         self.reference = reference
@@ -470,7 +479,7 @@ class CaseFile(Aggregate):
         self.status = "open"
         self.adr_used = False
         # Follow-ups still pending and the upstream events that cancel each of them.
-        self.followups: dict[str, dict[str, Any]] = {}
+        self.followups: dict[str, PendingFollowup] = {}
 
     @classmethod
     def open(
@@ -521,10 +530,9 @@ class CaseFile(Aggregate):
         cancel_on: list[str]
 
         def change(self, case: CaseFile) -> None:
-            case.followups[self.notification_id] = {
-                "survey_id": self.survey_id,
-                "cancel_on": list(self.cancel_on),
-            }
+            case.followups[self.notification_id] = PendingFollowup(
+                self.notification_id, self.survey_id, tuple(self.cancel_on)
+            )
 
     def add_followup(
         self, *, notification_id: str, survey_id: str | None, cancel_on: list[str]
@@ -546,13 +554,9 @@ class CaseFile(Aggregate):
             for notification_id in self.notification_ids:
                 case.followups.pop(notification_id, None)
 
-    def followups_cancelled_by(self, upstream_event: str) -> list[dict[str, Any]]:
+    def followups_cancelled_by(self, upstream_event: str) -> list[PendingFollowup]:
         """The pending follow-ups that `upstream_event` (e.g. `complaints.Reopened`) cancels."""
-        return [
-            {"notification_id": notification_id, **followup}
-            for notification_id, followup in self.followups.items()
-            if upstream_event in followup["cancel_on"]
-        ]
+        return [f for f in self.followups.values() if f.is_cancelled_by(upstream_event)]
 
     def drop_followups(self, notification_ids: list[str], *, because_of: str) -> None:
         present = [n for n in notification_ids if n in self.followups]

@@ -8,16 +8,17 @@ from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 
 from libs.domain.notification import CaseFile, Notification, Survey
 from libs.platform.eventstore.application import GroupCommitApplication
+from libs.platform.eventstore.concurrency import retry_on_conflict
+from services.notifications.stored_values import VALUE_TRANSCODINGS
 
 NOTIFICATION_TOPIC_PREFIXES = (
     f"{Notification.__module__}:Notification.",
     f"{Notification.__module__}:Survey.",
 )
-MAX_CONFLICT_RETRIES = 8
 
 A = TypeVar("A", bound=Aggregate)
 
@@ -33,6 +34,11 @@ class NotificationsApplication(GroupCommitApplication):
     name = "Notifications"
     follows_upstreams = True  # the complaints and ADR gateway feeds
     snapshotting_intervals: ClassVar[dict[type, int]] = {CaseFile: 100}
+
+    def register_transcodings(self, transcoder: JSONTranscoder) -> None:
+        super().register_transcodings(transcoder)
+        for transcoding in VALUE_TRANSCODINGS:
+            transcoder.register(transcoding)
 
     def _get(self, identity: UUID, kind: type[A], what: str) -> A:
         try:
@@ -52,12 +58,13 @@ class NotificationsApplication(GroupCommitApplication):
     def change(self, identity: UUID, kind: type[A], what: str, command: Callable[[A], None]) -> A:
         """Loads, lets `command` decide, saves; runs again on fresh state when another
         writer (the feed intake, another dispatcher) saved first."""
-        for _ in range(MAX_CONFLICT_RETRIES):
+
+        def attempt() -> A:
             aggregate = self._get(identity, kind, what)
             command(aggregate)
-            try:
-                self.save(aggregate)
-            except IntegrityError:
-                continue
+            self.save(aggregate)
             return aggregate
-        raise IntegrityError(f"{what} {identity} kept changing under us")
+
+        return retry_on_conflict(
+            attempt, gave_up=lambda: IntegrityError(f"{what} {identity} kept changing under us")
+        )

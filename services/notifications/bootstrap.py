@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -33,9 +34,11 @@ from services.notifications.application import (
     NotificationsApplication,
 )
 from services.notifications.channels import Channel, load_channels
-from services.notifications.dispatcher import Clock, Dispatcher, DispatcherRunner, offset_clock
-from services.notifications.intake import Intake
+from services.notifications.clock import Clock, offset_clock
+from services.notifications.dispatcher import Dispatcher, DispatcherRunner
+from services.notifications.rendering import MessageRenderer
 from services.notifications.rules import Rules, RulesError, load_rules
+from services.notifications.sending import RetryPolicy, Sender
 from services.notifications.settings import NotificationsSettings
 from services.notifications.tables import (
     delivery_attempts,
@@ -45,7 +48,10 @@ from services.notifications.tables import (
     surveys,
 )
 from services.notifications.templates import TemplateBook
+from services.notifications.timers import DueTimers
 from services.notifications.tokens import SurveyTokens, survey_key
+from services.notifications.use_cases.dispatch import dispatch_notification
+from services.notifications.use_cases.intake import Intake
 from services.notifications.variables import sample_variables
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -65,6 +71,7 @@ class ConfigurationError(RuntimeError):
 @dataclass
 class NotificationsService:
     settings: NotificationsSettings
+    clock: Clock
     application: NotificationsApplication
     engine: Engine
     keyring: KeyRing
@@ -77,10 +84,6 @@ class NotificationsService:
     dispatcher_runner: DispatcherRunner
     read_models: Follower
     followers: list[Follower] = field(default_factory=list)
-
-    @property
-    def clock(self) -> Clock:
-        return self.dispatcher.clock
 
     def start(self) -> None:
         for follower in self.followers:
@@ -150,7 +153,18 @@ def bootstrap(
         tokens = SurveyTokens(survey_key(engine, settings.survey_secret))
     except ValueError as error:
         raise ConfigurationError(f"REDRESS_SURVEY_SECRET: {error}") from None
-    dispatcher = Dispatcher(application, engine, book, channels, tokens, settings, clock)
+    dispatch = partial(
+        dispatch_notification,
+        notifications=application,
+        renderer=MessageRenderer(book, tokens, settings.public_url),
+        sender=Sender(channels),
+        retries=RetryPolicy(settings.retry_schedule_seconds, settings.retry_jitter),
+        clock=clock,
+    )
+    timers = DueTimers(
+        engine, batch=settings.dispatch_batch, lease_seconds=settings.lease_seconds, clock=clock
+    )
+    dispatcher = Dispatcher(timers, dispatch)
     runner = DispatcherRunner(dispatcher, settings.dispatcher_poll_seconds)
     read_models = Follower(
         projection.NAME,
@@ -183,6 +197,7 @@ def bootstrap(
             )
     return NotificationsService(
         settings=settings,
+        clock=clock,
         application=application,
         engine=engine,
         keyring=KeyRing(application),

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -113,12 +115,17 @@ class Rule:
 class Rules:
     rules: tuple[Rule, ...]
 
+    @cached_property
+    def _by_event(self) -> dict[EventName, list[Rule]]:
+        """The rules each upstream event triggers, in the file's order, found once."""
+        by_event: dict[EventName, list[Rule]] = defaultdict(list)
+        for rule in self.rules:
+            by_event[rule.on].append(rule)
+        return dict(by_event)
+
     def triggered_by(self, feed: str, event: str, data: dict[str, Any]) -> list[Rule]:
-        return [
-            rule
-            for rule in self.rules
-            if rule.on.feed == feed and rule.on.event == event and rule.applies_to(data)
-        ]
+        """The rules `feed.event` triggers, given what its `data` says."""
+        return [r for r in self._by_event.get(EventName(feed, event), []) if r.applies_to(data)]
 
     @property
     def templates(self) -> set[str]:

@@ -1,6 +1,9 @@
 """What a template can use: the same names for every rule, filled from the case file and the
 triggering event, plus `survey` for survey rules. The stand-in context used to check
-templates at start-up is built by the same code, so the check and the real letters agree."""
+templates at start-up is built by the same code, so the check and the real letters agree.
+
+`template_facts` is what templates may know of a case file, as a plain record: the same
+shape as `SAMPLE_TEMPLATE_FACTS`, the stand-in case the start-up check uses."""
 
 from __future__ import annotations
 
@@ -12,7 +15,7 @@ from services.notifications.rules import Rule
 from services.notifications.settings import NotificationsSettings
 
 CUSTOMER_FIELDS = ("id", "name", "email", "phone", "address", "language")
-SAMPLE_CASE: dict[str, Any] = {
+SAMPLE_TEMPLATE_FACTS: dict[str, Any] = {
     "complaint_id": "00000000-0000-0000-0000-000000000000",
     "customer": {"id": "C-1", "name": "Ada Lovelace", "email": "ada@example.com"},
     "category": "billing",
@@ -25,10 +28,11 @@ SAMPLE_CASE: dict[str, Any] = {
 }
 
 
-def case_facts(case: CaseFile) -> dict[str, Any]:
+def template_facts(case: CaseFile) -> dict[str, Any]:
+    """The facts of `case` that templates draw on, as `variables_for` reads them."""
     return {
         "complaint_id": case.complaint_id,
-        "customer": case.customer,
+        "customer": case.customer.as_record(),
         "category": case.category,
         "regime": case.regime,
         "reference": case.reference,
@@ -41,24 +45,25 @@ def case_facts(case: CaseFile) -> dict[str, Any]:
 
 def variables_for(
     rule: Rule,
-    case: dict[str, Any],
+    facts: dict[str, Any],
     event: dict[str, Any],
     settings: NotificationsSettings,
 ) -> dict[str, Any]:
-    """Everything a template of `rule` may use (except `survey`, added when rendering)."""
+    """Everything a template of `rule` may use (except `survey`, added when rendering), from
+    the case's `template_facts` and the triggering event."""
     fields = event_fields(rule.on.feed, rule.on.event) or {}
-    customer = case.get("customer") or {}
+    customer = facts.get("customer") or {}
     return {
         "customer": {name: customer.get(name) for name in CUSTOMER_FIELDS},
         "complaint": {
-            "id": case["complaint_id"],
-            "reference": case.get("reference"),
-            "category": case.get("category"),
-            "regime": case.get("regime"),
-            "tier": case.get("tier"),
-            "status": case.get("status"),
-            "adr_used": bool(case.get("adr_used")),
-            "received_at": case.get("received_at"),
+            "id": facts["complaint_id"],
+            "reference": facts.get("reference"),
+            "category": facts.get("category"),
+            "regime": facts.get("regime"),
+            "tier": facts.get("tier"),
+            "status": facts.get("status"),
+            "adr_used": bool(facts.get("adr_used")),
+            "received_at": facts.get("received_at"),
         },
         "event": {
             "type": str(rule.on),
@@ -76,7 +81,7 @@ def sample_variables(rule: Rule, settings: NotificationsSettings) -> dict[str, A
         "id": "00000000-0000-0000-0000-000000000000/1",
         "data": {name: sample_value(annotation) for name, annotation in fields.items()},
     }
-    variables = variables_for(rule, SAMPLE_CASE, event, settings)
+    variables = variables_for(rule, SAMPLE_TEMPLATE_FACTS, event, settings)
     for name, value in variables["customer"].items():
         if value is None:
             variables["customer"][name] = "sample"

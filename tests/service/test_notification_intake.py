@@ -106,7 +106,7 @@ def test_the_customer_hears_when_the_adr_provider_accepts_the_case(
 
 
 def service_intake(service: NotificationsService):  # type: ignore[no-untyped-def]
-    from services.notifications.intake import Intake
+    from services.notifications.use_cases.intake import Intake
 
     return Intake(service.rules, service.book, service.settings, service.clock)
 

@@ -4,6 +4,7 @@ No API key: the signed token authorises exactly one answer."""
 from __future__ import annotations
 
 import html
+from contextlib import AbstractContextManager
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
@@ -11,11 +12,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from libs.domain.notification import MAX_COMMENT_LENGTH, MAX_SCORE, MIN_SCORE
-from libs.platform.http.problems import problem_responses
-from services.notifications import followups
+from libs.domain.notification import MAX_COMMENT_LENGTH, MAX_SCORE, MIN_SCORE, SurveyNotOpen
+from libs.platform.http.domain_problems import domain_problems
+from libs.platform.http.problems import Problem, problem_responses
 from services.notifications.api.deps import Service
 from services.notifications.bootstrap import NotificationsService
+from services.notifications.use_cases.surveys import (
+    AnswerSurvey,
+    InvalidSurveyLink,
+    ShowSurvey,
+    SurveyAnswered,
+    answer_survey,
+    show_survey,
+)
 
 router = APIRouter(prefix="/v1/followups", tags=["follow-up"])
 Token = Annotated[str, Path(min_length=10, max_length=200, pattern=r"^[A-Za-z0-9._-]+$")]
@@ -47,6 +56,27 @@ class SurveyView(BaseModel):
 
 
 QUESTION = "How satisfied are you with how we handled your complaint?"
+# Why a survey takes no answer, as HTTP says it.
+CLOSED = {
+    "answered": (409, "survey-already-answered", "Survey already answered"),
+    "expired": (410, "survey-expired", "Survey expired"),
+    "withdrawn": (410, "survey-withdrawn", "Survey withdrawn"),
+}
+
+
+def _closed(error: Exception) -> Problem:
+    assert isinstance(error, SurveyNotOpen)
+    status, kind, title = CLOSED[error.reason]
+    return Problem(status, kind, title, error.message)
+
+
+def _invalid_link(error: Exception) -> Problem:
+    return Problem(403, "invalid-survey-token", "Invalid survey link", str(error))
+
+
+def survey_problems() -> AbstractContextManager[None]:
+    """A forged link is 403, a closed survey 409 or 410, a bad score or comment 422."""
+    return domain_problems((InvalidSurveyLink, _invalid_link), (SurveyNotOpen, _closed))
 
 
 @router.get(
@@ -56,11 +86,17 @@ QUESTION = "How satisfied are you with how we handled your complaint?"
     summary="The survey behind a link (an HTML form for browsers, JSON otherwise)",
 )
 def show(request: Request, token: Token, service: NotificationsService = Service) -> Response:
-    survey, now = followups.survey_for(service, token)
+    with survey_problems():
+        shown = show_survey(
+            ShowSurvey(token),
+            surveys=service.application,
+            tokens=service.tokens,
+            clock=service.clock,
+        )
     view = SurveyView(
-        survey_id=str(survey.id),
-        status=followups.survey_state(survey, now),
-        expires_at=survey.expires_at.isoformat(),
+        survey_id=str(shown.survey_id),
+        status=shown.state.value,
+        expires_at=shown.expires_at.isoformat(),
         question=QUESTION,
         respond_to=f"{request.url.path}/response",
     )
@@ -79,16 +115,21 @@ def show(request: Request, token: Token, service: NotificationsService = Service
 async def respond(
     token: Token, body: SurveyResponse, service: NotificationsService = Service
 ) -> SurveyRecorded:
-    survey = await run_in_threadpool(
-        followups.respond, service, token, body.score, body.comment or None
-    )
-    assert survey.answer is not None
+    command = AnswerSurvey(token, body.score, body.comment or None)
+    answered = await run_in_threadpool(_answer, command, service)
     return SurveyRecorded(
-        survey_id=str(survey.id),
-        score=survey.answer["score"],
-        comment=survey.answer["comment"],
-        recorded_at=survey.answer["answered_at"].isoformat(),
+        survey_id=str(answered.survey_id),
+        score=answered.score,
+        comment=answered.comment,
+        recorded_at=answered.answered_at.isoformat(),
     )
+
+
+def _answer(command: AnswerSurvey, service: NotificationsService) -> SurveyAnswered:
+    with survey_problems():
+        return answer_survey(
+            command, surveys=service.application, tokens=service.tokens, clock=service.clock
+        )
 
 
 def _form(view: SurveyView) -> str:

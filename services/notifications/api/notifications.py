@@ -8,9 +8,9 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from libs.platform.http.auth import Principal
-from services.notifications import queries
 from services.notifications.api.deps import READ_PROBLEMS, Reader, Service
 from services.notifications.bootstrap import NotificationsService
+from services.notifications.use_cases import reading
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
@@ -67,9 +67,10 @@ def list_notifications(
     _: Principal = Reader,
     service: NotificationsService = Service,
 ) -> NotificationPage:
-    items, next_after = queries.notifications(
-        service.engine, complaint_id=complaint_id, status=status, after=after, limit=limit
+    page = reading.list_notifications(
+        reading.ListNotifications(complaint_id, status, after, limit), engine=service.engine
     )
     return NotificationPage(
-        items=[NotificationView.model_validate(item) for item in items], next_after=next_after
+        items=[NotificationView.model_validate(item) for item in page.items],
+        next_after=page.next_after,
     )

@@ -6,9 +6,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from libs.platform.http.auth import Principal
-from services.notifications import queries
 from services.notifications.api.deps import READ_PROBLEMS, Reader, Service
 from services.notifications.bootstrap import NotificationsService
+from services.notifications.use_cases import reading
 
 router = APIRouter(prefix="/v1/reports", tags=["reports"])
 
@@ -38,4 +38,4 @@ class SatisfactionReport(Satisfaction):
 def satisfaction(
     _: Principal = Reader, service: NotificationsService = Service
 ) -> SatisfactionReport:
-    return SatisfactionReport.model_validate(queries.satisfaction(service.engine))
+    return SatisfactionReport.model_validate(reading.satisfaction_report(engine=service.engine))

@@ -1,9 +1,13 @@
-"""Reads from the read models: notifications with their attempts, the satisfaction report."""
+"""What staff read: notifications with their delivery attempts, and the satisfaction report.
+
+Both read the read models (services.notifications.projection), never the event store.
+"""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -13,20 +17,33 @@ from services.notifications.tables import delivery_attempts, surveys
 from services.notifications.tables import notifications as notification_rows
 
 
-def notifications(
-    engine: Engine, *, complaint_id: str | None, status: str | None, after: int, limit: int
-) -> tuple[list[dict[str, Any]], int | None]:
-    """A page in the order they were scheduled, and the cursor of the next page (or None)."""
+@dataclass(frozen=True)
+class ListNotifications:
+    complaint_id: str | None = None  # None: every complaint's
+    status: str | None = None  # None: whatever their status
+    after: int = 0  # the `next_after` of the page before
+    limit: int = 50
+
+
+@dataclass(frozen=True)
+class NotificationsPage:
+    items: list[dict[str, Any]]  # each notification's row, with its `attempts`
+    next_after: int | None  # the cursor of the next page; None: this was the last
+
+
+def list_notifications(query: ListNotifications, *, engine: Engine) -> NotificationsPage:
+    """A page of notifications in the order they were scheduled."""
     table = notification_rows
-    query = select(table).where(table.c.position > after)
-    if complaint_id is not None:
-        query = query.where(table.c.complaint_id == complaint_id)
-    if status is not None:
-        query = query.where(table.c.status == status)
-    query = query.order_by(table.c.position).limit(limit + 1)
+    limit = query.limit
+    rows_wanted = select(table).where(table.c.position > query.after)
+    if query.complaint_id is not None:
+        rows_wanted = rows_wanted.where(table.c.complaint_id == query.complaint_id)
+    if query.status is not None:
+        rows_wanted = rows_wanted.where(table.c.status == query.status)
+    rows_wanted = rows_wanted.order_by(table.c.position).limit(limit + 1)
     attempts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     with engine.connect() as connection:
-        rows = [dict(row) for row in connection.execute(query).mappings()]
+        rows = [dict(row) for row in connection.execute(rows_wanted).mappings()]
         more = len(rows) > limit
         rows = rows[:limit]
         if rows:
@@ -42,7 +59,7 @@ def notifications(
         {**row, "id": row["notification_id"], "attempts": attempts.get(row["notification_id"], [])}
         for row in rows
     ]
-    return items, (rows[-1]["position"] if more else None)
+    return NotificationsPage(items, rows[-1]["position"] if more else None)
 
 
 def _summary(rows: Iterable[dict[str, Any]]) -> dict[str, Any]:
@@ -72,7 +89,7 @@ def _grouped(
     return {name: _summary(members) for name, members in sorted(groups.items())}
 
 
-def satisfaction(engine: Engine) -> dict[str, Any]:
+def satisfaction_report(*, engine: Engine) -> dict[str, Any]:
     """Counts, average and distribution overall, by category, tier reached and ADR use.
 
     A survey counts as offered once its e-mail was delivered. Withdrawn surveys (the
