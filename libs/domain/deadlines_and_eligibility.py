@@ -1,8 +1,10 @@
-"""What a complaint's history means for its deadlines and its ADR eligibility.
+"""A complaint's deadlines and its ADR eligibility, computed from its history as of a moment.
 
 The complaint records when things happened; the regime (data) and the eligibility policy
-(pure) turn those moments into deadlines and criteria. Both are answers "as of" a moment,
-so the same questions can be asked of the case as it stood last March.
+(pure) turn those moments into deadlines and criteria. Here the complaint is read into what
+each needs: its `ClockFacts` for the regime's clocks, its `EligibilityFacts` for the five
+criteria. Both are answers "as of" a moment, so the same questions can be asked of the case
+as it stood last March.
 """
 
 from __future__ import annotations
@@ -12,8 +14,8 @@ from datetime import datetime
 from libs.domain.complaint import Complaint
 from libs.domain.deadlines import ClockFacts, Deadline, Regime, compute_deadlines
 from libs.domain.eligibility import (
-    CaseFacts,
     EligibilityAssessment,
+    EligibilityFacts,
     EligibilityThresholds,
     assess_eligibility,
 )
@@ -47,9 +49,9 @@ def deadlines_of(
 def top_tier_decided(complaint: Complaint) -> bool:
     """The top of the internal ladder has decided: its resolution, or an appeal it heard."""
     top = complaint.ladder[-1]
-    if complaint.resolution is not None and complaint.resolution["decided_at_tier"] == top:
+    if complaint.resolution is not None and complaint.resolution.decided_at_tier == top:
         return True
-    return any(appeal["decided_at_tier"] == top for appeal in complaint.appeals.values())
+    return any(appeal.decided_at_tier == top for appeal in complaint.appeals.values())
 
 
 def eligibility_of(
@@ -58,6 +60,10 @@ def eligibility_of(
     as_of: datetime,
     thresholds: EligibilityThresholds | None = None,
 ) -> EligibilityAssessment:
+    return assess_eligibility(eligibility_facts(complaint, regime, as_of), thresholds)
+
+
+def eligibility_facts(complaint: Complaint, regime: Regime, as_of: datetime) -> EligibilityFacts:
     final_response = next(
         (
             d
@@ -67,7 +73,7 @@ def eligibility_of(
         None,
     )
     flags = complaint.flags
-    facts = CaseFacts(
+    return EligibilityFacts(
         as_of=as_of,
         top_tier_decided=top_tier_decided(complaint),
         final_response_issued="final_response" in complaint.clock_times,
@@ -84,4 +90,3 @@ def eligibility_of(
         public_attention=flags.get("public_attention", False),
         regulator_contacted=flags.get("regulator_contacted", False),
     )
-    return assess_eligibility(facts, thresholds)
