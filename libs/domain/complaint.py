@@ -18,7 +18,7 @@ from eventsourcing.domain import Aggregate
 from libs.domain.adr_referral import AdrOutcome, AdrReferral, AdrUpdate, referral_named
 from libs.domain.appeals import Appeal, appeal_to_decide, check_appealable
 from libs.domain.deadlines.final_response import check_final_response_elements
-from libs.domain.deadlines.regime import Regime
+from libs.domain.deadlines.regime import ClockEvent, Regime
 from libs.domain.decisions import (
     FinalResponse,
     Resolution,
@@ -40,7 +40,22 @@ from libs.domain.lifecycle import (
     require_status,
 )
 from libs.domain.offers import Offer, check_new_offer, offer_to_answer, pending_offer
-from libs.domain.values import AppealOutcome, CommandContext, OfferStatus, ResolutionOutcome, Status
+from libs.domain.values import (
+    AppealOutcome,
+    CommandContext,
+    InteractionKind,
+    OfferStatus,
+    ResolutionOutcome,
+    Status,
+)
+
+#: The moments a reopened complaint forgets: it is to be decided again.
+DECISION_CLOCK_EVENTS = (
+    ClockEvent.RESOLVED,
+    ClockEvent.SUMMARY_RESOLUTION,
+    ClockEvent.FINAL_RESPONSE,
+    ClockEvent.CLOSED,
+)
 
 
 class Complaint(Aggregate):
@@ -85,7 +100,7 @@ class Complaint(Aggregate):
         command_id: str | None
 
         # Which clock event (see libs.domain.deadlines) this event is, if any.
-        clock_event: ClassVar[str | None] = None
+        clock_event: ClassVar[ClockEvent | None] = None
         # Deadline alerts record the passage of time, not progress on the case.
         is_progress: ClassVar[bool] = True
 
@@ -98,7 +113,7 @@ class Complaint(Aggregate):
             if self.is_progress:
                 complaint.last_progress_at = self.occurred_at
             if self.clock_event is not None:
-                complaint.clock_times.setdefault(self.clock_event, self.occurred_at)
+                complaint.clock_times.setdefault(self.clock_event.value, self.occurred_at)
             self.change(complaint)
 
         def change(self, complaint: Complaint) -> None:
@@ -160,7 +175,7 @@ class Complaint(Aggregate):
         self.received_by = actor
         self.last_activity_at = occurred_at
         self.last_progress_at = occurred_at
-        self.clock_times: dict[str, datetime] = {"received": occurred_at}
+        self.clock_times: dict[str, datetime] = {ClockEvent.RECEIVED.value: occurred_at}
         self.interactions = InteractionLog()
         self.escalations: list[dict[str, Any]] = []
         self.offers: dict[str, Offer] = {}
@@ -293,7 +308,7 @@ class Complaint(Aggregate):
         language: str | None = None,
     ) -> None:
         self._require_status("record an interaction on", all_but(Status.CLOSED))
-        if (kind == "document") != (document is not None):
+        if (kind == InteractionKind.DOCUMENT) != (document is not None):
             raise InvalidArgument(
                 "document", "a document interaction (and only that) carries a document reference"
             )
@@ -434,7 +449,7 @@ class Complaint(Aggregate):
     # -- decision -------------------------------------------------------------------------
 
     class ComplaintResolved(Event):
-        clock_event = "resolved"
+        clock_event = ClockEvent.RESOLVED
 
         outcome: str
         summary: str
@@ -481,7 +496,7 @@ class Complaint(Aggregate):
         """Resolved early (e.g. by the close of the third business day after receipt): a
         summary resolution communication replaces the final response."""
 
-        clock_event = "summary_resolution"
+        clock_event = ClockEvent.SUMMARY_RESOLUTION
 
         outcome: str
         summary: str
@@ -490,7 +505,7 @@ class Complaint(Aggregate):
 
         def change(self, complaint: Complaint) -> None:
             complaint.status = Status.RESOLVED.value
-            complaint.clock_times.setdefault("resolved", self.occurred_at)
+            complaint.clock_times.setdefault(ClockEvent.RESOLVED.value, self.occurred_at)
             complaint.resolution = SummaryResolution(
                 outcome=ResolutionOutcome(self.outcome),
                 summary=self.summary,
@@ -525,7 +540,7 @@ class Complaint(Aggregate):
         )
 
     class FinalResponseIssued(Event):
-        clock_event = "final_response"
+        clock_event = ClockEvent.FINAL_RESPONSE
 
         letter: str
         elements: dict[str, Any]
@@ -632,7 +647,7 @@ class Complaint(Aggregate):
     # -- external ADR ---------------------------------------------------------------------
 
     class ReferredToAdr(Event):
-        clock_event = "referred_to_adr"
+        clock_event = ClockEvent.REFERRED_TO_ADR
 
         referral_id: str
         preferred_method: str | None
@@ -711,7 +726,7 @@ class Complaint(Aggregate):
         )
 
     class AdrOutcomeRecorded(Event):
-        clock_event = "adr_outcome"
+        clock_event = ClockEvent.ADR_OUTCOME
 
         referral_id: str
         provider_id: str
@@ -755,7 +770,7 @@ class Complaint(Aggregate):
     # -- acknowledgement, holding replies and deadlines ----------------------------------
 
     class ComplaintAcknowledged(Event):
-        clock_event = "acknowledged"
+        clock_event = ClockEvent.ACKNOWLEDGED
 
         message: str
         channel: str
@@ -773,7 +788,7 @@ class Complaint(Aggregate):
         )
 
     class HoldingReplySent(Event):
-        clock_event = "holding_reply"
+        clock_event = ClockEvent.HOLDING_REPLY
 
         reason: str
         message: str
@@ -836,8 +851,8 @@ class Complaint(Aggregate):
             complaint.status = Status.OPEN.value
             complaint.reopen_count += 1
             complaint.closure = None
-            for decided in ("resolved", "summary_resolution", "final_response", "closed"):
-                complaint.clock_times.pop(decided, None)
+            for decided in DECISION_CLOCK_EVENTS:
+                complaint.clock_times.pop(decided.value, None)
 
     def reopen(self, context: CommandContext, *, reason: str) -> None:
         self._require_status("reopen", REOPENABLE)
@@ -846,7 +861,7 @@ class Complaint(Aggregate):
         )
 
     class ComplaintClosed(Event):
-        clock_event = "closed"
+        clock_event = ClockEvent.CLOSED
 
         reason: str
         previous_status: str

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from libs.domain.complaint import Complaint
-from libs.domain.deadlines import ClockFacts, Deadline, Regime, compute_deadlines
+from libs.domain.deadlines import ClockEvent, ClockFacts, Deadline, Regime, compute_deadlines
 from libs.domain.eligibility import (
     EligibilityAssessment,
     EligibilityFacts,
@@ -26,15 +26,15 @@ FINAL_RESPONSE_CLOCK = "final_response"
 def clock_facts(complaint: Complaint) -> ClockFacts:
     moments = complaint.clock_times
     return ClockFacts(
-        received_at=moments["received"],
-        acknowledged_at=moments.get("acknowledged"),
-        resolved_at=moments.get("resolved"),
-        summary_resolution_at=moments.get("summary_resolution"),
-        holding_reply_at=moments.get("holding_reply"),
-        final_response_at=moments.get("final_response"),
-        closed_at=moments.get("closed"),
-        referred_to_adr_at=moments.get("referred_to_adr"),
-        adr_outcome_at=moments.get("adr_outcome"),
+        received_at=moments[ClockEvent.RECEIVED],
+        acknowledged_at=moments.get(ClockEvent.ACKNOWLEDGED),
+        resolved_at=moments.get(ClockEvent.RESOLVED),
+        summary_resolution_at=moments.get(ClockEvent.SUMMARY_RESOLUTION),
+        holding_reply_at=moments.get(ClockEvent.HOLDING_REPLY),
+        final_response_at=moments.get(ClockEvent.FINAL_RESPONSE),
+        closed_at=moments.get(ClockEvent.CLOSED),
+        referred_to_adr_at=moments.get(ClockEvent.REFERRED_TO_ADR),
+        adr_outcome_at=moments.get(ClockEvent.ADR_OUTCOME),
         variant=complaint.regime_variant,
         subdivision=complaint.calendar_subdivision,
     )
@@ -76,7 +76,7 @@ def eligibility_facts(complaint: Complaint, regime: Regime, as_of: datetime) -> 
     return EligibilityFacts(
         as_of=as_of,
         top_tier_decided=top_tier_decided(complaint),
-        final_response_issued="final_response" in complaint.clock_times,
+        final_response_issued=ClockEvent.FINAL_RESPONSE in complaint.clock_times,
         final_response_due_at=final_response.due_at if final_response else None,
         legal_issue=flags.get("legal", False),
         regulatory_issue=flags.get("regulatory", False),
