@@ -3,6 +3,12 @@
 Every change is an event. A command method checks the complaint's status and rules, then
 triggers the event; the event's `apply` is the only code that changes state, so replaying
 the stored events reproduces exactly the complaint that was saved.
+
+The aggregate and its nested events are one unit: stored events name their class by topic
+(`libs.domain.complaint:Complaint.OfferMade`), so the events stay here, each beside the
+command that triggers it. The state they build and the rules the commands check live in
+modules named for them: `offers`, `appeals`, `decisions`, `adr_referral`, `lifecycle` (which
+statuses allow which commands) and `ladder`.
 """
 
 from __future__ import annotations
