@@ -3,6 +3,12 @@
 Every change is an event. A command method checks the complaint's status and rules, then
 triggers the event; the event's `apply` is the only code that changes state, so replaying
 the stored events reproduces exactly the complaint that was saved.
+
+The aggregate and its nested events are one unit: stored events name their class by topic
+(`libs.domain.complaint:Complaint.OfferMade`), so the events stay here, each beside the
+command that triggers it. The state they build and the rules the commands check live in
+modules named for them: `offers`, `appeals`, `decisions`, `adr_referral`, `lifecycle` (which
+statuses allow which commands) and `ladder`.
 """
 
 from __future__ import annotations
@@ -15,39 +21,47 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from libs.domain.deadlines.final_response import find_missing_elements
-from libs.domain.deadlines.regime import Regime
-from libs.domain.errors import (
-    IllegalTransition,
-    IncompleteFinalResponse,
-    InvalidArgument,
-    RuleViolated,
-    UnknownEntity,
+from libs.domain.adr_referral import AdrOutcome, AdrReferral, AdrUpdate, referral_named
+from libs.domain.appeals import Appeal, appeal_to_decide, check_appealable
+from libs.domain.deadlines.final_response import check_final_response_elements
+from libs.domain.deadlines.regime import ClockEvent, Regime
+from libs.domain.decisions import (
+    FinalResponse,
+    Resolution,
+    SummaryResolution,
+    check_resolution_terms,
 )
+from libs.domain.errors import InvalidArgument, RuleViolated
 from libs.domain.interaction_log import InteractionLog
 from libs.domain.ladder import DEFAULT_TIERS, EscalationLadder
+from libs.domain.lifecycle import (
+    DECIDED,
+    IN_ADR,
+    NEGOTIABLE,
+    REFERRABLE,
+    REOPENABLE,
+    UNDER_REVIEW,
+    all_but,
+    closable_from,
+    require_status,
+)
+from libs.domain.offers import Offer, check_new_offer, offer_to_answer, pending_offer
 from libs.domain.values import (
     AppealOutcome,
     CommandContext,
+    InteractionKind,
     OfferStatus,
     ResolutionOutcome,
     Status,
 )
 
-UNDER_REVIEW = (Status.OPEN, Status.ESCALATED)
-NEGOTIABLE = (Status.OPEN, Status.ESCALATED, Status.APPEALED)
-DECIDED = (Status.RESOLVED, Status.FINAL_RESPONSE_ISSUED)
-CLOSABLE = (Status.RESOLVED, Status.FINAL_RESPONSE_ISSUED, Status.ADR_CONCLUDED)
-REOPENABLE = (Status.RESOLVED, Status.FINAL_RESPONSE_ISSUED, Status.CLOSED)
-REFERRABLE = (
-    Status.OPEN,
-    Status.ESCALATED,
-    Status.RESOLVED,
-    Status.FINAL_RESPONSE_ISSUED,
-    Status.APPEALED,
+#: The moments a reopened complaint forgets: it is to be decided again.
+DECISION_CLOCK_EVENTS = (
+    ClockEvent.RESOLVED,
+    ClockEvent.SUMMARY_RESOLUTION,
+    ClockEvent.FINAL_RESPONSE,
+    ClockEvent.CLOSED,
 )
-IN_ADR = (Status.REFERRED_TO_ADR, Status.ADR_IN_PROGRESS)
-WITHDRAWAL = "withdrawn"
 
 
 class Complaint(Aggregate):
@@ -56,7 +70,9 @@ class Complaint(Aggregate):
     # Version 2: interactions carry a `language` (see InteractionRecorded); snapshots taken
     # before it are upcast so a complaint reads the same from a snapshot or from events.
     # Version 3: the interactions are an InteractionLog, not a list.
-    class_version = 3
+    # Version 4: offers, appeals, the resolution, the final response and the ADR referral
+    # are value types, not dicts; a dict is the record each was (see libs.domain.records).
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -66,6 +82,19 @@ class Complaint(Aggregate):
     @staticmethod
     def upcast_v2_v3(state: dict[str, Any]) -> None:
         state["interactions"] = InteractionLog(state.get("interactions", []))
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        offers, appeals = state.get("offers", {}), state.get("appeals", {})
+        state["offers"] = {key: Offer.from_record(offer) for key, offer in offers.items()}
+        state["appeals"] = {key: Appeal.from_record(appeal) for key, appeal in appeals.items()}
+        for key, value_type in (
+            ("resolution", Resolution),
+            ("final_response", FinalResponse),
+            ("adr", AdrReferral),
+        ):
+            record = state.get(key)
+            state[key] = value_type.from_record(record) if record is not None else None
 
     class Event(Aggregate.Event):
         """Fields every complaint event records: who, when it happened, how to trace it."""
@@ -77,7 +106,7 @@ class Complaint(Aggregate):
         command_id: str | None
 
         # Which clock event (see libs.domain.deadlines) this event is, if any.
-        clock_event: ClassVar[str | None] = None
+        clock_event: ClassVar[ClockEvent | None] = None
         # Deadline alerts record the passage of time, not progress on the case.
         is_progress: ClassVar[bool] = True
 
@@ -90,7 +119,7 @@ class Complaint(Aggregate):
             if self.is_progress:
                 complaint.last_progress_at = self.occurred_at
             if self.clock_event is not None:
-                complaint.clock_times.setdefault(self.clock_event, self.occurred_at)
+                complaint.clock_times.setdefault(self.clock_event.value, self.occurred_at)
             self.change(complaint)
 
         def change(self, complaint: Complaint) -> None:
@@ -152,16 +181,16 @@ class Complaint(Aggregate):
         self.received_by = actor
         self.last_activity_at = occurred_at
         self.last_progress_at = occurred_at
-        self.clock_times: dict[str, datetime] = {"received": occurred_at}
+        self.clock_times: dict[str, datetime] = {ClockEvent.RECEIVED.value: occurred_at}
         self.interactions = InteractionLog()
         self.escalations: list[dict[str, Any]] = []
-        self.offers: dict[str, dict[str, Any]] = {}
-        self.resolution: dict[str, Any] | None = None
-        self.final_response: dict[str, Any] | None = None
-        self.appeals: dict[str, dict[str, Any]] = {}
+        self.offers: dict[str, Offer] = {}
+        self.resolution: Resolution | None = None
+        self.final_response: FinalResponse | None = None
+        self.appeals: dict[str, Appeal] = {}
         self.status_before_appeal: str | None = None
         self.closure: dict[str, Any] | None = None
-        self.adr: dict[str, Any] | None = None
+        self.adr: AdrReferral | None = None
         self.acknowledged_at: datetime | None = None
         self.holding_replies: list[dict[str, Any]] = []
         self.deadline_alerts: list[dict[str, Any]] = []
@@ -226,19 +255,14 @@ class Complaint(Aggregate):
         """True when a command with this id was already recorded (a retried request)."""
         return command_id is not None and command_id in self.command_ids
 
-    def pending_offer(self) -> dict[str, Any] | None:
-        for offer in self.offers.values():
-            if offer["status"] == OfferStatus.PENDING:
-                return offer
-        return None
+    def pending_offer(self) -> Offer | None:
+        return pending_offer(self.offers.values())
 
     def rejected_offer_count(self) -> int:
-        return sum(1 for offer in self.offers.values() if offer["status"] == OfferStatus.REJECTED)
+        return sum(1 for offer in self.offers.values() if offer.status is OfferStatus.REJECTED)
 
     def _require_status(self, action: str, allowed: Iterable[Status]) -> None:
-        allowed_values = tuple(status.value for status in allowed)
-        if self.status not in allowed_values:
-            raise IllegalTransition(action, self.status, allowed_values)
+        require_status(action, self.status, allowed)
 
     # -- interactions ---------------------------------------------------------------------
 
@@ -289,11 +313,8 @@ class Complaint(Aggregate):
         document: dict[str, Any] | None = None,
         language: str | None = None,
     ) -> None:
-        if self.status == Status.CLOSED:
-            raise IllegalTransition(
-                "record an interaction on", self.status, _all_but(Status.CLOSED)
-            )
-        if (kind == "document") != (document is not None):
+        self._require_status("record an interaction on", all_but(Status.CLOSED))
+        if (kind == InteractionKind.DOCUMENT) != (document is not None):
             raise InvalidArgument(
                 "document", "a document interaction (and only that) carries a document reference"
             )
@@ -347,24 +368,10 @@ class Complaint(Aggregate):
 
     def escalate(self, context: CommandContext, *, reason: str, to_tier: str | None = None) -> None:
         self._require_status("escalate", UNDER_REVIEW)
-        ladder = self.escalation_ladder
-        if to_tier is None:
-            to_tier = ladder.above(self.tier)
-            if to_tier is None:
-                raise RuleViolated(
-                    f"the complaint is already at the top tier '{self.tier}' and cannot be "
-                    "escalated further"
-                )
-        elif not ladder.is_above(to_tier, self.tier):
-            raise InvalidArgument(
-                "to_tier",
-                f"'{to_tier}' is not above the current tier '{self.tier}' "
-                f"(ladder: {' → '.join(ladder.tiers)})",
-            )
         self.trigger_event(
             self.Escalated,
             from_tier=self.tier,
-            to_tier=to_tier,
+            to_tier=self.escalation_ladder.escalation_target(self.tier, to_tier),
             reason=reason,
             **context.event_fields(),
         )
@@ -378,18 +385,16 @@ class Complaint(Aggregate):
         currency: str | None
 
         def change(self, complaint: Complaint) -> None:
-            complaint.offers[self.offer_id] = {
-                "id": self.offer_id,
-                "description": self.description,
-                "amount": self.amount,
-                "currency": self.currency,
-                "status": OfferStatus.PENDING.value,
-                "made_by": self.actor,
-                "made_at": self.occurred_at,
-                "tier": complaint.tier,
-                "responded_at": None,
-                "customer_comment": None,
-            }
+            complaint.offers[self.offer_id] = Offer(
+                id=self.offer_id,
+                description=self.description,
+                amount=self.amount,
+                currency=self.currency,
+                status=OfferStatus.PENDING,
+                made_by=self.actor,
+                made_at=self.occurred_at,
+                tier=complaint.tier,
+            )
 
     def make_offer(
         self,
@@ -401,16 +406,7 @@ class Complaint(Aggregate):
         currency: str | None = None,
     ) -> None:
         self._require_status("make an offer on", NEGOTIABLE)
-        pending = self.pending_offer()
-        if pending is not None:
-            raise RuleViolated(
-                f"offer '{pending['id']}' is still awaiting the customer's answer; "
-                "record the answer before making another offer"
-            )
-        if (amount is None) != (currency is None):
-            raise InvalidArgument("amount", "an offer of money needs both an amount and a currency")
-        if amount is not None and amount <= 0:
-            raise InvalidArgument("amount", "an offer of money must be for a positive amount")
+        check_new_offer(self.pending_offer(), amount, currency)
         self.trigger_event(
             self.OfferMade,
             offer_id=offer_id,
@@ -426,9 +422,9 @@ class Complaint(Aggregate):
 
         def change(self, complaint: Complaint) -> None:
             offer = complaint.offers[self.offer_id]
-            offer["status"] = OfferStatus.ACCEPTED.value
-            offer["responded_at"] = self.occurred_at
-            offer["customer_comment"] = self.customer_comment
+            complaint.offers[self.offer_id] = offer.answered(
+                accepted=True, at=self.occurred_at, comment=self.customer_comment
+            )
 
     class OfferRejected(Event):
         offer_id: str
@@ -436,9 +432,9 @@ class Complaint(Aggregate):
 
         def change(self, complaint: Complaint) -> None:
             offer = complaint.offers[self.offer_id]
-            offer["status"] = OfferStatus.REJECTED.value
-            offer["responded_at"] = self.occurred_at
-            offer["customer_comment"] = self.customer_comment
+            complaint.offers[self.offer_id] = offer.answered(
+                accepted=False, at=self.occurred_at, comment=self.customer_comment
+            )
 
     def record_offer_response(
         self,
@@ -448,11 +444,7 @@ class Complaint(Aggregate):
         accepted: bool,
         customer_comment: str | None = None,
     ) -> None:
-        offer = self.offers.get(offer_id)
-        if offer is None:
-            raise UnknownEntity("offer", offer_id)
-        if offer["status"] != OfferStatus.PENDING:
-            raise RuleViolated(f"offer '{offer_id}' was already {offer['status']}")
+        offer_to_answer(self.offers, offer_id)
         self.trigger_event(
             self.OfferAccepted if accepted else self.OfferRejected,
             offer_id=offer_id,
@@ -463,7 +455,7 @@ class Complaint(Aggregate):
     # -- decision -------------------------------------------------------------------------
 
     class ComplaintResolved(Event):
-        clock_event = "resolved"
+        clock_event = ClockEvent.RESOLVED
 
         outcome: str
         summary: str
@@ -473,16 +465,16 @@ class Complaint(Aggregate):
 
         def change(self, complaint: Complaint) -> None:
             complaint.status = Status.RESOLVED.value
-            complaint.resolution = {
-                "outcome": self.outcome,
-                "summary": self.summary,
-                "remedy": self.remedy,
-                "redress_amount": self.redress_amount,
-                "currency": self.currency,
-                "decided_at_tier": complaint.tier,
-                "decided_by": self.actor,
-                "resolved_at": self.occurred_at,
-            }
+            complaint.resolution = Resolution(
+                outcome=ResolutionOutcome(self.outcome),
+                summary=self.summary,
+                remedy=self.remedy,
+                redress_amount=self.redress_amount,
+                currency=self.currency,
+                decided_at_tier=complaint.tier,
+                decided_by=self.actor,
+                resolved_at=self.occurred_at,
+            )
 
     def resolve(
         self,
@@ -495,14 +487,7 @@ class Complaint(Aggregate):
         currency: str | None = None,
     ) -> None:
         self._require_status("resolve", UNDER_REVIEW)
-        if (redress_amount is None) != (currency is None):
-            raise InvalidArgument(
-                "redress_amount", "redress in money needs both an amount and a currency"
-            )
-        if outcome != ResolutionOutcome.NOT_UPHELD and not (remedy or redress_amount):
-            raise InvalidArgument(
-                "remedy", f"a complaint resolved as '{outcome.value}' must state the remedy"
-            )
+        check_resolution_terms(outcome, remedy, redress_amount, currency)
         self.trigger_event(
             self.ComplaintResolved,
             outcome=outcome.value,
@@ -517,7 +502,7 @@ class Complaint(Aggregate):
         """Resolved early (e.g. by the close of the third business day after receipt): a
         summary resolution communication replaces the final response."""
 
-        clock_event = "summary_resolution"
+        clock_event = ClockEvent.SUMMARY_RESOLUTION
 
         outcome: str
         summary: str
@@ -526,18 +511,18 @@ class Complaint(Aggregate):
 
         def change(self, complaint: Complaint) -> None:
             complaint.status = Status.RESOLVED.value
-            complaint.clock_times.setdefault("resolved", self.occurred_at)
-            complaint.resolution = {
-                "outcome": self.outcome,
-                "summary": self.summary,
-                "remedy": self.remedy,
-                "redress_amount": None,
-                "currency": None,
-                "decided_at_tier": complaint.tier,
-                "decided_by": self.actor,
-                "resolved_at": self.occurred_at,
-                "summary_resolution": self.message,
-            }
+            complaint.clock_times.setdefault(ClockEvent.RESOLVED.value, self.occurred_at)
+            complaint.resolution = SummaryResolution(
+                outcome=ResolutionOutcome(self.outcome),
+                summary=self.summary,
+                remedy=self.remedy,
+                redress_amount=None,
+                currency=None,
+                decided_at_tier=complaint.tier,
+                decided_by=self.actor,
+                resolved_at=self.occurred_at,
+                summary_resolution=self.message,
+            )
 
     def resolve_summarily(
         self,
@@ -561,19 +546,19 @@ class Complaint(Aggregate):
         )
 
     class FinalResponseIssued(Event):
-        clock_event = "final_response"
+        clock_event = ClockEvent.FINAL_RESPONSE
 
         letter: str
         elements: dict[str, Any]
 
         def change(self, complaint: Complaint) -> None:
             complaint.status = Status.FINAL_RESPONSE_ISSUED.value
-            complaint.final_response = {
-                "letter": self.letter,
-                "elements": dict(self.elements),
-                "issued_by": self.actor,
-                "issued_at": self.occurred_at,
-            }
+            complaint.final_response = FinalResponse(
+                letter=self.letter,
+                elements=dict(self.elements),
+                issued_by=self.actor,
+                issued_at=self.occurred_at,
+            )
 
     def issue_final_response(
         self,
@@ -585,19 +570,7 @@ class Complaint(Aggregate):
     ) -> None:
         """Issues the final response, if the letter contains what the regime requires."""
         self._require_status("issue a final response on", (Status.RESOLVED,))
-        known = {element.name for element in regime.final_response}
-        unknown = sorted(set(elements) - known)
-        if unknown:
-            raise InvalidArgument(
-                "elements",
-                f"regime '{regime.name}' has no final-response element(s) {', '.join(unknown)} "
-                f"(known: {', '.join(sorted(known)) or 'none'})",
-            )
-        missing = find_missing_elements(regime, elements)
-        if missing:
-            raise IncompleteFinalResponse(
-                regime.name, [(m.name, m.description, m.requirement) for m in missing]
-            )
+        check_final_response_elements(regime, elements)
         self.trigger_event(
             self.FinalResponseIssued,
             letter=letter,
@@ -615,28 +588,18 @@ class Complaint(Aggregate):
             assert complaint.resolution is not None
             complaint.status_before_appeal = complaint.status
             complaint.status = Status.APPEALED.value
-            complaint.appeals[self.appeal_id] = {
-                "id": self.appeal_id,
-                "grounds": self.grounds,
-                "lodged_by": self.actor,
-                "lodged_at": self.occurred_at,
-                "against_tier": complaint.resolution["decided_at_tier"],
-                "status": "pending",
-                "outcome": None,
-                "decided_at_tier": None,
-                "reasons": None,
-                "decided_by": None,
-                "decided_at": None,
-            }
+            complaint.appeals[self.appeal_id] = Appeal(
+                id=self.appeal_id,
+                grounds=self.grounds,
+                lodged_by=self.actor,
+                lodged_at=self.occurred_at,
+                against_tier=complaint.resolution.decided_at_tier,
+            )
 
     def lodge_appeal(self, context: CommandContext, *, appeal_id: str, grounds: str) -> None:
         self._require_status("appeal", DECIDED)
         assert self.resolution is not None
-        if self.escalation_ladder.above(self.resolution["decided_at_tier"]) is None:
-            raise RuleViolated(
-                f"the decision was made at the top tier '{self.resolution['decided_at_tier']}': "
-                "there is no tier above it to hear an appeal"
-            )
+        check_appealable(self.escalation_ladder, self.resolution.decided_at_tier)
         self.trigger_event(
             self.AppealLodged, appeal_id=appeal_id, grounds=grounds, **context.event_fields()
         )
@@ -648,16 +611,15 @@ class Complaint(Aggregate):
         reasons: str
 
         def change(self, complaint: Complaint) -> None:
-            appeal = complaint.appeals[self.appeal_id]
-            appeal.update(
-                status="decided",
-                outcome=self.outcome,
-                decided_at_tier=self.decided_at_tier,
+            outcome = AppealOutcome(self.outcome)
+            complaint.appeals[self.appeal_id] = complaint.appeals[self.appeal_id].decided(
+                outcome=outcome,
+                tier=self.decided_at_tier,
                 reasons=self.reasons,
-                decided_by=self.actor,
-                decided_at=self.occurred_at,
+                by=self.actor,
+                at=self.occurred_at,
             )
-            if self.outcome == AppealOutcome.UPHELD:
+            if outcome is AppealOutcome.UPHELD:
                 # The original decision falls: the case is reviewed again at the appeal's tier.
                 complaint.status = Status.ESCALATED.value
                 complaint.tier = self.decided_at_tier
@@ -676,18 +638,9 @@ class Complaint(Aggregate):
         decided_at_tier: str,
         reasons: str,
     ) -> None:
-        appeal = self.appeals.get(appeal_id)
-        if appeal is None:
-            raise UnknownEntity("appeal", appeal_id)
-        if appeal["status"] != "pending":
-            raise RuleViolated(f"appeal '{appeal_id}' was already decided ({appeal['outcome']})")
+        appeal = appeal_to_decide(self.appeals, appeal_id)
         self._require_status("decide an appeal on", (Status.APPEALED,))
-        if not self.escalation_ladder.is_above(decided_at_tier, appeal["against_tier"]):
-            raise InvalidArgument(
-                "decided_at_tier",
-                f"an appeal must be decided at a tier above '{appeal['against_tier']}', "
-                f"the tier that made the decision; '{decided_at_tier}' is not",
-            )
+        appeal.check_deciding_tier(self.escalation_ladder, decided_at_tier)
         self.trigger_event(
             self.AppealDecided,
             appeal_id=appeal_id,
@@ -700,7 +653,7 @@ class Complaint(Aggregate):
     # -- external ADR ---------------------------------------------------------------------
 
     class ReferredToAdr(Event):
-        clock_event = "referred_to_adr"
+        clock_event = ClockEvent.REFERRED_TO_ADR
 
         referral_id: str
         preferred_method: str | None
@@ -711,19 +664,15 @@ class Complaint(Aggregate):
 
         def change(self, complaint: Complaint) -> None:
             complaint.status = Status.REFERRED_TO_ADR.value
-            complaint.adr = {
-                "referral_id": self.referral_id,
-                "preferred_method": self.preferred_method,
-                "preferred_provider_id": self.preferred_provider_id,
-                "eligibility": self.eligibility,
-                "override_justification": self.override_justification,
-                "referred_by": self.actor,
-                "referred_at": self.occurred_at,
-                "provider_id": None,
-                "provider_status": None,
-                "updates": [],
-                "outcome": None,
-            }
+            complaint.adr = AdrReferral(
+                referral_id=self.referral_id,
+                preferred_method=self.preferred_method,
+                preferred_provider_id=self.preferred_provider_id,
+                eligibility=self.eligibility,
+                override_justification=self.override_justification,
+                referred_by=self.actor,
+                referred_at=self.occurred_at,
+            )
 
     def refer_to_adr(
         self,
@@ -757,16 +706,9 @@ class Complaint(Aggregate):
 
         def change(self, complaint: Complaint) -> None:
             assert complaint.adr is not None
-            complaint.adr["provider_id"] = self.provider_id
-            complaint.adr["provider_status"] = self.provider_status
-            complaint.adr["updates"].append(
-                {
-                    "status": self.provider_status,
-                    "detail": self.detail,
-                    "occurred_at": self.occurred_at,
-                }
-            )
-            if self.provider_status != "declined":
+            update = AdrUpdate(self.provider_status, self.detail, self.occurred_at)
+            complaint.adr = complaint.adr.updated(self.provider_id, update)
+            if not update.declined:
                 complaint.status = Status.ADR_IN_PROGRESS.value
 
     def record_adr_status(
@@ -779,7 +721,7 @@ class Complaint(Aggregate):
         detail: dict[str, Any] | None = None,
     ) -> None:
         self._require_status("record an ADR status update on", IN_ADR)
-        self._require_referral(referral_id)
+        referral_named(self.adr, referral_id)
         self.trigger_event(
             self.AdrStatusUpdated,
             referral_id=referral_id,
@@ -790,7 +732,7 @@ class Complaint(Aggregate):
         )
 
     class AdrOutcomeRecorded(Event):
-        clock_event = "adr_outcome"
+        clock_event = ClockEvent.ADR_OUTCOME
 
         referral_id: str
         provider_id: str
@@ -802,14 +744,10 @@ class Complaint(Aggregate):
         def change(self, complaint: Complaint) -> None:
             assert complaint.adr is not None
             complaint.status = Status.ADR_CONCLUDED.value
-            complaint.adr["provider_id"] = self.provider_id
-            complaint.adr["outcome"] = {
-                "outcome": self.outcome,
-                "binding": self.binding,
-                "award": self.award,
-                "summary": self.summary,
-                "recorded_at": self.occurred_at,
-            }
+            outcome = AdrOutcome(
+                self.outcome, self.binding, self.award, self.summary, self.occurred_at
+            )
+            complaint.adr = complaint.adr.concluded(self.provider_id, outcome)
 
     def record_adr_outcome(
         self,
@@ -823,7 +761,7 @@ class Complaint(Aggregate):
         award: dict[str, Any] | None = None,
     ) -> None:
         self._require_status("record an ADR outcome on", IN_ADR)
-        self._require_referral(referral_id)
+        referral_named(self.adr, referral_id)
         self.trigger_event(
             self.AdrOutcomeRecorded,
             referral_id=referral_id,
@@ -835,14 +773,10 @@ class Complaint(Aggregate):
             **context.event_fields(),
         )
 
-    def _require_referral(self, referral_id: str) -> None:
-        if self.adr is None or self.adr["referral_id"] != referral_id:
-            raise UnknownEntity("ADR referral", referral_id)
-
     # -- acknowledgement, holding replies and deadlines ----------------------------------
 
     class ComplaintAcknowledged(Event):
-        clock_event = "acknowledged"
+        clock_event = ClockEvent.ACKNOWLEDGED
 
         message: str
         channel: str
@@ -854,14 +788,13 @@ class Complaint(Aggregate):
     def acknowledge(self, context: CommandContext, *, message: str, channel: str) -> None:
         """Tells the customer the complaint was received (and, where the regime asks, when
         to expect a response)."""
-        if self.status == Status.CLOSED:
-            raise IllegalTransition("acknowledge", self.status, _all_but(Status.CLOSED))
+        self._require_status("acknowledge", all_but(Status.CLOSED))
         self.trigger_event(
             self.ComplaintAcknowledged, message=message, channel=channel, **context.event_fields()
         )
 
     class HoldingReplySent(Event):
-        clock_event = "holding_reply"
+        clock_event = ClockEvent.HOLDING_REPLY
 
         reason: str
         message: str
@@ -924,8 +857,8 @@ class Complaint(Aggregate):
             complaint.status = Status.OPEN.value
             complaint.reopen_count += 1
             complaint.closure = None
-            for decided in ("resolved", "summary_resolution", "final_response", "closed"):
-                complaint.clock_times.pop(decided, None)
+            for decided in DECISION_CLOCK_EVENTS:
+                complaint.clock_times.pop(decided.value, None)
 
     def reopen(self, context: CommandContext, *, reason: str) -> None:
         self._require_status("reopen", REOPENABLE)
@@ -934,7 +867,7 @@ class Complaint(Aggregate):
         )
 
     class ComplaintClosed(Event):
-        clock_event = "closed"
+        clock_event = ClockEvent.CLOSED
 
         reason: str
         previous_status: str
@@ -949,18 +882,10 @@ class Complaint(Aggregate):
             }
 
     def close(self, context: CommandContext, *, reason: str) -> None:
-        if reason == WITHDRAWAL:
-            # A customer may withdraw at any point before closure.
-            self._require_status("close", tuple(s for s in Status if s != Status.CLOSED))
-        else:
-            self._require_status("close", CLOSABLE)
+        self._require_status("close", closable_from(reason))
         self.trigger_event(
             self.ComplaintClosed,
             reason=reason,
             previous_status=self.status,
             **context.event_fields(),
         )
-
-
-def _all_but(excluded: Status) -> tuple[str, ...]:
-    return tuple(status.value for status in Status if status != excluded)

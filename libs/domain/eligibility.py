@@ -39,8 +39,8 @@ class EligibilityThresholds:
 
 
 @dataclass(frozen=True)
-class CaseFacts:
-    """What the complaint's history says, as of `as_of`.
+class EligibilityFacts:
+    """What the five criteria read of a complaint's history, as of `as_of`.
 
     `final_response_due_at` is the regime's final-response deadline (None when the regime
     sets none); `last_progress_at` is the last event that moved the case on.
@@ -87,7 +87,7 @@ class EligibilityAssessment:
 
 
 def assess_eligibility(
-    facts: CaseFacts, thresholds: EligibilityThresholds | None = None
+    facts: EligibilityFacts, thresholds: EligibilityThresholds | None = None
 ) -> EligibilityAssessment:
     limits = thresholds or EligibilityThresholds()
     exhausted = internal_processes_exhausted(facts)
@@ -103,7 +103,7 @@ def assess_eligibility(
     )
 
 
-def internal_processes_exhausted(facts: CaseFacts) -> CriterionResult:
+def internal_processes_exhausted(facts: EligibilityFacts) -> CriterionResult:
     due = facts.final_response_due_at
     passed = due is not None and facts.as_of > due
     used = {
@@ -149,7 +149,7 @@ def internal_processes_exhausted(facts: CaseFacts) -> CriterionResult:
     )
 
 
-def complexity(facts: CaseFacts, limits: EligibilityThresholds) -> CriterionResult:
+def complexity(facts: EligibilityFacts, limits: EligibilityThresholds) -> CriterionResult:
     threshold = limits.amount.get(facts.currency) if facts.currency else None
     amount = facts.amount_in_dispute
     over = amount is not None and threshold is not None and amount > threshold
@@ -185,7 +185,7 @@ def complexity(facts: CaseFacts, limits: EligibilityThresholds) -> CriterionResu
     return _result(Criterion.COMPLEXITY, False, "The case is not complex: ", reasons, used)
 
 
-def stalemate(facts: CaseFacts, limits: EligibilityThresholds) -> CriterionResult:
+def stalemate(facts: EligibilityFacts, limits: EligibilityThresholds) -> CriterionResult:
     last = facts.last_progress_at
     idle_days = (facts.as_of - last).days if last is not None else None
     offers_stuck = facts.rejected_offers >= limits.rejected_offers
@@ -221,7 +221,7 @@ def stalemate(facts: CaseFacts, limits: EligibilityThresholds) -> CriterionResul
     )
 
 
-def relationship_preservation(facts: CaseFacts) -> CriterionResult:
+def relationship_preservation(facts: EligibilityFacts) -> CriterionResult:
     used = {
         "vulnerable_customer": facts.vulnerable_customer,
         "long_standing_customer": facts.long_standing_customer,
@@ -253,7 +253,7 @@ def relationship_preservation(facts: CaseFacts) -> CriterionResult:
     )
 
 
-def reputation_risk(facts: CaseFacts) -> CriterionResult:
+def reputation_risk(facts: EligibilityFacts) -> CriterionResult:
     used = {
         "public_attention": facts.public_attention,
         "regulator_contacted": facts.regulator_contacted,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from libs.domain.errors import InvalidArgument
+from libs.domain.errors import InvalidArgument, RuleViolated
 
 DEFAULT_TIERS: tuple[str, ...] = ("frontline", "supervisor", "manager", "internal_mediation")
 
@@ -46,3 +46,22 @@ class EscalationLadder:
 
     def is_above(self, tier: str, other: str) -> bool:
         return self.rank(tier) > self.rank(other)
+
+    def escalation_target(self, tier: str, to_tier: str | None) -> str:
+        """Where a case at `tier` escalates to: `to_tier`, which must be above it, or
+        (when none is asked for) the next tier up, if there is one."""
+        if to_tier is None:
+            above = self.above(tier)
+            if above is None:
+                raise RuleViolated(
+                    f"the complaint is already at the top tier '{tier}' and cannot be "
+                    "escalated further"
+                )
+            return above
+        if not self.is_above(to_tier, tier):
+            raise InvalidArgument(
+                "to_tier",
+                f"'{to_tier}' is not above the current tier '{tier}' "
+                f"(ladder: {' → '.join(self.tiers)})",
+            )
+        return to_tier

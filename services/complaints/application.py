@@ -28,6 +28,7 @@ from services.complaints.snapshots import (
     InteractionLogAsRecords,
     InteractionLogInChunks,
 )
+from services.complaints.state_transcodings import COMPLAINT_STATE_TRANSCODINGS
 
 COMMAND_NAMESPACE = UUID("0b0f2b8e-7f55-4a39-9d0e-2f9d4c1a6e21")
 MAX_CONFLICT_RETRIES = 8
@@ -71,6 +72,8 @@ class ComplaintsApplication(GroupCommitApplication):
         super().register_transcodings(transcoder)
         transcoder.register(InteractionLogInChunks())
         transcoder.register(InteractionLogAsRecords())
+        for value_as_record in COMPLAINT_STATE_TRANSCODINGS:
+            transcoder.register(value_as_record)
 
     def snapshot_of(self, aggregate: Any) -> SnapshotProtocol[Any]:
         if isinstance(aggregate, Complaint):

@@ -9,7 +9,6 @@ from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
-from libs.domain.case_facts import clock_facts, deadlines_of, eligibility_of
 from libs.domain.complaint import Complaint
 from libs.domain.deadlines import (
     Deadline,
@@ -19,6 +18,7 @@ from libs.domain.deadlines import (
     calendar_for,
     load_regimes,
 )
+from libs.domain.deadlines_and_eligibility import clock_facts, deadlines_of, eligibility_of
 from libs.domain.eligibility import EligibilityAssessment, EligibilityThresholds
 from services.complaints.settings import ComplaintsSettings
 

@@ -102,7 +102,7 @@ def test_only_one_offer_awaits_an_answer_at_a_time() -> None:
         context(), offer_id="o2", description="£40 refund", amount=Decimal("40"), currency="GBP"
     )
     complaint.record_offer_response(context(), offer_id="o2", accepted=True)
-    assert [o["status"] for o in complaint.offers.values()] == ["rejected", "accepted"]
+    assert [o.status for o in complaint.offers.values()] == ["rejected", "accepted"]
     assert complaint.rejected_offer_count() == 1
 
 
@@ -175,7 +175,7 @@ def test_an_appeal_is_decided_at_a_tier_above_the_one_that_decided() -> None:
         reasons="the decision stands",
     )
     assert complaint.status == "resolved"
-    assert complaint.appeals["a1"]["outcome"] == "dismissed"
+    assert complaint.appeals["a1"].outcome == "dismissed"
 
 
 def test_an_upheld_appeal_sends_the_case_back_for_review_at_the_appeal_tier() -> None:

@@ -187,7 +187,7 @@ class ComplaintMachine(RuleBasedStateMachine):
         assert self.complaint.tier == self.model.tier
         assert self.complaint.status in {s.value for s in Status}
         pending = self.complaint.pending_offer()
-        assert (pending["id"] if pending else None) == self.model.pending_offer
+        assert (pending.id if pending else None) == self.model.pending_offer
 
     @invariant()
     def replaying_the_stored_events_gives_the_same_complaint(self) -> None:

@@ -13,16 +13,16 @@ from decimal import Decimal
 import pytest
 
 from libs.domain.eligibility import (
-    CaseFacts,
     Criterion,
     CriterionResult,
+    EligibilityFacts,
     EligibilityThresholds,
     assess_eligibility,
 )
 
 NOW = datetime(2025, 10, 20, 12, tzinfo=UTC)
 FINAL_RESPONSE_DUE = datetime(2025, 10, 17, 22, 59, 59, tzinfo=UTC)
-IN_TIME = CaseFacts(
+IN_TIME = EligibilityFacts(
     as_of=datetime(2025, 10, 1, 12, tzinfo=UTC),
     final_response_due_at=FINAL_RESPONSE_DUE,
     last_progress_at=datetime(2025, 9, 25, tzinfo=UTC),
@@ -30,7 +30,7 @@ IN_TIME = CaseFacts(
 
 
 def criterion(
-    facts: CaseFacts, name: Criterion, thresholds: EligibilityThresholds | None = None
+    facts: EligibilityFacts, name: Criterion, thresholds: EligibilityThresholds | None = None
 ) -> CriterionResult:
     return assess_eligibility(facts, thresholds).criterion(name)
 

@@ -13,6 +13,7 @@ from libs.domain.deadlines.clocks import (
 )
 from libs.domain.deadlines.final_response import (
     MissingElement,
+    check_final_response_elements,
     find_missing_elements,
     missing_final_response_elements,
 )
@@ -49,6 +50,7 @@ __all__ = [
     "UnknownRegime",
     "approaching_from",
     "calendar_for",
+    "check_final_response_elements",
     "compute_deadlines",
     "find_missing_elements",
     "get_regime",

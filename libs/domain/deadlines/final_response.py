@@ -1,4 +1,8 @@
-"""What a regime says a final response must contain, and what a given letter leaves out."""
+"""What a regime says a final response must contain, and what a given letter leaves out.
+
+`check_final_response_elements` is the rule a complaint applies before it issues one: every
+element named must be one the regime knows, and every element it requires must be there.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from libs.domain.deadlines.regime import ElementKind, ElementRule, Regime
+from libs.domain.errors import IncompleteFinalResponse, InvalidArgument
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,22 @@ def find_missing_elements(regime: Regime, provided: Mapping[str, object]) -> lis
 def missing_final_response_elements(regime: Regime, provided: Mapping[str, object]) -> list[str]:
     """Each missing element as "name: description (requirement)"; empty when complete."""
     return [str(missing) for missing in find_missing_elements(regime, provided)]
+
+
+def check_final_response_elements(regime: Regime, elements: Mapping[str, object]) -> None:
+    known = {element.name for element in regime.final_response}
+    unknown = sorted(set(elements) - known)
+    if unknown:
+        raise InvalidArgument(
+            "elements",
+            f"regime '{regime.name}' has no final-response element(s) {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(known)) or 'none'})",
+        )
+    missing = find_missing_elements(regime, elements)
+    if missing:
+        raise IncompleteFinalResponse(
+            regime.name, [(m.name, m.description, m.requirement) for m in missing]
+        )
 
 
 def _satisfied(rule: ElementRule, value: object) -> bool:

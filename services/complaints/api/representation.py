@@ -1,4 +1,8 @@
-"""How a complaint is shown over HTTP: plain JSON, money as strings, times in RFC 3339."""
+"""How a complaint is shown over HTTP: plain JSON, money as strings, times in RFC 3339.
+
+Offers, appeals, decisions and the ADR referral are shown as their records (see
+`libs.domain.records`): each value type's field names are the document's keys.
+"""
 
 from __future__ import annotations
 
@@ -7,8 +11,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from libs.domain.adr_referral import AdrReferral
 from libs.domain.complaint import Complaint
 from libs.domain.deadlines import Deadline, is_approaching
+from libs.domain.decisions import FinalResponse, Resolution
+from libs.domain.records import record_of
 from libs.platform.runtime.jsonable import jsonable
 
 
@@ -74,19 +81,23 @@ def complaint_document(
         "updated_at": complaint.modified_on,
         "interactions": list(complaint.interactions),
         "escalations": complaint.escalations,
-        "offers": list(complaint.offers.values()),
-        "resolution": complaint.resolution,
-        "final_response": complaint.final_response,
-        "appeals": list(complaint.appeals.values()),
+        "offers": [record_of(offer) for offer in complaint.offers.values()],
+        "resolution": _record(complaint.resolution),
+        "final_response": _record(complaint.final_response),
+        "appeals": [record_of(appeal) for appeal in complaint.appeals.values()],
         "acknowledged_at": complaint.acknowledged_at,
         "holding_replies": complaint.holding_replies,
         "deadline_alerts": complaint.deadline_alerts,
-        "adr": complaint.adr,
+        "adr": _record(complaint.adr),
         "closure": complaint.closure,
         "reopen_count": complaint.reopen_count,
         "last_progress_at": complaint.last_progress_at,
         "deadlines": list(deadlines),
     }
+
+
+def _record(value: Resolution | FinalResponse | AdrReferral | None) -> dict[str, Any] | None:
+    return record_of(value) if value is not None else None
 
 
 SUMMARY_HIDDEN = (

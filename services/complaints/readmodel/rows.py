@@ -45,7 +45,7 @@ def project(
 
 def list_row(complaint: Complaint, deadlines: list[Deadline]) -> dict[str, Any]:
     upcoming = min(running(deadlines), key=lambda d: d.due_at, default=None)
-    resolution = complaint.resolution or {}
+    resolution = complaint.resolution
     closure = complaint.closure or {}
     return {
         "id": str(complaint.id),
@@ -66,9 +66,9 @@ def list_row(complaint: Complaint, deadlines: list[Deadline]) -> dict[str, Any]:
         "next_deadline": upcoming.clock if upcoming else None,
         "next_deadline_at": as_utc(upcoming.due_at) if upcoming else None,
         "breached": any(d.met_at is not None and d.met_at > d.due_at for d in deadlines),
-        "outcome": resolution.get("outcome"),
-        "redress_amount": resolution.get("redress_amount"),
-        "redress_currency": resolution.get("currency"),
+        "outcome": resolution.outcome.value if resolution else None,
+        "redress_amount": resolution.redress_amount if resolution else None,
+        "redress_currency": resolution.currency if resolution else None,
         "closed_at": as_utc(closure["closed_at"]) if closure.get("closed_at") else None,
     }
 

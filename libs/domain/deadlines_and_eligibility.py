@@ -1,8 +1,10 @@
-"""What a complaint's history means for its deadlines and its ADR eligibility.
+"""A complaint's deadlines and its ADR eligibility, computed from its history as of a moment.
 
 The complaint records when things happened; the regime (data) and the eligibility policy
-(pure) turn those moments into deadlines and criteria. Both are answers "as of" a moment,
-so the same questions can be asked of the case as it stood last March.
+(pure) turn those moments into deadlines and criteria. Here the complaint is read into what
+each needs: its `ClockFacts` for the regime's clocks, its `EligibilityFacts` for the five
+criteria. Both are answers "as of" a moment, so the same questions can be asked of the case
+as it stood last March.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from libs.domain.complaint import Complaint
-from libs.domain.deadlines import ClockFacts, Deadline, Regime, compute_deadlines
+from libs.domain.deadlines import ClockEvent, ClockFacts, Deadline, Regime, compute_deadlines
 from libs.domain.eligibility import (
-    CaseFacts,
     EligibilityAssessment,
+    EligibilityFacts,
     EligibilityThresholds,
     assess_eligibility,
 )
@@ -24,15 +26,15 @@ FINAL_RESPONSE_CLOCK = "final_response"
 def clock_facts(complaint: Complaint) -> ClockFacts:
     moments = complaint.clock_times
     return ClockFacts(
-        received_at=moments["received"],
-        acknowledged_at=moments.get("acknowledged"),
-        resolved_at=moments.get("resolved"),
-        summary_resolution_at=moments.get("summary_resolution"),
-        holding_reply_at=moments.get("holding_reply"),
-        final_response_at=moments.get("final_response"),
-        closed_at=moments.get("closed"),
-        referred_to_adr_at=moments.get("referred_to_adr"),
-        adr_outcome_at=moments.get("adr_outcome"),
+        received_at=moments[ClockEvent.RECEIVED],
+        acknowledged_at=moments.get(ClockEvent.ACKNOWLEDGED),
+        resolved_at=moments.get(ClockEvent.RESOLVED),
+        summary_resolution_at=moments.get(ClockEvent.SUMMARY_RESOLUTION),
+        holding_reply_at=moments.get(ClockEvent.HOLDING_REPLY),
+        final_response_at=moments.get(ClockEvent.FINAL_RESPONSE),
+        closed_at=moments.get(ClockEvent.CLOSED),
+        referred_to_adr_at=moments.get(ClockEvent.REFERRED_TO_ADR),
+        adr_outcome_at=moments.get(ClockEvent.ADR_OUTCOME),
         variant=complaint.regime_variant,
         subdivision=complaint.calendar_subdivision,
     )
@@ -47,9 +49,9 @@ def deadlines_of(
 def top_tier_decided(complaint: Complaint) -> bool:
     """The top of the internal ladder has decided: its resolution, or an appeal it heard."""
     top = complaint.ladder[-1]
-    if complaint.resolution is not None and complaint.resolution["decided_at_tier"] == top:
+    if complaint.resolution is not None and complaint.resolution.decided_at_tier == top:
         return True
-    return any(appeal["decided_at_tier"] == top for appeal in complaint.appeals.values())
+    return any(appeal.decided_at_tier == top for appeal in complaint.appeals.values())
 
 
 def eligibility_of(
@@ -58,6 +60,10 @@ def eligibility_of(
     as_of: datetime,
     thresholds: EligibilityThresholds | None = None,
 ) -> EligibilityAssessment:
+    return assess_eligibility(eligibility_facts(complaint, regime, as_of), thresholds)
+
+
+def eligibility_facts(complaint: Complaint, regime: Regime, as_of: datetime) -> EligibilityFacts:
     final_response = next(
         (
             d
@@ -67,10 +73,10 @@ def eligibility_of(
         None,
     )
     flags = complaint.flags
-    facts = CaseFacts(
+    return EligibilityFacts(
         as_of=as_of,
         top_tier_decided=top_tier_decided(complaint),
-        final_response_issued="final_response" in complaint.clock_times,
+        final_response_issued=ClockEvent.FINAL_RESPONSE in complaint.clock_times,
         final_response_due_at=final_response.due_at if final_response else None,
         legal_issue=flags.get("legal", False),
         regulatory_issue=flags.get("regulatory", False),
@@ -84,4 +90,3 @@ def eligibility_of(
         public_attention=flags.get("public_attention", False),
         regulator_contacted=flags.get("regulator_contacted", False),
     )
-    return assess_eligibility(facts, thresholds)

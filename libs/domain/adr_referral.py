@@ -1,0 +1,97 @@
+"""A complaint's referral to external ADR, as the complaint knows it.
+
+The referral records who referred the case, why it was eligible (or the override's
+justification), and then what the ADR gateway relays from the provider: each status update
+and, at the end, the provider's outcome. Statuses and outcomes are the gateway's vocabulary
+(`libs.domain.referral`), kept as the text the gateway reported; the provider's own
+documents (update details, an award) are kept as the provider wrote them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+from libs.domain.errors import UnknownEntity
+from libs.domain.referral import ReferralStatus
+
+
+@dataclass(frozen=True, slots=True)
+class AdrUpdate:
+    """A status the provider reported."""
+
+    status: str
+    detail: dict[str, Any]
+    occurred_at: datetime
+
+    @property
+    def declined(self) -> bool:
+        """The provider will not take the case (the complaint stays referred, not in ADR)."""
+        return self.status == ReferralStatus.DECLINED
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> AdrUpdate:
+        return cls(**record)
+
+
+@dataclass(frozen=True, slots=True)
+class AdrOutcome:
+    """The provider's decision."""
+
+    outcome: str
+    binding: bool | None
+    award: dict[str, Any] | None
+    summary: str
+    recorded_at: datetime
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> AdrOutcome:
+        return cls(**record)
+
+
+@dataclass(frozen=True, slots=True)
+class AdrReferral:
+    referral_id: str
+    preferred_method: str | None
+    preferred_provider_id: str | None
+    #: The eligibility assessment at referral, as the referring service showed it.
+    eligibility: dict[str, Any]
+    override_justification: str | None
+    referred_by: str
+    referred_at: datetime
+    #: The provider that took the case, once one reports.
+    provider_id: str | None = None
+    provider_status: str | None = None
+    updates: tuple[AdrUpdate, ...] = ()
+    outcome: AdrOutcome | None = None
+
+    def updated(self, provider_id: str, update: AdrUpdate) -> AdrReferral:
+        return replace(
+            self,
+            provider_id=provider_id,
+            provider_status=update.status,
+            updates=(*self.updates, update),
+        )
+
+    def concluded(self, provider_id: str, outcome: AdrOutcome) -> AdrReferral:
+        return replace(self, provider_id=provider_id, outcome=outcome)
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> AdrReferral:
+        outcome = record["outcome"]
+        return cls(
+            **{
+                **record,
+                "updates": tuple(AdrUpdate.from_record(update) for update in record["updates"]),
+                "outcome": AdrOutcome.from_record(outcome) if outcome is not None else None,
+            }
+        )
+
+
+def referral_named(adr: AdrReferral | None, referral_id: str) -> AdrReferral:
+    """The complaint's referral, if `referral_id` names it."""
+    if adr is None or adr.referral_id != referral_id:
+        raise UnknownEntity("ADR referral", referral_id)
+    return adr
