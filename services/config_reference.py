@@ -6,7 +6,7 @@ docs/configuration.md lists every setting with its true default.
 
 Every setting is an environment variable read in one place per service (pydantic-settings):
 the settings class of each `redress serve` target. The port is the exception: `redress
-serve` and `redress up` read `REDRESS_<SERVICE>_PORT` (services.cli), so that is the
+serve` and `redress up` read `REDRESS_<SERVICE>_PORT` (services.registry), so that is the
 variable documented for the `port` field.
 """
 
@@ -85,13 +85,10 @@ def section(service: str, settings_class: type[BaseSettings], port: int | None =
 
 def sections() -> list[Section]:
     """One section per `redress serve` target, in the order `redress up` starts them."""
-    from importlib import import_module
-
-    from services.cli import SERVICES
+    from services.registry import SERVICES
 
     return [
-        section(name, import_module(entry.module).ENTRY.settings_class, entry.default_port)
-        for name, entry in SERVICES.items()
+        section(name, entry.settings_class, entry.default_port) for name, entry in SERVICES.items()
     ]
 
 

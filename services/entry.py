@@ -1,4 +1,4 @@
-"""What the `redress` command line needs of each service (see `services.cli.SERVICES`)."""
+"""What the `redress` command line needs of each service (see `services.registry.SERVICES`)."""
 
 from __future__ import annotations
 

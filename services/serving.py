@@ -25,10 +25,13 @@ import tempfile
 import threading
 import time
 from multiprocessing.process import BaseProcess
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from starlette.types import ASGIApp
+
+if TYPE_CHECKING:
+    from services.registry import ServiceEntry
 
 log = structlog.get_logger()
 
@@ -74,7 +77,7 @@ def uvicorn_options(settings: Any) -> dict[str, Any]:
     }
 
 
-def serve(entry: Any, settings: Any, host: str, port: int, workers: int) -> None:
+def serve(entry: ServiceEntry, settings: Any, host: str, port: int, workers: int) -> None:
     """Serves `entry` on host:port until interrupted."""
     import uvicorn
 
@@ -110,11 +113,12 @@ def _prefix(settings: Any) -> str:
 def worker_app() -> ASGIApp:
     """Run by uvicorn in each worker process: builds the service named by the parent."""
     from libs.platform.runtime.logging import configure_logging
-    from services.cli import SERVICES, _settings_for
+    from services.commands.common import settings_for
+    from services.registry import SERVICES
 
     entry = SERVICES[os.environ[SERVICE_VARIABLE]]
     configure_logging(entry.name)
-    app: ASGIApp = entry.create_app(entry.bootstrap(_settings_for(entry)))
+    app: ASGIApp = entry.create_app(entry.bootstrap(settings_for(entry)))
     return app
 
 

@@ -22,10 +22,10 @@ from libs.domain.values import Role
 from libs.platform.eventstore.application import event_store_env
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.sandbox.app import SandboxSettings
-from services.cli import SERVICES
 from services.complaints.application import ComplaintsApplication
 from services.notifications.application import NotificationsApplication
 from services.notifications.mailcatcher import MailCatcher
+from services.registry import SERVICES
 from tests.support.adr import issue_keys
 from tests.support.complaints import bearer
 from tests.support.databases import fresh_postgres_database

@@ -1,0 +1,80 @@
+"""What links the services under `redress up`, so that a referral makes the whole round trip
+on one machine: the `service` keys with which each reads another's feed (kept under
+var/service-keys and reused while valid), each one's URLs for the others, and the sandbox
+provider registered with the ADR gateway."""
+
+from __future__ import annotations
+
+from libs.platform.eventstore.application import event_store_env
+from services.adr_gateway.application import GatewayApplication
+from services.adr_gateway.sandbox.app import SandboxSettings
+from services.complaints.application import ComplaintsApplication
+from services.devstack.keys import service_key
+
+SANDBOX_ID = "sandbox"
+
+
+def development_links(
+    databases: dict[str, str], ports: dict[str, int]
+) -> dict[str, dict[str, str]]:
+    """Extra environment per service name, given each service's database URL and port."""
+    complaints = ComplaintsApplication(env=event_store_env(databases["complaints"], pool_size=2))
+    gateway = GatewayApplication(env=event_store_env(databases["adr_gateway"], pool_size=2))
+    try:
+        gateway_reads_complaints = service_key(complaints, "adr-gateway")
+        complaints_reads_gateway = service_key(gateway, "complaints")
+        register_sandbox(gateway, f"http://127.0.0.1:{ports['sandbox_provider']}/cases")
+        notifications_reads_complaints = service_key(complaints, "notifications-reads-complaints")
+        notifications_reads_gateway = service_key(gateway, "notifications-reads-adr-gateway")
+    finally:
+        complaints.close()
+        gateway.close()
+    complaints_url = f"http://127.0.0.1:{ports['complaints']}"
+    gateway_url = f"http://127.0.0.1:{ports['adr_gateway']}"
+    return {
+        "complaints": {
+            "REDRESS_ADR_GATEWAY_URL": gateway_url,
+            "REDRESS_ADR_GATEWAY_API_KEY": complaints_reads_gateway,
+        },
+        "adr_gateway": {
+            "REDRESS_COMPLAINTS_URL": complaints_url,
+            "REDRESS_COMPLAINTS_API_KEY": gateway_reads_complaints,
+            "REDRESS_DEVELOPMENT": "true",
+        },
+        "sandbox_provider": {"REDRESS_SANDBOX_GATEWAY_URL": gateway_url},
+        "notifications": {
+            "REDRESS_COMPLAINTS_URL": complaints_url,
+            "REDRESS_COMPLAINTS_API_KEY": notifications_reads_complaints,
+            "REDRESS_ADR_GATEWAY_URL": gateway_url,
+            "REDRESS_ADR_GATEWAY_API_KEY": notifications_reads_gateway,
+            "REDRESS_PUBLIC_URL": f"http://127.0.0.1:{ports['notifications']}",
+        },
+    }
+
+
+def register_sandbox(gateway: GatewayApplication, sandbox_url: str) -> None:
+    """The sandbox provider in the gateway's registry, at `sandbox_url` (moved there if it
+    was registered at another port)."""
+    registry = gateway.registry()
+    profile = {
+        "name": "Sandbox ADR provider",
+        "methods": ["mediation", "arbitration", "conciliation"],
+        "categories": [],
+        "jurisdictions": [],
+        "languages": ["en"],
+        "fee": None,
+        "adapter": "sandbox",
+        "adapter_settings": {"url": sandbox_url},
+        "webhook_secret": SandboxSettings().secret,
+        "active": True,
+    }
+    if SANDBOX_ID not in registry.providers:
+        registry.register(SANDBOX_ID, profile, registered_by="redress up")
+        gateway.save(registry)
+    elif registry.providers[SANDBOX_ID].get("adapter_settings") != profile["adapter_settings"]:
+        registry.change(
+            SANDBOX_ID,
+            {"adapter_settings": profile["adapter_settings"]},
+            changed_by="redress up",
+        )
+        gateway.save(registry)

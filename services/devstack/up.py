@@ -1,0 +1,71 @@
+"""`redress up`: every service started as its own process on this machine, linked to the
+others, with a development admin key printed in the banner; Ctrl-C stops them all."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from services.commands.common import settings_for
+from services.devstack.databases import database_url
+from services.devstack.keys import developer_key
+from services.devstack.supervisor import COLOURS, Started, start, supervise, wait_until_healthy
+from services.registry import SERVICES
+
+
+@click.command()
+@click.option(
+    "--database",
+    type=click.Choice(["sqlite", "postgres"]),
+    default="sqlite",
+    help="Embedded SQLite files under ./var (default) or the local PostgreSQL",
+)
+def up(database: str) -> None:
+    """Start every service as its own process, with prefixed logs; Ctrl-C stops them all."""
+    # Imported here: it loads the complaints and gateway applications, which every
+    # `redress serve` process would otherwise load for nothing.
+    from services.devstack.links import development_links
+
+    processes: list[Started] = []
+    urls: list[str] = []
+    key = ""
+    databases = {
+        e.name: database_url(database, e.name)
+        for e in SERVICES.values()
+        if e.keeps_database and not e.part_of
+    }
+    links = development_links(databases, {name: e.port for name, e in SERVICES.items()})
+    # The complaint list is kept by its own process (services/complaints/projection_process).
+    links.setdefault("complaints", {})["REDRESS_PROJECTION_IN_PROCESS"] = "false"
+    for index, entry in enumerate(SERVICES.values()):
+        url = databases.get(entry.part_of or entry.name, "")
+        env = {**os.environ, "REDRESS_DATABASE_URL": url, **links.get(entry.name, {})}
+        settings = settings_for(entry, database_url=url, migrate_on_start=False)
+        if not entry.part_of:
+            entry.migrate(settings)
+        if entry.name == "complaints":
+            application = entry.application(settings)
+            try:
+                key = developer_key(application)
+            finally:
+                application.close()
+        processes.append(start(entry.name, entry.port, env, COLOURS[index % len(COLOURS)]))
+        urls.append(f"  {entry.name:<14} http://127.0.0.1:{entry.port}/docs")
+    wait_until_healthy([e.port for e in SERVICES.values()])
+    _print_banner(urls, key)
+    supervise(processes)
+
+
+def _print_banner(urls: list[str], key: str) -> None:
+    click.echo("\nRedress is up:\n" + "\n".join(urls))
+    click.echo(f"\nDevelopment API key (role admin):\n  {key}\n")
+    click.echo(
+        f"Mail sent by the services: http://127.0.0.1:{SERVICES['mail_catcher'].port}/ "
+        "(also as files in var/mail/new)\n"
+    )
+    click.echo(
+        "Try:\n  curl -s -H 'Authorization: Bearer "
+        f"{key}' http://127.0.0.1:{SERVICES['complaints'].port}/v1/complaints\n\n"
+        "Ctrl-C stops everything."
+    )
