@@ -144,3 +144,25 @@ def test_a_setting_out_of_range_is_named_without_a_traceback(tmp_path: Path) -> 
         refused.stderr
     )
     assert "Traceback" not in refused.stderr
+
+
+def test_migrate_without_a_service_migrates_every_service_that_keeps_a_database(
+    tmp_path: Path,
+) -> None:
+    # Run where `var/` is the test's own: each service's default SQLite file lands there.
+    completed = subprocess.run(
+        [sys.executable, "-m", "services.cli", "migrate"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert completed.returncode == 0, completed.stderr
+    migrated = [line.split(":")[0] for line in completed.stdout.splitlines()]
+    assert migrated == ["complaints", "adr_gateway", "notifications"]
+    assert {p.name for p in (tmp_path / "var").glob("*.db")} == {
+        "complaints.db",
+        "adr_gateway.db",
+        "notifications.db",
+    }
