@@ -4,7 +4,6 @@ and only about the provider's own referrals."""
 
 from __future__ import annotations
 
-import base64
 import binascii
 from datetime import UTC, datetime
 from typing import Any
@@ -121,20 +120,4 @@ def receive(
     raise InboundRefused(409, "contention", "Conflict", "the referral kept changing; retry")
 
 
-def new_secret() -> str:
-    import secrets
-
-    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
-
-
-def valid_secret(secret: str) -> bool:
-    if not secret.startswith("whsec_"):
-        return False
-    try:
-        raw = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return 24 <= len(raw) <= 64
-
-
-__all__ = ["DomainError", "InboundRefused", "new_secret", "receive", "valid_secret", "verify"]
+__all__ = ["DomainError", "InboundRefused", "receive", "verify"]

@@ -23,8 +23,8 @@ from libs.domain.referral import Referral
 from libs.domain.values import Role
 from services.adr_gateway.app import create_app
 from services.adr_gateway.bootstrap import GatewayService, bootstrap
-from services.adr_gateway.inbound import new_secret
 from services.adr_gateway.settings import GatewaySettings
+from services.adr_gateway.webhook_secrets import new_webhook_secret as new_secret
 from tests.support.servers import serving
 
 

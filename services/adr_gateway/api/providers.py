@@ -27,14 +27,17 @@ from services.adr_gateway.api.deps import (
 )
 from services.adr_gateway.bootstrap import GatewayService
 from services.adr_gateway.delivery import track_records
-from services.adr_gateway.inbound import new_secret, valid_secret
+from services.adr_gateway.webhook_secrets import (
+    SECRET_RULE,
+    new_webhook_secret,
+    valid_webhook_secret,
+)
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
 _registry_lock = threading.Lock()
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Code = Annotated[str, Field(min_length=1, max_length=32)]
-SECRET_RULE = "must be 'whsec_' followed by base64 of 24 to 64 random bytes"
 
 
 class Fee(BaseModel):
@@ -44,7 +47,7 @@ class Fee(BaseModel):
 
 
 def _check_secret(value: str | None) -> str | None:
-    if value is not None and not valid_secret(value):
+    if value is not None and not valid_webhook_secret(value):
         raise ValueError(f"webhook_secret {SECRET_RULE}")
     return value
 
@@ -170,7 +173,7 @@ def register(
         provider_id = body.id or _slug(body.name)
         settings = _checked_settings(service, body.adapter, body.adapter_settings)
         generated = body.webhook_secret is None
-        secret = body.webhook_secret or new_secret()
+        secret = body.webhook_secret or new_webhook_secret()
         profile = body.model_dump(mode="json", exclude={"id", "webhook_secret"})
         profile.update(adapter_settings=settings, webhook_secret=secret)
         registry = _change_registry(
