@@ -6,13 +6,19 @@ redelivery on demand), and then follows what the provider reports: accepted or d
 session scheduled, settlement proposed, decision issued, closed. Two lifecycles run side by
 side: `delivery` (ours) and `status` (the provider's), because a fast provider may accept a
 case before we have recorded that its delivery succeeded.
+
+What a referral keeps of its history (delivery attempts, a dead letter, the provider's
+updates and decision) are typed records (`TypedDict`s): they are shown as they are and read
+by key, and snapshots hold them as the plain JSON they were. The eligibility result, the
+provider selection and the bundle summary are documents made elsewhere (the complaints
+service, the preparation step), recorded as they were given.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NotRequired, TypedDict
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -83,6 +89,45 @@ _ALLOWED_FROM: dict[ProviderEventType, tuple[ReferralStatus, ...]] = {
 }
 
 
+class DeliveryAttempt(TypedDict):
+    """One attempt to hand the case over. A failed one says why and when the next is due;
+    the one that succeeded has neither."""
+
+    attempt: int
+    status_code: int | None
+    at: datetime
+    error: NotRequired[str]
+    next_attempt_at: NotRequired[datetime]
+
+
+class DeadLetter(TypedDict):
+    """Why delivery was given up, after which attempt."""
+
+    attempt: int
+    status_code: int | None
+    reason: str
+    at: datetime
+
+
+class ProviderUpdate(TypedDict):
+    """A status the provider reported (accepted, declined, scheduled, …)."""
+
+    type: str
+    status: str
+    detail: dict[str, Any]
+    occurred_at: datetime
+
+
+class ProviderDecision(TypedDict):
+    """The provider's decision on the case."""
+
+    outcome: str
+    binding: bool | None
+    award: dict[str, Any] | None
+    summary: str
+    occurred_at: datetime
+
+
 class NotYourReferral(DomainError):
     """A provider reported on a referral that was given to another provider."""
 
@@ -139,12 +184,12 @@ class Referral(Aggregate):
         self.selection: dict[str, Any] | None = None
         self.bundle: dict[str, Any] | None = None
         self.webhook_id: str | None = None
-        self.attempts: list[dict[str, Any]] = []
+        self.attempts: list[DeliveryAttempt] = []
         self.next_attempt_at: datetime | None = None
         self.delivered_at: datetime | None = None
-        self.dead_letter: dict[str, Any] | None = None
-        self.provider_updates: list[dict[str, Any]] = []
-        self.decision: dict[str, Any] | None = None
+        self.dead_letter: DeadLetter | None = None
+        self.provider_updates: list[ProviderUpdate] = []
+        self.decision: ProviderDecision | None = None
         self.webhook_ids: dict[str, int] = {}
 
     @classmethod

@@ -62,7 +62,7 @@ class RunningGateway:
         )
         body = b'{"bundle_version":1,"summary":{"description":"charged twice"}}'
         digest = hashlib.sha256(body).hexdigest()
-        self.service.worker._store_bundle(str(referral.id), body, digest)
+        self.service.bundles.store(str(referral.id), body, digest)
         referral.prepare(
             provider_id=provider_id, selection={"how": "test"}, bundle={"sha256": digest}
         )
