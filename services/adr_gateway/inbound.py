@@ -18,7 +18,7 @@ import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from libs.domain.referral import ProviderEventType
+from libs.domain.referral_lifecycle import ProviderEventType
 from libs.platform.http.problems import Problem, validation_problem
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.use_cases.provider_updates import RecordProviderUpdate

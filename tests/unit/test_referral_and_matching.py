@@ -10,7 +10,8 @@ from libs.domain.errors import IllegalTransition, InvalidArgument
 from libs.domain.provider import ProviderRegistry
 from libs.domain.provider_ranking import ReferralNeeds as CaseFacts
 from libs.domain.provider_ranking import TrackRecord, rank
-from libs.domain.referral import NotYourReferral, ProviderEventType, Referral
+from libs.domain.referral import NotYourReferral, Referral
+from libs.domain.referral_lifecycle import ProviderEventType
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 

@@ -14,7 +14,8 @@ from typing import Any
 
 from sqlalchemy import Engine, or_, select, update
 
-from libs.domain.referral import DeliveryStatus, Referral, ReferralStatus
+from libs.domain.referral import Referral
+from libs.domain.referral_lifecycle import DeliveryStatus, ReferralStatus
 from services.adr_gateway.tables import referral_work
 
 #: The stages in which a referral is waiting for a worker.

@@ -18,7 +18,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from libs.domain.referral import DeliveryStatus, Referral
+from libs.domain.referral import Referral
+from libs.domain.referral_lifecycle import DeliveryStatus
 from services.adr_gateway.adapters import DeliveryResult, Outcome
 
 

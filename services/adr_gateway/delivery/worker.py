@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 import structlog
 from sqlalchemy import Engine
 
-from libs.domain.referral import DeliveryStatus, ReferralStatus
+from libs.domain.referral_lifecycle import DeliveryStatus, ReferralStatus
 from libs.platform.runtime.loop import BackgroundLoop
 from services.adr_gateway.adapters import Adapter
 from services.adr_gateway.application import GatewayApplication

@@ -15,7 +15,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from libs.domain.referral import ProviderEventType, Referral
+from libs.domain.referral import Referral
+from libs.domain.referral_lifecycle import ProviderEventType
 from services.adr_gateway.application import GatewayApplication
 
 

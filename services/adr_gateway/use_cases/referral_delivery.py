@@ -16,7 +16,8 @@ from typing import Any
 import structlog
 
 from libs.domain.provider_ranking import TrackRecord
-from libs.domain.referral import Referral, ReferralStatus
+from libs.domain.referral import Referral
+from libs.domain.referral_lifecycle import ReferralStatus
 from services.adr_gateway.adapters import Adapter, Delivery, DeliveryResult, Outcome
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.bundles import (
