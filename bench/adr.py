@@ -109,8 +109,8 @@ def referral_latency(
     from libs.platform.http.auth import KeyRing
     from services.adr_gateway.app import create_app as gateway_app
     from services.adr_gateway.bootstrap import bootstrap as gateway_bootstrap
-    from services.adr_gateway.inbound import new_secret
     from services.adr_gateway.settings import GatewaySettings
+    from services.adr_gateway.webhook_secrets import new_webhook_secret as new_secret
     from services.complaints.app import create_app as complaints_app
     from services.complaints.bootstrap import bootstrap as complaints_bootstrap
     from services.complaints.settings import ComplaintsSettings

@@ -1,16 +1,19 @@
-"""The ADR providers a firm works with, and how to choose one for a case.
+"""The ADR providers a firm works with: the registry, and what it knows of each provider.
 
 The registry is one aggregate: providers are few, are changed rarely, by administrators, and
-are read together whenever a case is matched. `rank` is a pure policy: it needs the case's
-facts, the providers and their track records, and explains every place it gives.
+are read together whenever a case is matched. Each provider is a `Provider` value; its
+events record the profile as it was sent (the stored form, `Provider.stored()`), so events
+stored before providers had a type of their own read the same. How a provider is chosen for
+a case is `libs.domain.provider_ranking`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from statistics import median
 from typing import Any
 from uuid import UUID
 
@@ -33,14 +36,8 @@ MUTABLE_FIELDS = frozenset(
         "active",
     }
 )
-
-JURISDICTION_OF_REGIME = {
-    "uk-fca-disp": "GB",
-    "uk-psd": "GB",
-    "eu-adr": "EU",
-    "us-cfpb": "US",
-    "au-rg271": "AU",
-}
+#: What every provider must have: a change may set them, never remove them.
+REQUIRED_FIELDS = ("name", "methods", "adapter", "webhook_secret", "active")
 
 
 class Method(StrEnum):
@@ -50,12 +47,126 @@ class Method(StrEnum):
     OMBUDSMAN = "ombudsman"
 
 
+class RequiredFieldRemoved(InvalidArgument):
+    """A change would remove what every provider must have."""
+
+    def __init__(self, field_name: str) -> None:
+        super().__init__(field_name, "cannot be null")
+
+
+def refuse_removing_required(changes: Mapping[str, Any]) -> None:
+    for name in REQUIRED_FIELDS:
+        if name in changes and changes[name] is None:
+            raise RequiredFieldRemoved(name)
+
+
+@dataclass(frozen=True)
+class Fee:
+    """What the provider charges the firm for a case."""
+
+    amount: Decimal
+    currency: str
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any]) -> Fee:
+        return cls(Decimal(str(data.get("amount", "0"))), str(data.get("currency", "")))
+
+    def stored(self) -> dict[str, str]:
+        return {"amount": str(self.amount), "currency": self.currency}
+
+
+def _codes(value: Any) -> tuple[str, ...] | None:
+    return None if value is None else tuple(value)
+
+
+@dataclass(frozen=True)
+class Provider:
+    """One provider as the registry knows it.
+
+    An empty list of categories, jurisdictions or languages (or none at all: a change may
+    clear one with null) means the provider takes any. `adapter_settings` are the adapter's
+    own, checked by it when they were set; treat them as read-only.
+    """
+
+    id: str
+    name: str = ""
+    methods: tuple[str, ...] = ()
+    categories: tuple[str, ...] | None = ()
+    jurisdictions: tuple[str, ...] | None = ()
+    languages: tuple[str, ...] | None = ()
+    fee: Fee | None = None
+    adapter: str = ""
+    adapter_settings: dict[str, Any] = field(default_factory=dict)
+    webhook_secret: str | None = None
+    active: bool = True
+    registered_at: datetime | None = None
+    updated_at: datetime | None = None
+
+    @classmethod
+    def from_stored(cls, data: Mapping[str, Any]) -> Provider:
+        """From the stored form: a registration's profile with its id and times, as events
+        and (before providers had a type) snapshots hold it."""
+        fee = data.get("fee")
+        return cls(
+            id=str(data["id"]),
+            name=str(data.get("name", "")),
+            methods=tuple(data.get("methods") or ()),
+            categories=_codes(data.get("categories", ())),
+            jurisdictions=_codes(data.get("jurisdictions", ())),
+            languages=_codes(data.get("languages", ())),
+            fee=Fee.from_stored(fee) if fee else None,
+            adapter=str(data.get("adapter", "")),
+            adapter_settings=dict(data.get("adapter_settings") or {}),
+            webhook_secret=data.get("webhook_secret"),
+            active=bool(data.get("active", True)),
+            registered_at=data.get("registered_at"),
+            updated_at=data.get("updated_at"),
+        )
+
+    def stored(self) -> dict[str, Any]:
+        """The stored form (JSON types, and times), in the order a registration sends it."""
+        return {
+            "name": self.name,
+            "methods": list(self.methods),
+            "categories": None if self.categories is None else list(self.categories),
+            "jurisdictions": None if self.jurisdictions is None else list(self.jurisdictions),
+            "languages": None if self.languages is None else list(self.languages),
+            "fee": None if self.fee is None else self.fee.stored(),
+            "adapter": self.adapter,
+            "adapter_settings": dict(self.adapter_settings),
+            "webhook_secret": self.webhook_secret,
+            "active": self.active,
+            "id": self.id,
+            "registered_at": self.registered_at,
+            "updated_at": self.updated_at,
+        }
+
+    def changed(self, changes: Mapping[str, Any], at: datetime) -> Provider:
+        """This provider with `changes` (fields in their stored form) made at `at`."""
+        return Provider.from_stored({**self.stored(), **changes, "updated_at": at})
+
+    @property
+    def has_webhook_secret(self) -> bool:
+        return bool(self.webhook_secret)
+
+
 class ProviderRegistry(Aggregate):
+    # Version 2: providers are `Provider` values, not dicts; snapshots taken before are
+    # upcast so the registry reads the same from a snapshot or from its events.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["providers"] = {
+            provider_id: Provider.from_stored(provider)
+            for provider_id, provider in state.get("providers", {}).items()
+        }
+
     class Started(Aggregate.Created):
         pass
 
     def __init__(self) -> None:
-        self.providers: dict[str, dict[str, Any]] = {}
+        self.providers: dict[str, Provider] = {}
 
     @classmethod
     def start(cls) -> ProviderRegistry:
@@ -68,12 +179,14 @@ class ProviderRegistry(Aggregate):
 
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, ProviderRegistry)
-            aggregate.providers[self.provider_id] = {
-                **self.profile,
-                "id": self.provider_id,
-                "registered_at": self.timestamp,
-                "updated_at": self.timestamp,
-            }
+            aggregate.providers[self.provider_id] = Provider.from_stored(
+                {
+                    **self.profile,
+                    "id": self.provider_id,
+                    "registered_at": self.timestamp,
+                    "updated_at": self.timestamp,
+                }
+            )
 
     class ProviderChanged(Aggregate.Event):
         provider_id: str
@@ -83,16 +196,16 @@ class ProviderRegistry(Aggregate):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, ProviderRegistry)
             provider = aggregate.providers[self.provider_id]
-            provider.update(self.changes)
-            provider["updated_at"] = self.timestamp
+            aggregate.providers[self.provider_id] = provider.changed(self.changes, self.timestamp)
 
-    def provider(self, provider_id: str) -> dict[str, Any]:
+    def provider(self, provider_id: str) -> Provider:
         try:
             return self.providers[provider_id]
         except KeyError:
             raise UnknownEntity("provider", provider_id) from None
 
-    def register(self, provider_id: str, profile: dict[str, Any], *, registered_by: str) -> None:
+    def register(self, provider_id: str, profile: Mapping[str, Any], *, registered_by: str) -> None:
+        """Records a new provider; `profile` holds its fields in their stored form."""
         if provider_id in self.providers:
             raise RuleViolated(f"a provider with id '{provider_id}' is already registered")
         unknown = set(profile) - MUTABLE_FIELDS
@@ -105,11 +218,13 @@ class ProviderRegistry(Aggregate):
             registered_by=registered_by,
         )
 
-    def change(self, provider_id: str, changes: dict[str, Any], *, changed_by: str) -> None:
+    def change(self, provider_id: str, changes: Mapping[str, Any], *, changed_by: str) -> None:
+        """Changes some of a provider's fields (in their stored form)."""
         self.provider(provider_id)
         unknown = set(changes) - MUTABLE_FIELDS
         if unknown:
             raise InvalidArgument(sorted(unknown)[0], "not a field of a provider")
+        refuse_removing_required(changes)
         if changes:
             self.trigger_event(
                 self.ProviderChanged,
@@ -117,161 +232,3 @@ class ProviderRegistry(Aggregate):
                 changes=dict(changes),
                 changed_by=changed_by,
             )
-
-
-# -- track record and ranking ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TrackRecord:
-    """What the provider did with the cases it received."""
-
-    referrals: int = 0
-    accepted: int = 0
-    declined: int = 0
-    days_to_outcome: tuple[float, ...] = ()
-    outcomes: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def answered(self) -> int:
-        return self.accepted + self.declined
-
-    @property
-    def acceptance_rate(self) -> float | None:
-        return self.accepted / self.answered if self.answered else None
-
-    @property
-    def median_days_to_outcome(self) -> float | None:
-        return float(median(self.days_to_outcome)) if self.days_to_outcome else None
-
-    def as_dict(self) -> dict[str, Any]:
-        rate = self.acceptance_rate
-        days = self.median_days_to_outcome
-        return {
-            "referrals": self.referrals,
-            "accepted": self.accepted,
-            "declined": self.declined,
-            "acceptance_rate": None if rate is None else round(rate, 3),
-            "median_days_to_outcome": None if days is None else round(days, 1),
-            "outcomes": dict(self.outcomes),
-        }
-
-
-@dataclass(frozen=True)
-class CaseFacts:
-    category: str
-    jurisdiction: str | None
-    language: str
-    method: str | None = None
-    preferred_provider_id: str | None = None
-
-    @classmethod
-    def of(
-        cls,
-        *,
-        category: str,
-        regime: str,
-        language: str | None,
-        method: str | None,
-        preferred_provider_id: str | None,
-    ) -> CaseFacts:
-        return cls(
-            category=category,
-            jurisdiction=JURISDICTION_OF_REGIME.get(regime),
-            language=(language or "en").lower(),
-            method=method,
-            preferred_provider_id=preferred_provider_id,
-        )
-
-
-@dataclass(frozen=True)
-class Candidate:
-    provider_id: str
-    name: str
-    fits: bool
-    score: float
-    reasons: tuple[str, ...]
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "provider_id": self.provider_id,
-            "name": self.name,
-            "fits": self.fits,
-            "score": round(self.score, 2),
-            "reasons": list(self.reasons),
-        }
-
-
-def _covers(values: list[str], wanted: str | None) -> bool:
-    """An empty list (or '*') means the provider takes any."""
-    return wanted is None or not values or "*" in values or wanted in values
-
-
-def _fee_amount(fee: dict[str, Any] | None) -> Decimal | None:
-    if not fee:
-        return None
-    return Decimal(str(fee.get("amount", "0")))
-
-
-def assess(provider: dict[str, Any], case: CaseFacts, record: TrackRecord) -> Candidate:
-    """Whether one provider fits the case, its score, and why."""
-    reasons: list[str] = []
-    misfits: list[str] = []
-    if not provider.get("active", True):
-        misfits.append("is not active")
-    methods = list(provider.get("methods") or [])
-    if case.method is not None:
-        if case.method in methods:
-            reasons.append(f"offers {case.method}")
-        else:
-            misfits.append(f"does not offer {case.method} (offers {', '.join(methods) or 'none'})")
-    if _covers(list(provider.get("categories") or []), case.category):
-        reasons.append(f"handles {case.category} complaints")
-    else:
-        misfits.append(f"does not handle {case.category} complaints")
-    if _covers(list(provider.get("jurisdictions") or []), case.jurisdiction):
-        if case.jurisdiction:
-            reasons.append(f"covers {case.jurisdiction}")
-    else:
-        misfits.append(f"does not cover {case.jurisdiction}")
-    if _covers(list(provider.get("languages") or []), case.language):
-        reasons.append(f"works in '{case.language}'")
-    else:
-        misfits.append(f"does not work in '{case.language}'")
-
-    score = 0.0
-    if case.preferred_provider_id == provider["id"]:
-        score += 100
-        reasons.insert(0, "requested by the firm")
-    rate = record.acceptance_rate
-    if rate is not None:
-        score += 30 * rate
-        reasons.append(f"accepted {rate:.0%} of {record.answered} answered referrals")
-    else:
-        score += 15  # no record yet: neither rewarded nor punished
-        reasons.append("no track record yet")
-    days = record.median_days_to_outcome
-    if days is not None:
-        score += max(0.0, 20 - days / 9)  # 0 days → 20 points, 180 days → 0
-        reasons.append(f"median {days:.0f} days to an outcome")
-    fee = _fee_amount(provider.get("fee"))
-    if fee is not None:
-        score -= min(10.0, float(fee) / 100)
-        reasons.append(f"fee {fee} {provider['fee'].get('currency', '')}".rstrip())
-    else:
-        reasons.append("no fee to the firm")
-    return Candidate(
-        provider_id=provider["id"],
-        name=str(provider.get("name", provider["id"])),
-        fits=not misfits,
-        score=score if not misfits else 0.0,
-        reasons=tuple(misfits or reasons),
-    )
-
-
-def rank(
-    providers: list[dict[str, Any]], case: CaseFacts, records: dict[str, TrackRecord]
-) -> list[Candidate]:
-    """Fitting providers first, best score first; ties by name so the order is stable."""
-    assessed = [assess(p, case, records.get(p["id"], TrackRecord())) for p in providers]
-    return sorted(assessed, key=lambda c: (not c.fits, -c.score, c.name, c.provider_id))

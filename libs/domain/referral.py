@@ -3,21 +3,36 @@
 It opens when the complaints service records `ReferredToAdr`, is prepared (provider chosen,
 case bundle built), delivered through the provider's adapter (with retries, a dead letter,
 redelivery on demand), and then follows what the provider reports: accepted or declined,
-session scheduled, settlement proposed, decision issued, closed. Two lifecycles run side by
-side: `delivery` (ours) and `status` (the provider's), because a fast provider may accept a
-case before we have recorded that its delivery succeeded.
+session scheduled, settlement proposed, decision issued, closed. Its two lifecycles
+(`delivery`, ours, and `status`, the provider's) are `libs.domain.referral_lifecycle`; the
+records it keeps of its history are `libs.domain.referral_records`. The eligibility result,
+the provider selection and the bundle summary are documents made elsewhere (the complaints
+service, the preparation step), recorded as they were given.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
 from libs.domain.errors import DomainError, IllegalTransition, InvalidArgument, RuleViolated
+from libs.domain.referral_lifecycle import (
+    REPORTABLE_FROM,
+    STATUS_AFTER,
+    DecisionOutcome,
+    DeliveryStatus,
+    ProviderEventType,
+    ReferralStatus,
+)
+from libs.domain.referral_records import (
+    DeadLetter,
+    DeliveryAttempt,
+    ProviderDecision,
+    ProviderUpdate,
+)
 
 REFERRAL_NAMESPACE = UUID("c5a7e0f4-1d2b-4e8a-9f3c-6b1d0e2a4c85")
 
@@ -25,62 +40,6 @@ REFERRAL_NAMESPACE = UUID("c5a7e0f4-1d2b-4e8a-9f3c-6b1d0e2a4c85")
 def referral_id_for(reference: str) -> UUID:
     """The gateway's id for the complaint's referral reference (stable, so replays match)."""
     return uuid5(REFERRAL_NAMESPACE, reference)
-
-
-class ReferralStatus(StrEnum):
-    RECEIVED = "received"
-    PREPARED = "prepared"
-    ACCEPTED = "accepted"
-    DECLINED = "declined"
-    SCHEDULED = "scheduled"
-    SETTLEMENT_PROPOSED = "settlement_proposed"
-    DECIDED = "decided"
-    CLOSED = "closed"
-
-
-class DeliveryStatus(StrEnum):
-    NOT_STARTED = "not_started"
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    DEAD_LETTERED = "dead_lettered"
-
-
-class ProviderEventType(StrEnum):
-    """What a provider may tell us, by the `type` of its webhook."""
-
-    ACCEPTED = "referral.accepted"
-    DECLINED = "referral.declined"
-    SESSION_SCHEDULED = "session.scheduled"
-    SETTLEMENT_PROPOSED = "settlement.proposed"
-    DECISION_ISSUED = "decision.issued"
-    CLOSED = "referral.closed"
-
-
-class DecisionOutcome(StrEnum):
-    UPHELD = "upheld"
-    PARTIALLY_UPHELD = "partially_upheld"
-    NOT_UPHELD = "not_upheld"
-    SETTLED = "settled"
-    WITHDRAWN = "withdrawn"
-
-
-_NEXT_STATUS = {
-    ProviderEventType.ACCEPTED: ReferralStatus.ACCEPTED,
-    ProviderEventType.DECLINED: ReferralStatus.DECLINED,
-    ProviderEventType.SESSION_SCHEDULED: ReferralStatus.SCHEDULED,
-    ProviderEventType.SETTLEMENT_PROPOSED: ReferralStatus.SETTLEMENT_PROPOSED,
-    ProviderEventType.DECISION_ISSUED: ReferralStatus.DECIDED,
-    ProviderEventType.CLOSED: ReferralStatus.CLOSED,
-}
-_WORKING = (ReferralStatus.ACCEPTED, ReferralStatus.SCHEDULED, ReferralStatus.SETTLEMENT_PROPOSED)
-_ALLOWED_FROM: dict[ProviderEventType, tuple[ReferralStatus, ...]] = {
-    ProviderEventType.ACCEPTED: (ReferralStatus.PREPARED,),
-    ProviderEventType.DECLINED: (ReferralStatus.PREPARED,),
-    ProviderEventType.SESSION_SCHEDULED: _WORKING,
-    ProviderEventType.SETTLEMENT_PROPOSED: _WORKING,
-    ProviderEventType.DECISION_ISSUED: _WORKING,
-    ProviderEventType.CLOSED: (*_WORKING, ReferralStatus.PREPARED, ReferralStatus.DECIDED),
-}
 
 
 class NotYourReferral(DomainError):
@@ -139,12 +98,12 @@ class Referral(Aggregate):
         self.selection: dict[str, Any] | None = None
         self.bundle: dict[str, Any] | None = None
         self.webhook_id: str | None = None
-        self.attempts: list[dict[str, Any]] = []
+        self.attempts: list[DeliveryAttempt] = []
         self.next_attempt_at: datetime | None = None
         self.delivered_at: datetime | None = None
-        self.dead_letter: dict[str, Any] | None = None
-        self.provider_updates: list[dict[str, Any]] = []
-        self.decision: dict[str, Any] | None = None
+        self.dead_letter: DeadLetter | None = None
+        self.provider_updates: list[ProviderUpdate] = []
+        self.decision: ProviderDecision | None = None
         self.webhook_ids: dict[str, int] = {}
 
     @classmethod
@@ -376,7 +335,7 @@ class Referral(Aggregate):
             )
         if self.has_seen(webhook_id):
             return False
-        allowed = _ALLOWED_FROM[event_type]
+        allowed = REPORTABLE_FROM[event_type]
         if self.status not in allowed:
             raise IllegalTransition(
                 f"record '{event_type.value}' on", self.status, tuple(s.value for s in allowed)
@@ -418,7 +377,7 @@ class Referral(Aggregate):
         self.trigger_event(
             self.ProviderStatusReported,
             event_type=event_type.value,
-            status=_NEXT_STATUS[event_type].value,
+            status=STATUS_AFTER[event_type].value,
             detail=dict(data),
             **common,
         )

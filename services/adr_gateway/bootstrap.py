@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from libs.domain.provider_ranking import TrackRecord
 from libs.platform.eventstore.application import event_store_env
 from libs.platform.eventstore.feed import EventFeed, FeedSpec
 from libs.platform.follower import (
@@ -26,7 +27,9 @@ from libs.platform.sql.migrations import upgrade
 from services.adr_gateway.adapters import Adapter, load_adapters
 from services.adr_gateway.application import REFERRAL_TOPIC_PREFIX, GatewayApplication
 from services.adr_gateway.bundles import ComplaintsClient
-from services.adr_gateway.delivery import ReferralWorker
+from services.adr_gateway.delivery.bundle_store import BundleStore
+from services.adr_gateway.delivery.track_records import track_records
+from services.adr_gateway.delivery.worker import ReferralWorker
 from services.adr_gateway.intake import UPSTREAM, open_referrals
 from services.adr_gateway.settings import GatewaySettings
 from services.adr_gateway.tables import (
@@ -35,6 +38,7 @@ from services.adr_gateway.tables import (
     referral_facts,
     referral_work,
 )
+from services.adr_gateway.use_cases.providers import AdapterSettingsCheck
 from services.adr_gateway.worklist import NAME as WORKLIST
 from services.adr_gateway.worklist import WorklistProjection
 
@@ -55,11 +59,16 @@ class GatewayService:
     idempotency: IdempotencyStore
     feed: EventFeed
     adapters: dict[str, Adapter]
+    adapter_settings: AdapterSettingsCheck
+    bundles: BundleStore
     worker: ReferralWorker
     worklist: Follower
     intake: Follower | None
     complaints: ComplaintsClient | None
     followers: list[Follower] = field(default_factory=list)
+
+    def track_records(self) -> dict[str, TrackRecord]:
+        return track_records(self.engine)
 
     def start(self) -> None:
         for follower in self.followers:
@@ -102,7 +111,8 @@ def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
         else None
     )
     adapters = load_adapters()
-    worker = ReferralWorker(application, engine, adapters, complaints, settings)
+    bundles = BundleStore(engine)
+    worker = ReferralWorker(application, engine, adapters, complaints, settings, bundles)
     worklist = Follower(
         WORKLIST,
         LocalSource("adr_gateway", feed),
@@ -129,6 +139,8 @@ def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
         idempotency=IdempotencyStore(engine, idempotency_records),
         feed=feed,
         adapters=adapters,
+        adapter_settings=AdapterSettingsCheck(adapters, settings.development),
+        bundles=bundles,
         worker=worker,
         worklist=worklist,
         intake=intake,

@@ -1,36 +1,27 @@
-"""Provider webhooks: verified (Standard Webhooks signature, 5-minute window), de-duplicated
-by `webhook-id` (the referral remembers the ids it recorded, atomically with the update),
-and only about the provider's own referrals."""
+"""Provider webhooks, the HTTP side: who sent it and what it says.
+
+A provider's webhook is accepted only from that provider (its Standard Webhooks signature
+verifies with the provider's secret, within the library's 5-minute window) and only in the
+shape providers send (`ProviderWebhook`); everything else is refused here, as a problem
+document, before anything is recorded. What is accepted becomes a `RecordProviderUpdate`
+command (see `use_cases.provider_updates`).
+"""
 
 from __future__ import annotations
 
-import base64
 import binascii
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from eventsourcing.persistence import IntegrityError
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from libs.domain.errors import DomainError
-from libs.domain.referral import ProviderEventType
+from libs.domain.referral_lifecycle import ProviderEventType
+from libs.platform.http.problems import Problem, validation_problem
 from services.adr_gateway.application import GatewayApplication
-
-MAX_RETRIES = 8
-
-
-class InboundRefused(Exception):
-    def __init__(self, status: int, kind: str, title: str, detail: str, **extra: Any) -> None:
-        super().__init__(detail)
-        self.status, self.kind, self.title, self.detail, self.extra = (
-            status,
-            kind,
-            title,
-            detail,
-            extra,
-        )
+from services.adr_gateway.use_cases.provider_updates import RecordProviderUpdate
 
 
 class ProviderWebhook(BaseModel):
@@ -43,98 +34,50 @@ class ProviderWebhook(BaseModel):
     data: dict[str, Any] = Field(default_factory=dict)
 
 
-def verify(secret: str, body: bytes, headers: dict[str, str]) -> None:
+def verify(secret: str, body: bytes, headers: Mapping[str, str]) -> None:
     try:
-        Webhook(secret).verify(body, headers, json_parse=False)
+        Webhook(secret).verify(body, dict(headers), json_parse=False)
     except WebhookVerificationError as error:
-        raise InboundRefused(401, "invalid-signature", "Invalid webhook", str(error)) from None
+        raise Problem(401, "invalid-signature", "Invalid webhook", str(error)) from None
     except (ValueError, UnicodeDecodeError, binascii.Error):
         # Malformed headers (a signature without a version, bad base64) or a body that is
         # not UTF-8: the library raises these instead of its own error.
-        raise InboundRefused(
+        raise Problem(
             401, "invalid-signature", "Invalid webhook", "malformed webhook signature headers"
         ) from None
 
 
-def receive(
-    application: GatewayApplication, provider_id: str, body: bytes, headers: dict[str, str]
-) -> str:
-    """Records the provider's update; returns 'recorded' or 'duplicate'."""
+def provider_update(
+    application: GatewayApplication, provider_id: str, body: bytes, headers: Mapping[str, str]
+) -> RecordProviderUpdate:
+    """The update a provider's webhook asks to record, once it is known to come from that
+    provider and to say something a provider may say. `headers` have lower-case names."""
     provider = application.registry().providers.get(provider_id)
-    if provider is None or not provider.get("webhook_secret"):
-        raise InboundRefused(404, "not-found", "Not found", f"no provider '{provider_id}'")
-    verify(str(provider["webhook_secret"]), body, headers)
+    if provider is None or not provider.webhook_secret:
+        raise Problem(404, "not-found", "Not found", f"no provider '{provider_id}'")
+    verify(provider.webhook_secret, body, headers)
     try:
         message = ProviderWebhook.model_validate(orjson.loads(body))
     except orjson.JSONDecodeError:
-        raise InboundRefused(
-            400, "malformed-json", "Malformed JSON", "the body is not JSON"
-        ) from None
+        raise Problem(400, "malformed-json", "Malformed JSON", "the body is not JSON") from None
     except ValidationError as error:
-        fields = [
-            {"field": ".".join(str(p) for p in e["loc"]) or "body", "message": e["msg"]}
-            for e in error.errors()
-        ]
-        raise InboundRefused(
-            422,
-            "validation-error",
-            "Invalid request",
-            "invalid or missing field(s): " + ", ".join(sorted({f["field"] for f in fields})),
-            errors=fields,
-        ) from None
+        raise validation_problem(list(error.errors())) from None
     try:
         event_type = ProviderEventType(message.type)
     except ValueError:
         known = ", ".join(t.value for t in ProviderEventType)
-        raise InboundRefused(
+        raise Problem(
             422,
             "unknown-event-type",
             "Unknown event type",
             f"unknown event type '{message.type}'; known: {known}",
             errors=[{"field": "type", "message": "unknown event type"}],
         ) from None
-    webhook_id = headers.get("webhook-id", "")
-    occurred_at = (message.occurred_at or datetime.now(UTC)).astimezone(UTC)
-    from services.adr_gateway.application import ReferralNotFound
-
-    for _ in range(MAX_RETRIES):
-        try:
-            referral = application.referral(message.referral_id)
-        except ReferralNotFound:
-            raise InboundRefused(
-                404, "not-found", "Not found", f"no referral '{message.referral_id}'"
-            ) from None
-        recorded = referral.report(
-            provider_id=provider_id,
-            event_type=event_type,
-            data=message.data,
-            webhook_id=webhook_id,
-            occurred_at=occurred_at,
-        )
-        if not recorded:
-            return "duplicate"
-        try:
-            application.save(referral)
-        except IntegrityError:
-            continue  # the worker recorded a delivery result meanwhile: try on fresh state
-        return "recorded"
-    raise InboundRefused(409, "contention", "Conflict", "the referral kept changing; retry")
-
-
-def new_secret() -> str:
-    import secrets
-
-    return "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
-
-
-def valid_secret(secret: str) -> bool:
-    if not secret.startswith("whsec_"):
-        return False
-    try:
-        raw = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
-    except (binascii.Error, ValueError):
-        return False
-    return 24 <= len(raw) <= 64
-
-
-__all__ = ["DomainError", "InboundRefused", "new_secret", "receive", "valid_secret", "verify"]
+    return RecordProviderUpdate(
+        provider_id=provider_id,
+        referral_id=message.referral_id,
+        event_type=event_type,
+        data=message.data,
+        webhook_id=headers.get("webhook-id", ""),
+        occurred_at=(message.occurred_at or datetime.now(UTC)).astimezone(UTC),
+    )

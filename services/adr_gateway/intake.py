@@ -1,15 +1,16 @@
 """Following the complaints feed: each `ReferredToAdr` opens a referral here.
 
 Runs inside an `ApplicationSink`: the referrals opened from a page and the page's position
-commit together, so a referral is opened exactly once however often the page is read.
+commit together, so a referral is opened exactly once however often the page is read. This
+module reads the event; opening the referral is the `open_referral` use case.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from libs.domain.referral import Referral, referral_id_for
 from libs.platform.follower import FeedEvent, UnitOfWork
+from services.adr_gateway.use_cases.referrals import OpenReferral, open_referral
 
 UPSTREAM = "complaints"
 
@@ -18,12 +19,9 @@ def open_referrals(unit: UnitOfWork, event: FeedEvent) -> None:
     if event.name != "ReferredToAdr":
         return
     data = event.data
-    reference = str(data["referral_id"])
-    if unit.find(referral_id_for(reference)) is not None:
-        return  # the same referral id twice: the first one stands
-    unit.add(
-        Referral.open(
-            reference=reference,
+    open_referral(
+        OpenReferral(
+            reference=str(data["referral_id"]),
             complaint_id=event.subject,
             eligibility=dict(data.get("eligibility") or {}),
             referred_by=str(data.get("actor", "")),
@@ -33,7 +31,8 @@ def open_referrals(unit: UnitOfWork, event: FeedEvent) -> None:
             preferred_provider_id=data.get("preferred_provider_id"),
             override_justification=data.get("override_justification"),
             correlation_id=str(data.get("correlation_id") or ""),
-        )
+        ),
+        unit,
     )
 
 

@@ -108,13 +108,3 @@ class WorklistProjection:
 
     def _on_ProviderDecisionIssued(self, c: Connection, e: FeedEvent, rid: str, v: int) -> None:
         self._facts(c, rid, outcome=e.data["outcome"], outcome_at=_epoch(e.data["timestamp"]))
-
-
-def release(engine: Engine, referral_id: str, owner: str) -> None:
-    with engine.begin() as connection:
-        connection.execute(
-            update(referral_work)
-            .where(referral_work.c.referral_id == referral_id)
-            .where(referral_work.c.lease_owner == owner)
-            .values(lease_owner=None, lease_until=None)
-        )

@@ -71,7 +71,7 @@ def register_sandbox(gateway: GatewayApplication, sandbox_url: str) -> None:
     if SANDBOX_ID not in registry.providers:
         registry.register(SANDBOX_ID, profile, registered_by="redress up")
         gateway.save(registry)
-    elif registry.providers[SANDBOX_ID].get("adapter_settings") != profile["adapter_settings"]:
+    elif registry.providers[SANDBOX_ID].adapter_settings != profile["adapter_settings"]:
         registry.change(
             SANDBOX_ID,
             {"adapter_settings": profile["adapter_settings"]},

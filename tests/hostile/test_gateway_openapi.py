@@ -29,7 +29,7 @@ from libs.domain.values import Role
 from services.adr_gateway.adapters.webhook import sign
 from services.adr_gateway.app import create_app
 from services.adr_gateway.bootstrap import GatewayService, bootstrap
-from services.adr_gateway.inbound import new_secret
+from services.adr_gateway.webhook_secrets import new_webhook_secret as new_secret
 from tests.support.fuzzing import exercise
 from tests.support.gateway import gateway_settings, sqlite_url
 from tests.support.in_process import InProcessClient

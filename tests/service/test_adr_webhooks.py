@@ -14,7 +14,7 @@ import pytest
 
 from libs.domain.referral import Referral
 from services.adr_gateway.adapters.webhook import sign
-from services.adr_gateway.inbound import new_secret
+from services.adr_gateway.webhook_secrets import new_webhook_secret as new_secret
 from tests.support.gateway import RunningGateway, gateway_settings, running_gateway, sqlite_url
 
 

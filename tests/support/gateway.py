@@ -23,8 +23,8 @@ from libs.domain.referral import Referral
 from libs.domain.values import Role
 from services.adr_gateway.app import create_app
 from services.adr_gateway.bootstrap import GatewayService, bootstrap
-from services.adr_gateway.inbound import new_secret
 from services.adr_gateway.settings import GatewaySettings
+from services.adr_gateway.webhook_secrets import new_webhook_secret as new_secret
 from tests.support.servers import serving
 
 
@@ -62,7 +62,7 @@ class RunningGateway:
         )
         body = b'{"bundle_version":1,"summary":{"description":"charged twice"}}'
         digest = hashlib.sha256(body).hexdigest()
-        self.service.worker._store_bundle(str(referral.id), body, digest)
+        self.service.bundles.store(str(referral.id), body, digest)
         referral.prepare(
             provider_id=provider_id, selection={"how": "test"}, bundle={"sha256": digest}
         )

@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 import pytest
 
 from libs.domain.errors import IllegalTransition, InvalidArgument
-from libs.domain.provider import CaseFacts, ProviderRegistry, TrackRecord, rank
-from libs.domain.referral import NotYourReferral, ProviderEventType, Referral
+from libs.domain.provider import ProviderRegistry
+from libs.domain.provider_ranking import ReferralNeeds as CaseFacts
+from libs.domain.provider_ranking import TrackRecord, rank
+from libs.domain.referral import NotYourReferral, Referral
+from libs.domain.referral_lifecycle import ProviderEventType
 
 NOW = datetime(2026, 5, 1, tzinfo=UTC)
 

@@ -8,7 +8,6 @@ revocation therefore takes effect within `CACHE_SECONDS`.
 from __future__ import annotations
 
 import hmac
-import secrets
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -22,6 +21,7 @@ from starlette.concurrency import run_in_threadpool
 from libs.domain.access import ApiKey, api_key_id_for, digest_of
 from libs.domain.values import Role
 from libs.platform.http.problems import Problem
+from libs.platform.runtime.secrets import new_secret
 
 CACHE_SECONDS = 5.0
 KEY_PREFIX = "rdk_"
@@ -38,10 +38,6 @@ class Principal:
         return f"{self.role.value}:{self.name}"
 
 
-def new_secret() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
-
-
 class KeyRing:
     """Issues, revokes and verifies the API keys of one service."""
 
@@ -52,7 +48,7 @@ class KeyRing:
         self._lock = threading.Lock()
 
     def issue(self, *, role: Role, name: str, issued_by: str = "cli") -> tuple[ApiKey, str]:
-        secret = new_secret()
+        secret = new_secret(KEY_PREFIX)
         key = ApiKey.issue(secret=secret, name=name, role=role.value, issued_by=issued_by)
         self._application.save(key)
         return key, secret

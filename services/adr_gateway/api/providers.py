@@ -2,39 +2,33 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any
 
-from eventsourcing.persistence import IntegrityError
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from libs.domain.provider import Method, ProviderRegistry
+from libs.domain.provider import Fee as ProviderFee
+from libs.domain.provider import Method
 from libs.platform.http.auth import Principal
+from libs.platform.http.domain_problems import domain_problems
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
-from libs.platform.http.problems import Problem, not_found
 from libs.platform.runtime.jsonable import jsonable
-from services.adr_gateway.adapters import InvalidSettings
-from services.adr_gateway.api.deps import (
-    READ_PROBLEMS,
-    WRITE_PROBLEMS,
-    Admin,
-    Service,
-    domain_problems,
-)
+from services.adr_gateway.api.deps import READ_PROBLEMS, REFUSALS, WRITE_PROBLEMS, Admin, Service
 from services.adr_gateway.bootstrap import GatewayService
-from services.adr_gateway.delivery import track_records
-from services.adr_gateway.inbound import new_secret, valid_secret
+from services.adr_gateway.use_cases import providers as use_cases
+from services.adr_gateway.use_cases.providers import (
+    ChangeProvider,
+    ProviderWithRecord,
+    RegisterProvider,
+)
+from services.adr_gateway.webhook_secrets import SECRET_RULE, valid_webhook_secret
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
-_registry_lock = threading.Lock()
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Code = Annotated[str, Field(min_length=1, max_length=32)]
-SECRET_RULE = "must be 'whsec_' followed by base64 of 24 to 64 random bytes"
 
 
 class Fee(BaseModel):
@@ -44,7 +38,7 @@ class Fee(BaseModel):
 
 
 def _check_secret(value: str | None) -> str | None:
-    if value is not None and not valid_secret(value):
+    if value is not None and not valid_webhook_secret(value):
         raise ValueError(f"webhook_secret {SECRET_RULE}")
     return value
 
@@ -104,52 +98,33 @@ class ProviderView(BaseModel):
     )
 
 
-def provider_view(provider: dict[str, Any], record: dict[str, Any]) -> dict[str, Any]:
-    shown = {k: v for k, v in provider.items() if k != "webhook_secret"}
-    shown["has_webhook_secret"] = bool(provider.get("webhook_secret"))
-    shown["track_record"] = record
-    return jsonable(shown)  # type: ignore[no-any-return]
+def provider_view(found: ProviderWithRecord) -> dict[str, Any]:
+    """A provider as the API shows it: never its webhook secret, unless the gateway has just
+    made it (the only time it is shown)."""
+    shown = {k: v for k, v in found.provider.stored().items() if k != "webhook_secret"}
+    shown["has_webhook_secret"] = found.provider.has_webhook_secret
+    shown["track_record"] = found.track_record.as_dict()
+    view: dict[str, Any] = jsonable(shown)
+    if found.generated_secret is not None:
+        view["webhook_secret"] = found.generated_secret
+    return view
 
 
-def _record_of(service: GatewayService, provider_id: str) -> dict[str, Any]:
-    from libs.domain.provider import TrackRecord
-
-    return track_records(service.engine).get(provider_id, TrackRecord()).as_dict()
-
-
-def _checked_settings(service: GatewayService, adapter: str, settings: dict[str, Any]) -> Any:
-    plugin = service.adapters.get(adapter)
-    if plugin is None:
-        raise Problem(
-            422,
-            "validation-error",
-            "Invalid request",
-            f"unknown adapter '{adapter}' (installed: {', '.join(sorted(service.adapters))})",
-            errors=[{"field": "adapter", "message": "unknown adapter"}],
-        )
-    try:
-        return plugin.check_settings(settings, development=service.settings.development)
-    except InvalidSettings as error:
-        raise Problem(
-            422,
-            "validation-error",
-            "Invalid request",
-            str(error),
-            errors=[{"field": error.field, "message": str(error)}],
-        ) from None
-
-
-def _change_registry(service: GatewayService, change: Callable[[ProviderRegistry], None]) -> Any:
-    with _registry_lock, domain_problems():
-        for _ in range(8):
-            registry = service.application.registry()
-            change(registry)
-            try:
-                service.application.save(registry)
-            except IntegrityError:
-                continue  # another replica changed the registry: apply to the fresh one
-            return registry
-    raise Problem(409, "contention", "Conflict", "the registry kept changing; retry")
+def _registration(body: NewProvider, principal: Principal) -> RegisterProvider:
+    return RegisterProvider(
+        provider_id=body.id,
+        name=body.name,
+        methods=tuple(m.value for m in body.methods),
+        categories=tuple(body.categories),
+        jurisdictions=tuple(body.jurisdictions),
+        languages=tuple(body.languages),
+        fee=None if body.fee is None else ProviderFee(body.fee.amount, body.fee.currency),
+        adapter=body.adapter,
+        adapter_settings=body.adapter_settings,
+        webhook_secret=body.webhook_secret,
+        active=body.active,
+        registered_by=principal.actor,
+    )
 
 
 @router.post(
@@ -167,20 +142,17 @@ def register(
     idempotent: IdempotentRequest = Depends(idempotent_request),
 ) -> Response:
     def produce() -> JSONResponse:
-        provider_id = body.id or _slug(body.name)
-        settings = _checked_settings(service, body.adapter, body.adapter_settings)
-        generated = body.webhook_secret is None
-        secret = body.webhook_secret or new_secret()
-        profile = body.model_dump(mode="json", exclude={"id", "webhook_secret"})
-        profile.update(adapter_settings=settings, webhook_secret=secret)
-        registry = _change_registry(
-            service, lambda r: r.register(provider_id, profile, registered_by=principal.actor)
-        )
-        view = provider_view(registry.provider(provider_id), _record_of(service, provider_id))
-        if generated:
-            view["webhook_secret"] = secret  # the only time it is ever shown
+        with domain_problems(*REFUSALS):
+            registered = use_cases.register_provider(
+                _registration(body, principal),
+                application=service.application,
+                check_settings=service.adapter_settings,
+                records=service.track_records,
+            )
         return JSONResponse(
-            view, status_code=201, headers={"Location": f"/v1/providers/{provider_id}"}
+            provider_view(registered),
+            status_code=201,
+            headers={"Location": f"/v1/providers/{registered.provider.id}"},
         )
 
     return idempotent.run(produce)
@@ -193,13 +165,10 @@ def register(
     summary="Every provider, with its track record",
 )
 def list_providers(_: Principal = Admin, service: GatewayService = Service) -> Response:
-    records = track_records(service.engine)
-    from libs.domain.provider import TrackRecord
-
-    providers = service.application.registry().providers.values()
-    return JSONResponse(
-        [provider_view(p, records.get(p["id"], TrackRecord()).as_dict()) for p in providers]
+    providers = use_cases.providers_with_records(
+        application=service.application, records=service.track_records
     )
+    return JSONResponse([provider_view(p) for p in providers])
 
 
 @router.get(
@@ -211,10 +180,11 @@ def list_providers(_: Principal = Admin, service: GatewayService = Service) -> R
 def get_provider(
     provider_id: str, _: Principal = Admin, service: GatewayService = Service
 ) -> Response:
-    provider = service.application.registry().providers.get(provider_id)
-    if provider is None:
-        raise not_found("provider", provider_id)
-    return JSONResponse(provider_view(provider, _record_of(service, provider_id)))
+    with domain_problems(*REFUSALS):
+        found = use_cases.provider_with_record(
+            provider_id, application=service.application, records=service.track_records
+        )
+    return JSONResponse(provider_view(found))
 
 
 @router.patch(
@@ -229,33 +199,12 @@ def change_provider(
     principal: Principal = Admin,
     service: GatewayService = Service,
 ) -> Response:
-    current = service.application.registry().providers.get(provider_id)
-    if current is None:
-        raise not_found("provider", provider_id)
     changes = body.model_dump(mode="json", exclude_unset=True)
-    for field in ("name", "methods", "adapter", "webhook_secret", "active"):
-        if field in changes and changes[field] is None:
-            raise Problem(
-                422,
-                "validation-error",
-                "Invalid request",
-                f"{field} cannot be removed",
-                errors=[{"field": field, "message": "cannot be null"}],
-            )
-    if "adapter" in changes or "adapter_settings" in changes:
-        adapter = changes.get("adapter", current["adapter"])
-        settings = changes.get("adapter_settings", current.get("adapter_settings") or {})
-        changes["adapter_settings"] = _checked_settings(service, adapter, settings or {})
-    registry = _change_registry(
-        service, lambda r: r.change(provider_id, changes, changed_by=principal.actor)
-    )
-    return JSONResponse(
-        provider_view(registry.provider(provider_id), _record_of(service, provider_id))
-    )
-
-
-def _slug(name: str) -> str:
-    slug = "".join(c if c.isalnum() else "-" for c in name.lower()).strip("-")
-    while "--" in slug:
-        slug = slug.replace("--", "-")
-    return (slug or "provider")[:63].rstrip("-") or "provider"
+    with domain_problems(*REFUSALS):
+        changed = use_cases.change_provider(
+            ChangeProvider(provider_id, changes, changed_by=principal.actor),
+            application=service.application,
+            check_settings=service.adapter_settings,
+            records=service.track_records,
+        )
+    return JSONResponse(provider_view(changed))

@@ -8,23 +8,28 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
-from libs.domain.provider import CaseFacts, rank
 from libs.domain.referral import Referral
 from libs.platform.http.auth import Principal
+from libs.platform.http.domain_problems import domain_problems
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
 from libs.platform.http.problems import Problem, problem_responses
 from libs.platform.runtime.jsonable import jsonable
 from services.adr_gateway.api.deps import (
     READ_PROBLEMS,
+    REFUSALS,
     WRITE_PROBLEMS,
     Admin,
     Reader,
     Service,
-    domain_problems,
 )
 from services.adr_gateway.bootstrap import GatewayService
 from services.adr_gateway.bundles import bundle_pdf
-from services.adr_gateway.delivery import track_records
+from services.adr_gateway.use_cases.referrals import (
+    NotPrepared,
+    RequestRedelivery,
+    rank_candidates,
+    request_redelivery,
+)
 
 router = APIRouter(prefix="/v1/referrals/{referral_id}", tags=["referrals"])
 
@@ -54,11 +59,25 @@ def referral_view(referral: Referral) -> dict[str, Any]:
     )
 
 
-def _referral(service: GatewayService, referral_id: str) -> Referral:
-    if len(referral_id) > 200:
+#: Longer than any referral id: refused before the store is asked.
+MAX_REFERRAL_ID_LENGTH = 200
+
+
+def _known_length(referral_id: str) -> None:
+    if len(referral_id) > MAX_REFERRAL_ID_LENGTH:
         raise Problem(404, "not-found", "Not found", "no such referral")
-    with domain_problems():
+
+
+def _referral(service: GatewayService, referral_id: str) -> Referral:
+    _known_length(referral_id)
+    with domain_problems(*REFUSALS):
         return service.application.referral(referral_id)
+
+
+def _not_prepared(error: Exception) -> Problem:
+    return Problem(
+        409, "not-prepared", "Not prepared yet", str(error), headers={"Retry-After": "2"}
+    )
 
 
 @router.get("", responses=READ_PROBLEMS, summary="A referral: provider, delivery, updates")
@@ -76,28 +95,18 @@ def get_referral(
 def candidates(
     referral_id: str, _: Principal = Reader, service: GatewayService = Service
 ) -> Response:
-    referral = _referral(service, referral_id)
-    case = (referral.selection or {}).get("case")
-    if case is None:
-        raise Problem(
-            409,
-            "not-prepared",
-            "Not prepared yet",
-            "the case has not been gathered from the complaints service yet; retry shortly",
-            headers={"Retry-After": "2"},
+    _known_length(referral_id)
+    with domain_problems((NotPrepared, _not_prepared), *REFUSALS):
+        ranked = rank_candidates(
+            referral_id, application=service.application, records=service.track_records
         )
-    ranking = rank(
-        list(service.application.registry().providers.values()),
-        CaseFacts(**case),
-        track_records(service.engine),
-    )
     return JSONResponse(
         {
-            "referral_id": referral.reference,
-            "case": case,
-            "chosen": referral.provider_id,
-            "candidates": [c.as_dict() for c in ranking if c.fits],
-            "excluded": [c.as_dict() for c in ranking if not c.fits],
+            "referral_id": ranked.referral.reference,
+            "case": ranked.case,
+            "chosen": ranked.referral.provider_id,
+            "candidates": [c.as_dict() for c in ranked.ranking if c.fits],
+            "excluded": [c.as_dict() for c in ranked.ranking if not c.fits],
         }
     )
 
@@ -118,7 +127,7 @@ async def bundle(
     format: Literal["json", "pdf"] | None = Query(None, description="Or use the Accept header"),
 ) -> Response:
     referral = await run_in_threadpool(_referral, service, referral_id)
-    body = await run_in_threadpool(service.worker.bundle_body, str(referral.id))
+    body = await run_in_threadpool(service.bundles.body, str(referral.id))
     if body is None:
         raise Problem(
             409,
@@ -150,19 +159,14 @@ def redeliver(
     idempotent: IdempotentRequest = Depends(idempotent_request),
 ) -> Response:
     def produce() -> JSONResponse:
-        from eventsourcing.persistence import IntegrityError
-
-        for _ in range(8):
-            referral = _referral(service, referral_id)
-            with domain_problems():
-                referral.request_redelivery(requested_by=principal.actor)
-            try:
-                service.application.save(referral)
-            except IntegrityError:
-                continue
-            service.worker.wake()
-            return JSONResponse(referral_view(referral), status_code=202)
-        raise Problem(409, "contention", "Conflict", "the referral kept changing; retry")
+        _known_length(referral_id)
+        with domain_problems(*REFUSALS):
+            referral = request_redelivery(
+                RequestRedelivery(referral_id, requested_by=principal.actor),
+                application=service.application,
+                wake_worker=service.worker.wake,
+            )
+        return JSONResponse(referral_view(referral), status_code=202)
 
     return idempotent.run(produce)
 

@@ -6,11 +6,19 @@ from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
+from libs.platform.http.domain_problems import domain_problems
 from libs.platform.http.problems import Problem, problem_responses
-from services.adr_gateway.api.deps import domain_problems
-from services.adr_gateway.inbound import InboundRefused, receive
+from services.adr_gateway.api.deps import REFUSALS
+from services.adr_gateway.application import ReferralNotFound
+from services.adr_gateway.inbound import provider_update
+from services.adr_gateway.use_cases.provider_updates import record_provider_update
 
 router = APIRouter(prefix="/v1/providers/{provider_id}/webhooks", tags=["provider webhooks"])
+
+
+def _no_referral(error: Exception) -> Problem:
+    assert isinstance(error, ReferralNotFound)
+    return Problem(404, "not-found", "Not found", f"no referral '{error.reference}'")
 
 
 @router.post(
@@ -21,15 +29,12 @@ router = APIRouter(prefix="/v1/providers/{provider_id}/webhooks", tags=["provide
 async def provider_webhook(provider_id: str, request: Request) -> JSONResponse:
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
+    application = request.app.state.application
 
     def handle() -> str:
-        with domain_problems():
-            return receive(request.app.state.application, provider_id, body, headers)
+        with domain_problems((ReferralNotFound, _no_referral), *REFUSALS):
+            update = provider_update(application, provider_id, body, headers)
+            return record_provider_update(update, application=application).value
 
-    try:
-        outcome = await run_in_threadpool(handle)
-    except InboundRefused as refused:
-        raise Problem(
-            refused.status, refused.kind, refused.title, refused.detail, **refused.extra
-        ) from None
+    outcome = await run_in_threadpool(handle)
     return JSONResponse({"status": outcome, "webhook_id": headers.get("webhook-id")})
