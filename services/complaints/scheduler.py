@@ -21,13 +21,14 @@ from uuid import UUID
 import structlog
 from sqlalchemy import Engine, and_, or_, select, update
 
-from libs.domain.complaint import Complaint
-from libs.domain.values import CommandContext, Status
+from libs.domain.values import CommandContext
 from services.complaints.application import ComplaintNotFound, ComplaintsApplication
 from services.complaints.policy import ComplaintPolicy
 from services.complaints.readmodel.queries import as_utc
-from services.complaints.readmodel.rows import MISSED, firm_deadlines, running
+from services.complaints.readmodel.rows import MISSED
 from services.complaints.readmodel.tables import deadline_timers
+from services.complaints.use_cases.commands import RecordDeadlineAlert
+from services.complaints.use_cases.deadlines import record_deadline_alert
 
 log = structlog.get_logger()
 
@@ -117,25 +118,17 @@ class DeadlineScheduler:
             occurred_at=now,
             command_id=f"deadline:{timer.deadline}:{timer.alert}:{due_at.isoformat()}",
         )
-        fired = False
-
-        def alert(complaint: Complaint) -> None:
-            nonlocal fired
-            if complaint.status == Status.CLOSED:
-                return
-            still_running = {d.clock for d in running(firm_deadlines(complaint, self._policy))}
-            if timer.deadline not in still_running:
-                return  # met (or no longer applicable) since the timer was set
-            complaint.record_deadline_alert(
-                context, deadline=timer.deadline, due_at=due_at, missed=missed
-            )
-            fired = True
-
+        alert = RecordDeadlineAlert(
+            complaint_id=UUID(timer.complaint_id),
+            deadline=timer.deadline,
+            due_at=due_at,
+            missed=missed,
+        )
         try:
-            self._application.update(UUID(timer.complaint_id), context, alert)
+            recorded = record_deadline_alert(self._application, self._policy, alert, context)
         except ComplaintNotFound:
             return 0
-        return 1 if fired else 0
+        return 1 if recorded else 0
 
     def _mark_fired(self, timer: Timer, now: datetime) -> None:
         with self._engine.begin() as connection:
