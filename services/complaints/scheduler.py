@@ -12,7 +12,6 @@ so tests move time instead of sleeping.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,6 +21,7 @@ import structlog
 from sqlalchemy import Engine, and_, or_, select, update
 
 from libs.domain.values import CommandContext
+from libs.platform.runtime.loop import BackgroundLoop
 from services.complaints.application import ComplaintNotFound, ComplaintsApplication
 from services.complaints.policy import ComplaintPolicy
 from services.complaints.readmodel.queries import as_utc
@@ -147,34 +147,19 @@ def _is(timer: Timer):  # type: ignore[no-untyped-def]
     )
 
 
-class SchedulerRunner:
-    """Polls the scheduler in a background thread; errors are logged and retried."""
+class SchedulerRunner(BackgroundLoop):
+    """Polls the scheduler on a background thread; a failed pass (the database away) is
+    logged and tried again at the next poll."""
 
     def __init__(self, scheduler: DeadlineScheduler, poll_seconds: float) -> None:
         self._scheduler = scheduler
-        self._poll_seconds = poll_seconds
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.last_error: str | None = None
+        super().__init__(
+            "deadline-scheduler",
+            self._fire_due,
+            interval=poll_seconds,
+            first_wait=None,
+            join_timeout=5,
+        )
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="deadline-scheduler", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    @property
-    def is_running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._poll_seconds):
-            try:
-                self._scheduler.fire_due()
-                self.last_error = None
-            except Exception as error:  # the database may be away; try again next tick
-                self.last_error = str(error)
-                log.warning("deadline scheduler failed; will retry", error=str(error))
+    def _fire_due(self) -> None:
+        self._scheduler.fire_due()
