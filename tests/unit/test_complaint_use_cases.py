@@ -11,14 +11,22 @@ from uuid import UUID
 import pytest
 
 from libs.domain.adr_override import OverrideNotAllowed
-from libs.domain.complaint import Complaint
 from libs.domain.values import CommandContext, ResolutionOutcome, Role
 from services.complaints.application import ComplaintsApplication, StaleVersion
 from services.complaints.policy import ComplaintPolicy
 from services.complaints.settings import ComplaintsSettings
-from services.complaints.use_cases import adr, commands, decisions, handling, intake, offers
+from services.complaints.use_cases import (
+    adr,
+    commands,
+    decisions,
+    handling,
+    intake,
+    lifecycle,
+    offers,
+)
 from services.complaints.use_cases.adr import NotEligibleForAdr
 from services.complaints.use_cases.caller import Caller
+from services.complaints.use_cases.deadlines import record_deadline_alert
 from services.complaints.use_cases.decisions import NoSummaryResolution, SummaryResolutionTooLate
 from services.complaints.use_cases.intake import UnknownRegimeAsked, UnknownVariant
 
@@ -48,9 +56,11 @@ def context(
 
 def as_(
     role: Role = Role.AGENT, command_id: str | None = None, expected_version: int | None = None
-) -> Caller[Complaint]:
-    """A caller who wants the changed complaint back (a test may hold on to it)."""
-    return Caller(context(role, command_id), present=lambda c: c, expected_version=expected_version)
+) -> Caller[int]:
+    """A caller in `role`, who wants the complaint's new version back."""
+    return Caller(
+        context(role, command_id), present=lambda c: c.version, expected_version=expected_version
+    )
 
 
 def opened(application: ComplaintsApplication, at: datetime | None = None, **details: Any) -> UUID:
@@ -61,14 +71,18 @@ def opened(application: ComplaintsApplication, at: datetime | None = None, **det
         description="Charged twice for March.",
         **details,
     )
-    complaint = intake.open_complaint(
+    return intake.open_complaint(
         application,
         POLICY,
         SETTINGS.ladder,
         command,
-        Caller(context(at=at), present=lambda c: c),
+        Caller(context(at=at), present=lambda c: c.id),
     )
-    return complaint.id
+
+
+def last_event(application: ComplaintsApplication, complaint_id: UUID) -> Any:
+    """The complaint's latest recorded event (as stored: whatever shape its state takes)."""
+    return list(application.repository.event_store.get(complaint_id))[-1]
 
 
 def decided_with_a_final_response(application: ComplaintsApplication) -> UUID:
@@ -174,11 +188,14 @@ def test_a_retried_offer_is_made_once_with_the_same_id(
         complaint_id=complaint_id, description="Refund", amount=None, currency=None
     )
 
-    first = offers.make_offer(application, offer, as_(command_id="offer-1"))
-    again = offers.make_offer(application, offer, as_(command_id="offer-1"))
+    def make_it() -> int:
+        caller = Caller(context(command_id="offer-1"), present=lambda c: c.version)
+        return offers.make_offer(application, offer, caller)
 
-    assert list(again.offers) == list(first.offers)
-    assert len(again.offers) == 1
+    assert make_it() == make_it() == 2
+    made = last_event(application, complaint_id)
+    assert type(made).__name__ == "OfferMade"
+    assert made.offer_id == application.new_entity_id(complaint_id, "offer-1")
 
 
 # -- decisions ------------------------------------------------------------------------------
@@ -232,7 +249,7 @@ def test_a_complaint_inside_its_internal_process_is_not_referred(
 
     assert "internal_processes_exhausted" in [c.name for c in refused.value.failing]
     assert refused.value.message.startswith("internal processes are not exhausted: ")
-    assert application.complaint(complaint_id).adr is None
+    assert application.complaint(complaint_id).version == 1  # nothing recorded
 
 
 def test_an_agent_may_not_override_and_nothing_is_looked_at(
@@ -255,12 +272,14 @@ def test_a_supervisors_override_refers_it_and_records_the_assessment(
         override_justification=JUSTIFICATION,
     )
 
-    referred = adr.refer_to_adr(application, POLICY, refer, as_(Role.SUPERVISOR))
+    status = adr.refer_to_adr(
+        application, POLICY, refer, Caller(context(Role.SUPERVISOR), present=lambda c: c.status)
+    )
 
-    assert referred.status == "referred_to_adr"
-    assert referred.adr is not None
-    assert referred.adr["override_justification"] == JUSTIFICATION
-    recorded = referred.adr["eligibility"]
+    assert status == "referred_to_adr"
+    referral = last_event(application, complaint_id)
+    assert referral.override_justification == JUSTIFICATION
+    recorded = referral.eligibility
     assert recorded["eligible"] is False
     assert recorded["complaint_id"] == str(complaint_id)
     assert recorded["criteria"][0]["name"] == "internal_processes_exhausted"
@@ -275,15 +294,92 @@ def test_the_eligibility_query_answers_what_a_referral_would_record(
     assessed = adr.assess_adr_eligibility(
         application, POLICY, commands.AssessAdrEligibility(complaint_id=complaint_id, as_of=moment)
     )
-    referred = adr.refer_to_adr(
-        application, POLICY, commands.ReferToAdr(complaint_id=complaint_id), as_()
-    )
-
-    assert assessed["eligible"] is True
-    assert assessed["as_of"] == moment.isoformat()
-    assert referred.adr is not None
+    adr.refer_to_adr(application, POLICY, commands.ReferToAdr(complaint_id=complaint_id), as_())
 
     def verdicts(record: dict[str, Any]) -> list[tuple[str, bool]]:
         return [(c["name"], c["met"]) for c in record["criteria"]]
 
-    assert verdicts(referred.adr["eligibility"]) == verdicts(assessed)
+    assert assessed["eligible"] is True
+    assert assessed["as_of"] == moment.isoformat()
+    assert verdicts(last_event(application, complaint_id).eligibility) == verdicts(assessed)
+
+
+def test_a_providers_report_is_recorded_once_however_often_the_feed_repeats_it(
+    application: ComplaintsApplication,
+) -> None:
+    complaint_id = opened(application)
+    refer = commands.ReferToAdr(complaint_id=complaint_id, override_justification=JUSTIFICATION)
+    adr.refer_to_adr(application, POLICY, refer, as_(Role.SUPERVISOR, command_id="refer-1"))
+    complaint = application.complaint(complaint_id)
+    report = commands.RecordAdrStatus(
+        referral_id=application.new_entity_id(complaint_id, "refer-1"),
+        provider_id="ombudsman",
+        provider_status="accepted",
+    )
+    from_the_feed = context(Role.SERVICE, command_id="adr_gateway:event-1")
+
+    adr.record_adr_status(complaint, report, from_the_feed)
+    adr.record_adr_status(complaint, report, from_the_feed)
+
+    assert len(complaint.collect_events()) == 1
+
+
+# -- deadlines ------------------------------------------------------------------------------
+
+
+def a_warning(complaint_id: UUID, deadline: str) -> commands.RecordDeadlineAlert:
+    return commands.RecordDeadlineAlert(
+        complaint_id=complaint_id,
+        deadline=deadline,
+        due_at=datetime.now(UTC) + timedelta(days=1),
+        missed=False,
+    )
+
+
+def test_a_running_deadline_is_warned_of_once_per_timer(
+    application: ComplaintsApplication,
+) -> None:
+    complaint_id = opened(application)
+    timer = context(Role.SERVICE, command_id="deadline:final_response:approaching")
+
+    first = record_deadline_alert(
+        application, POLICY, a_warning(complaint_id, "final_response"), timer
+    )
+    again = record_deadline_alert(
+        application, POLICY, a_warning(complaint_id, "final_response"), timer
+    )
+
+    assert (first, again) == (True, False)
+    assert type(last_event(application, complaint_id)).__name__ == "DeadlineApproaching"
+
+
+def test_a_deadline_met_since_its_timer_was_set_is_not_warned_of(
+    application: ComplaintsApplication,
+) -> None:
+    complaint_id = opened(application)
+    intake.acknowledge(
+        application,
+        commands.Acknowledge(complaint_id=complaint_id, message="Received", channel="email"),
+        as_(),
+    )
+
+    recorded = record_deadline_alert(
+        application, POLICY, a_warning(complaint_id, "acknowledgement"), context(Role.SERVICE)
+    )
+
+    assert not recorded
+
+
+def test_a_closed_complaint_is_not_warned_of_its_deadlines(
+    application: ComplaintsApplication,
+) -> None:
+    complaint_id = opened(application)
+    lifecycle.close(
+        application, commands.Close(complaint_id=complaint_id, reason="withdrawn"), as_()
+    )
+
+    recorded = record_deadline_alert(
+        application, POLICY, a_warning(complaint_id, "final_response"), context(Role.SERVICE)
+    )
+
+    assert not recorded
