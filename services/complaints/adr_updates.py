@@ -1,14 +1,17 @@
 """Following the ADR gateway's feed: what providers report lands on the complaint.
 
 `ProviderStatusReported` becomes `AdrStatusUpdated`, `ProviderDecisionIssued` becomes
-`AdrOutcomeRecorded`. Runs in an `ApplicationSink`: the complaint's new events and the
-gateway feed position commit together. Each command carries the gateway event's id as its
-command id, so even a page replayed from an older position changes nothing twice.
+`AdrOutcomeRecorded` (the use cases `record_adr_status` and `record_adr_outcome`). Runs in
+an `ApplicationSink`: the complaint's new events and the gateway feed position commit
+together. Each command carries the gateway event's id as its command id, so even a page
+replayed from an older position changes nothing twice.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 from uuid import UUID
 
 import structlog
@@ -17,14 +20,46 @@ from libs.domain.complaint import Complaint
 from libs.domain.errors import DomainError
 from libs.domain.values import CommandContext
 from libs.platform.follower import FeedEvent, UnitOfWork
+from services.complaints.use_cases import adr
+from services.complaints.use_cases.commands import RecordAdrOutcome, RecordAdrStatus
 
 UPSTREAM = "adr_gateway"
 ACTOR = "service:adr-gateway"
 log = structlog.get_logger()
 
 
+def _status_reported(complaint: Complaint, data: dict[str, Any], context: CommandContext) -> None:
+    status = RecordAdrStatus(
+        referral_id=str(data["reference"]),
+        provider_id=str(data["provider_id"]),
+        provider_status=str(data["status"]),
+        detail=dict(data.get("detail") or {}),
+    )
+    adr.record_adr_status(complaint, status, context)
+
+
+def _decision_issued(complaint: Complaint, data: dict[str, Any], context: CommandContext) -> None:
+    outcome = RecordAdrOutcome(
+        referral_id=str(data["reference"]),
+        provider_id=str(data["provider_id"]),
+        outcome=str(data["outcome"]),
+        summary=str(data.get("summary") or ""),
+        binding=data.get("binding"),
+        award=data.get("award"),
+    )
+    adr.record_adr_outcome(complaint, outcome, context)
+
+
+#: The gateway's events this service acts on, each with what it does to the complaint.
+RECORDERS: dict[str, Callable[[Complaint, dict[str, Any], CommandContext], None]] = {
+    "ProviderStatusReported": _status_reported,
+    "ProviderDecisionIssued": _decision_issued,
+}
+
+
 def record_provider_updates(unit: UnitOfWork, event: FeedEvent) -> None:
-    if event.name not in ("ProviderStatusReported", "ProviderDecisionIssued"):
+    record = RECORDERS.get(event.name)
+    if record is None:
         return
     data = event.data
     try:
@@ -41,27 +76,8 @@ def record_provider_updates(unit: UnitOfWork, event: FeedEvent) -> None:
         occurred_at=_time(data.get("occurred_at")),
         command_id=f"{UPSTREAM}:{event.id}",
     )
-    if complaint.has_handled(context.command_id):
-        return
     try:
-        if event.name == "ProviderStatusReported":
-            complaint.record_adr_status(
-                context,
-                referral_id=str(data["reference"]),
-                provider_id=str(data["provider_id"]),
-                provider_status=str(data["status"]),
-                detail=dict(data.get("detail") or {}),
-            )
-        else:
-            complaint.record_adr_outcome(
-                context,
-                referral_id=str(data["reference"]),
-                provider_id=str(data["provider_id"]),
-                outcome=str(data["outcome"]),
-                summary=str(data.get("summary") or ""),
-                binding=data.get("binding"),
-                award=data.get("award"),
-            )
+        record(complaint, data, context)
     except DomainError as refused:
         # E.g. the complaint was withdrawn meanwhile: the gateway's fact stays in its own
         # log; the complaint's rules win here, and following goes on.

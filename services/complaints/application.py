@@ -1,9 +1,10 @@
-"""The complaints application: commands and queries over the case of record.
+"""The complaints application: the store of complaints, and the one way each is changed.
 
-One instance per process, shared by every request (the event store is thread-safe).
-Commands load the complaint, let the domain decide, and save its new events; when another
-writer got there first, the command is run again on the fresh state, unless the caller
-pinned a version with `If-Match`, in which case it learns that its view is stale.
+One instance per process, shared by every request (the event store is thread-safe). The use
+cases (`use_cases/`) say what to change; `update` loads the complaint, lets the domain
+decide, and saves its new events. When another writer got there first, the decision is made
+again on the fresh state (`retry_on_conflict`), unless the caller pinned a version with
+`If-Match`, in which case it learns that its view is stale.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from libs.domain.access import ApiKey
 from libs.domain.complaint import Complaint
 from libs.domain.values import CommandContext
 from libs.platform.eventstore.application import GroupCommitApplication
+from libs.platform.eventstore.concurrency import TryAgain, retry_on_conflict
 from libs.platform.runtime.ids import random_uuid
 from services.complaints.snapshots import (
     ComplaintSnapshot,
@@ -31,7 +33,6 @@ from services.complaints.snapshots import (
 from services.complaints.state_transcodings import COMPLAINT_STATE_TRANSCODINGS
 
 COMMAND_NAMESPACE = UUID("0b0f2b8e-7f55-4a39-9d0e-2f9d4c1a6e21")
-MAX_CONFLICT_RETRIES = 8
 LOCK_STRIPES = 256
 # Enough for the complaints being worked on now; each one kept is more for the garbage
 # collector to walk in every full collection (a pause for every request in flight).
@@ -164,7 +165,7 @@ class ComplaintsApplication(GroupCommitApplication):
         decide: Callable[[Complaint], None],
         expected_version: int | None,
     ) -> Complaint:
-        for _ in range(MAX_CONFLICT_RETRIES):
+        def attempt() -> Complaint:
             kept = self._writable.get(complaint_id)
             complaint = kept or self.complaint(complaint_id)
             try:
@@ -182,21 +183,27 @@ class ComplaintsApplication(GroupCommitApplication):
                 if expected_version is not None and kept is None:
                     current = self.complaint(complaint_id).version
                     raise StaleVersion(expected_version, current) from None
-                continue
+                raise
             except Exception:
                 # The domain may have changed the object before refusing; and a kept
                 # complaint may be behind another process's writes, so a refusal of it is
                 # asked again of the stored complaint before it is believed.
                 self._writable.forget(complaint_id)
                 if kept is not None:
-                    continue
+                    raise TryAgain from None
                 raise
             except BaseException:
                 self._writable.forget(complaint_id)
                 raise
             self._writable.keep(complaint)
             return complaint
-        raise TooMuchContention(f"complaint {complaint_id} is being changed by many writers")
+
+        return retry_on_conflict(
+            attempt,
+            gave_up=lambda: TooMuchContention(
+                f"complaint {complaint_id} is being changed by many writers"
+            ),
+        )
 
     # -- queries --------------------------------------------------------------------------
 

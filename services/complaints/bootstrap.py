@@ -21,11 +21,8 @@ from services.complaints import adr_updates
 from services.complaints.application import ComplaintsApplication
 from services.complaints.history.checkpointer import Checkpointer
 from services.complaints.policy import ComplaintPolicy
-from services.complaints.readmodel.projector import (
-    FOLD_CACHE_SIZE,
-    ComplaintListProjector,
-    ProjectionRunner,
-)
+from services.complaints.readmodel.projector import FOLD_CACHE_SIZE, ComplaintListProjector
+from services.complaints.readmodel.runner import ProjectionRunner
 from services.complaints.readmodel.tables import idempotency_records
 from services.complaints.scheduler import DeadlineScheduler, SchedulerRunner
 from services.complaints.settings import ComplaintsSettings

@@ -30,7 +30,8 @@ from services.complaints.application import ComplaintsApplication
 from services.complaints.bootstrap import list_projection, migrate
 from services.complaints.entry import ENTRY as COMPLAINTS
 from services.complaints.policy import ComplaintPolicy
-from services.complaints.readmodel.projector import ComplaintListProjector, ProjectionRunner
+from services.complaints.readmodel.projector import ComplaintListProjector
+from services.complaints.readmodel.runner import ProjectionRunner
 from services.complaints.settings import ComplaintsSettings
 
 # Reads in pages and writes in batches: two read-model connections are all it uses.

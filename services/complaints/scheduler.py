@@ -12,7 +12,6 @@ so tests move time instead of sleeping.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -21,13 +20,15 @@ from uuid import UUID
 import structlog
 from sqlalchemy import Engine, and_, or_, select, update
 
-from libs.domain.complaint import Complaint
-from libs.domain.values import CommandContext, Status
+from libs.domain.values import CommandContext
+from libs.platform.runtime.loop import BackgroundLoop
 from services.complaints.application import ComplaintNotFound, ComplaintsApplication
 from services.complaints.policy import ComplaintPolicy
 from services.complaints.readmodel.queries import as_utc
-from services.complaints.readmodel.rows import MISSED, firm_deadlines, running
+from services.complaints.readmodel.rows import MISSED
 from services.complaints.readmodel.tables import deadline_timers
+from services.complaints.use_cases.commands import RecordDeadlineAlert
+from services.complaints.use_cases.deadlines import record_deadline_alert
 
 log = structlog.get_logger()
 
@@ -117,25 +118,17 @@ class DeadlineScheduler:
             occurred_at=now,
             command_id=f"deadline:{timer.deadline}:{timer.alert}:{due_at.isoformat()}",
         )
-        fired = False
-
-        def alert(complaint: Complaint) -> None:
-            nonlocal fired
-            if complaint.status == Status.CLOSED:
-                return
-            still_running = {d.clock for d in running(firm_deadlines(complaint, self._policy))}
-            if timer.deadline not in still_running:
-                return  # met (or no longer applicable) since the timer was set
-            complaint.record_deadline_alert(
-                context, deadline=timer.deadline, due_at=due_at, missed=missed
-            )
-            fired = True
-
+        alert = RecordDeadlineAlert(
+            complaint_id=UUID(timer.complaint_id),
+            deadline=timer.deadline,
+            due_at=due_at,
+            missed=missed,
+        )
         try:
-            self._application.update(UUID(timer.complaint_id), context, alert)
+            recorded = record_deadline_alert(self._application, self._policy, alert, context)
         except ComplaintNotFound:
             return 0
-        return 1 if fired else 0
+        return 1 if recorded else 0
 
     def _mark_fired(self, timer: Timer, now: datetime) -> None:
         with self._engine.begin() as connection:
@@ -154,34 +147,19 @@ def _is(timer: Timer):  # type: ignore[no-untyped-def]
     )
 
 
-class SchedulerRunner:
-    """Polls the scheduler in a background thread; errors are logged and retried."""
+class SchedulerRunner(BackgroundLoop):
+    """Polls the scheduler on a background thread; a failed pass (the database away) is
+    logged and tried again at the next poll."""
 
     def __init__(self, scheduler: DeadlineScheduler, poll_seconds: float) -> None:
         self._scheduler = scheduler
-        self._poll_seconds = poll_seconds
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.last_error: str | None = None
+        super().__init__(
+            "deadline-scheduler",
+            self._fire_due,
+            interval=poll_seconds,
+            first_wait=None,
+            join_timeout=5,
+        )
 
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="deadline-scheduler", daemon=True)
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    @property
-    def is_running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def _run(self) -> None:
-        while not self._stop.wait(self._poll_seconds):
-            try:
-                self._scheduler.fire_due()
-                self.last_error = None
-            except Exception as error:  # the database may be away; try again next tick
-                self.last_error = str(error)
-                log.warning("deadline scheduler failed; will retry", error=str(error))
+    def _fire_due(self) -> None:
+        self._scheduler.fire_due()

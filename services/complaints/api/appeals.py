@@ -12,6 +12,7 @@ from services.complaints.api.deps import (
     WriteCommand,
 )
 from services.complaints.api.schemas import ComplaintView, DecideAppeal, LodgeAppeal
+from services.complaints.use_cases import appeals, commands
 
 router = APIRouter(prefix="/v1/complaints/{complaint_id}/appeals", tags=["appeals"])
 
@@ -29,8 +30,10 @@ def lodge_appeal(
     return run(
         complaint_id,
         body.occurred_at,
-        lambda complaint, context: complaint.lodge_appeal(
-            context, appeal_id=run.new_entity_id(complaint, context), grounds=body.grounds
+        lambda target, caller: appeals.lodge_appeal(
+            run.application,
+            commands.LodgeAppeal(complaint_id=target, grounds=body.grounds),
+            caller,
         ),
         status_code=201,
     )
@@ -48,11 +51,15 @@ def decide_appeal(
     return run(
         complaint_id,
         body.occurred_at,
-        lambda complaint, context: complaint.decide_appeal(
-            context,
-            appeal_id=appeal_id,
-            outcome=body.outcome,
-            decided_at_tier=body.decided_at_tier,
-            reasons=body.reasons,
+        lambda target, caller: appeals.decide_appeal(
+            run.application,
+            commands.DecideAppeal(
+                complaint_id=target,
+                appeal_id=appeal_id,
+                outcome=body.outcome,
+                decided_at_tier=body.decided_at_tier,
+                reasons=body.reasons,
+            ),
+            caller,
         ),
     )

@@ -1,11 +1,10 @@
 """The one path every write takes: authenticate, honour `Idempotency-Key` and `If-Match`,
-build the command context, let the domain decide, answer with the complaint and its ETag.
-Domain refusals become problem documents here, so a replayed key replays them too."""
+build the command context, run the use case, answer with the complaint and its ETag.
+Refusals become problem documents here, so a replayed key replays them too."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -16,24 +15,20 @@ from fastapi import Request
 from fastapi.responses import JSONResponse, Response
 
 from libs.domain.complaint import Complaint
-from libs.domain.errors import DomainError
 from libs.domain.values import CommandContext
 from libs.platform.http.auth import Principal
-from libs.platform.http.domain_problems import problem_for
 from libs.platform.http.idempotency import IdempotentRequest
 from libs.platform.http.json_body import JSONBody
-from libs.platform.http.problems import Problem, not_found
+from libs.platform.http.problems import Problem, invalid_field, not_found
+from services.complaints.api.problems import complaint_problems
 from services.complaints.api.representation import complaint_document, deadline_document
-from services.complaints.application import (
-    ComplaintNotFound,
-    ComplaintsApplication,
-    StaleVersion,
-    TooMuchContention,
-)
+from services.complaints.application import ComplaintsApplication
 from services.complaints.policy import ComplaintPolicy
+from services.complaints.use_cases.caller import Caller
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
-Decision = Callable[[Complaint, CommandContext], None]
+#: A use case called for one request: given the complaint's id and the caller, it answers.
+UseCaseCall = Callable[[UUID, Caller[JSONResponse]], JSONResponse]
 
 
 def parse_complaint_id(raw: str) -> UUID:
@@ -82,13 +77,7 @@ def complaint_response(
 
 
 def _invalid_time(message: str) -> Problem:
-    return Problem(
-        422,
-        "validation-error",
-        "Invalid request",
-        f"occurred_at {message}",
-        errors=[{"field": "occurred_at", "message": message}],
-    )
+    return invalid_field("occurred_at", message, detail=f"occurred_at {message}")
 
 
 def command_context(
@@ -115,34 +104,6 @@ def command_context(
     )
 
 
-@contextmanager
-def domain_problems() -> Iterator[None]:
-    """Turns what the domain and application refuse into problem documents."""
-    try:
-        yield
-    except DomainError as error:
-        raise problem_for(error) from None
-    except ComplaintNotFound as error:
-        raise not_found("complaint", error.complaint_id) from None
-    except StaleVersion as error:
-        raise Problem(
-            412,
-            "stale-version",
-            "Precondition failed",
-            f"the complaint changed: it is at version {error.actual}, your If-Match said "
-            f"{error.expected}; fetch it again and retry",
-            current_version=error.actual,
-        ) from None
-    except TooMuchContention as error:
-        raise Problem(
-            409,
-            "contention",
-            "Too many concurrent writers",
-            str(error),
-            headers={"Retry-After": "1"},
-        ) from None
-
-
 @dataclass(frozen=True)
 class CommandRunner:
     """Everything a write needs, resolved once per request by FastAPI."""
@@ -156,34 +117,31 @@ class CommandRunner:
         self,
         complaint_id: str,
         occurred_at: datetime | None,
-        decide: Decision,
+        use_case: UseCaseCall,
         status_code: int = 200,
     ) -> Response:
         def produce() -> JSONResponse:
-            with domain_problems():
+            with complaint_problems():
                 identity = parse_complaint_id(complaint_id)
-                context = command_context(
-                    self.principal,
-                    self.idempotent.command_id,
-                    occurred_at,
-                    self.request.app.state.settings.backdate_window,
-                )
-                response: JSONResponse = self.application.update(
-                    identity,
-                    context,
-                    lambda complaint: decide(complaint, context),
-                    expected_version=parse_if_match(self.request),
+                caller = Caller(
+                    self.context(occurred_at),
                     present=lambda complaint: complaint_response(
                         complaint, self.policy, status_code
                     ),
+                    expected_version=parse_if_match(self.request),
                 )
-            return response
+                return use_case(identity, caller)
 
         return self.idempotent.run(produce)
+
+    def context(self, occurred_at: datetime | None) -> CommandContext:
+        return command_context(
+            self.principal,
+            self.idempotent.command_id,
+            occurred_at,
+            self.request.app.state.settings.backdate_window,
+        )
 
     @property
     def policy(self) -> ComplaintPolicy:
         return self.request.app.state.policy  # type: ignore[no-any-return]
-
-    def new_entity_id(self, complaint: Complaint, context: CommandContext) -> str:
-        return self.application.new_entity_id(complaint.id, context.command_id)

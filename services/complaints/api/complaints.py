@@ -10,11 +10,10 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 
 from libs.domain.values import Category, Status
-from libs.platform.http.problems import Problem
+from libs.platform.http.problems import invalid_field
 from services.complaints.api.commands import (
     command_context,
     complaint_response,
-    domain_problems,
     etag,
     parse_complaint_id,
 )
@@ -30,6 +29,7 @@ from services.complaints.api.deps import (
     projector,
     read_engine,
 )
+from services.complaints.api.problems import complaint_problems
 from services.complaints.api.representation import summary_view
 from services.complaints.api.schemas import ComplaintPage, ComplaintView, OpenComplaint
 from services.complaints.application import ComplaintsApplication
@@ -37,6 +37,8 @@ from services.complaints.history.point_in_time import complaint_at, view_at
 from services.complaints.policy import ComplaintPolicy
 from services.complaints.readmodel.projector import ComplaintListProjector
 from services.complaints.readmodel.queries import ComplaintFilter, InvalidCursor, list_complaints
+from services.complaints.use_cases import commands, intake
+from services.complaints.use_cases.caller import Caller
 
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
@@ -58,53 +60,40 @@ def open_complaint(
     application: ComplaintsApplication = App,
 ) -> Response:
     policy: ComplaintPolicy = request.app.state.policy
-    if body.regime not in policy.regimes:
-        raise Problem(
-            422,
-            "unknown-regime",
-            "Unknown deadline regime",
-            f"unknown regime '{body.regime}'; known regimes: {', '.join(policy.regime_names)}",
-            errors=[{"field": "regime", "message": "unknown regime"}],
-            known_regimes=list(policy.regime_names),
-        )
-    known_variants = policy.regimes[body.regime].variants
-    if body.regime_variant is not None and body.regime_variant not in known_variants:
-        raise Problem(
-            422,
-            "validation-error",
-            "Invalid request",
-            f"regime '{body.regime}' has no variant '{body.regime_variant}' "
-            f"(known: {', '.join(known_variants) or 'none'})",
-            errors=[{"field": "regime_variant", "message": "unknown variant"}],
-        )
+    settings = request.app.state.settings
+    # Refused before the idempotency key is claimed, so a request mended after this refusal
+    # may use its key again (the use case checks again: the rule is its to keep).
+    with complaint_problems():
+        intake.check_regime(policy, body.regime, body.regime_variant)
+    amount = body.amount_in_dispute
+    command = commands.OpenComplaint(
+        customer=body.customer.model_dump(),
+        channel=body.channel.value,
+        category=body.category.value,
+        description=body.description,
+        amount_in_dispute=amount.amount if amount else None,
+        currency=amount.currency if amount else None,
+        desired_remedy=body.desired_remedy,
+        regime=body.regime,
+        regime_variant=body.regime_variant,
+        calendar_subdivision=body.calendar_subdivision,
+        external_ref=body.external_ref,
+        flags=body.flags.model_dump(),
+    )
 
     def produce() -> JSONResponse:
-        with domain_problems():
+        with complaint_problems():
             context = command_context(
-                principal,
-                idempotent.command_id,
-                body.occurred_at,
-                request.app.state.settings.backdate_window,
+                principal, idempotent.command_id, body.occurred_at, settings.backdate_window
             )
-            amount = body.amount_in_dispute
-            return application.receive_complaint(
-                context,
-                # Deadlines use the named subdivision's calendar: an unknown one is refused.
-                check=policy.check_calendar,
-                customer=body.customer.model_dump(),
-                channel=body.channel.value,
-                category=body.category.value,
-                description=body.description,
-                amount_in_dispute=amount.amount if amount else None,
-                currency=amount.currency if amount else None,
-                desired_remedy=body.desired_remedy,
-                regime=body.regime,
-                regime_variant=body.regime_variant,
-                calendar_subdivision=body.calendar_subdivision,
-                external_ref=body.external_ref,
-                flags=body.flags.model_dump(),
-                ladder=request.app.state.settings.ladder,
-                present=lambda complaint: complaint_response(complaint, policy, 201),
+            return intake.open_complaint(
+                application,
+                policy,
+                settings.ladder,
+                command,
+                Caller(
+                    context, present=lambda complaint: complaint_response(complaint, policy, 201)
+                ),
             )
 
     return idempotent.run(produce)
@@ -135,7 +124,7 @@ def get_complaint(
         )
         view = view_at(past, request.app.state.policy, moment)
         return JSONResponse(view, headers={"ETag": etag(past)})
-    with domain_problems():
+    with complaint_problems():
         complaint = application.complaint(parse_complaint_id(complaint_id))
     return complaint_response(complaint, request.app.state.policy)
 
@@ -182,13 +171,7 @@ def list_all(
     try:
         page = list_complaints(engine, filters, limit=limit, cursor=cursor)
     except InvalidCursor as error:
-        raise Problem(
-            422,
-            "validation-error",
-            "Invalid request",
-            str(error),
-            errors=[{"field": "cursor", "message": str(error)}],
-        ) from None
+        raise invalid_field("cursor", str(error)) from None
     return ComplaintPage.model_validate(
         {"items": [summary_view(row) for row in page.items], "next_cursor": page.next_cursor}
     )

@@ -6,9 +6,6 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from libs.domain.complaint import Complaint
-from libs.domain.values import CommandContext
-from libs.platform.http.problems import Problem
 from services.complaints.api.deps import WRITE_PROBLEMS, CommandRunner, WriteCommand
 from services.complaints.api.schemas import (
     ComplaintView,
@@ -16,6 +13,7 @@ from services.complaints.api.schemas import (
     IssueSummaryResolution,
     Resolve,
 )
+from services.complaints.use_cases import commands, decisions
 
 router = APIRouter(prefix="/v1/complaints/{complaint_id}", tags=["decisions"])
 
@@ -30,13 +28,17 @@ def resolve(complaint_id: str, body: Resolve, run: CommandRunner = WriteCommand)
     return run(
         complaint_id,
         body.occurred_at,
-        lambda complaint, context: complaint.resolve(
-            context,
-            outcome=body.outcome,
-            summary=body.summary,
-            remedy=body.remedy,
-            redress_amount=body.redress.amount if body.redress else None,
-            currency=body.redress.currency if body.redress else None,
+        lambda target, caller: decisions.resolve(
+            run.application,
+            commands.Resolve(
+                complaint_id=target,
+                outcome=body.outcome,
+                summary=body.summary,
+                remedy=body.remedy,
+                redress_amount=body.redress.amount if body.redress else None,
+                currency=body.redress.currency if body.redress else None,
+            ),
+            caller,
         ),
     )
 
@@ -50,15 +52,18 @@ def resolve(complaint_id: str, body: Resolve, run: CommandRunner = WriteCommand)
 def issue_final_response(
     complaint_id: str, body: IssueFinalResponse, run: CommandRunner = WriteCommand
 ) -> Response:
-    def decide(complaint: Complaint, context: CommandContext) -> None:
-        complaint.issue_final_response(
-            context,
-            letter=body.letter,
-            elements=body.elements,
-            regime=run.policy.regime(complaint.regime),
-        )
-
-    return run(complaint_id, body.occurred_at, decide)
+    return run(
+        complaint_id,
+        body.occurred_at,
+        lambda target, caller: decisions.issue_final_response(
+            run.application,
+            run.policy,
+            commands.IssueFinalResponse(
+                complaint_id=target, letter=body.letter, elements=body.elements
+            ),
+            caller,
+        ),
+    )
 
 
 @router.post(
@@ -72,31 +77,19 @@ def issue_final_response(
 def issue_summary_resolution(
     complaint_id: str, body: IssueSummaryResolution, run: CommandRunner = WriteCommand
 ) -> Response:
-    def decide(complaint: Complaint, context: CommandContext) -> None:
-        due = run.policy.summary_resolution_due(complaint)
-        if due is None:
-            raise Problem(
-                409,
-                "no-summary-resolution",
-                "No summary resolution under this regime",
-                f"regime '{complaint.regime}' has no summary-resolution path; "
-                "resolve and issue a final response",
-            )
-        if context.occurred_at > due:
-            raise Problem(
-                409,
-                "summary-resolution-too-late",
-                "Too late for a summary resolution",
-                f"the summary-resolution window closed at {due.isoformat()}; "
-                "resolve and issue a final response",
-                window_closed_at=due.isoformat(),
-            )
-        complaint.resolve_summarily(
-            context,
-            outcome=body.outcome,
-            summary=body.summary,
-            remedy=body.remedy,
-            message=body.message,
-        )
-
-    return run(complaint_id, body.occurred_at, decide)
+    return run(
+        complaint_id,
+        body.occurred_at,
+        lambda target, caller: decisions.resolve_summarily(
+            run.application,
+            run.policy,
+            commands.ResolveSummarily(
+                complaint_id=target,
+                outcome=body.outcome,
+                summary=body.summary,
+                remedy=body.remedy,
+                message=body.message,
+            ),
+            caller,
+        ),
+    )

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from services.complaints.api.deps import WRITE_PROBLEMS, CommandRunner, WriteCommand
 from services.complaints.api.schemas import ComplaintView, Escalate
+from services.complaints.use_cases import commands, handling
 
 router = APIRouter(prefix="/v1/complaints/{complaint_id}", tags=["escalations"])
 
@@ -22,8 +23,10 @@ def escalate(complaint_id: str, body: Escalate, run: CommandRunner = WriteComman
     return run(
         complaint_id,
         body.occurred_at,
-        lambda complaint, context: complaint.escalate(
-            context, reason=body.reason, to_tier=body.to_tier
+        lambda target, caller: handling.escalate(
+            run.application,
+            commands.Escalate(complaint_id=target, reason=body.reason, to_tier=body.to_tier),
+            caller,
         ),
         status_code=201,
     )

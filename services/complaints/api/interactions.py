@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from services.complaints.api.deps import WRITE_PROBLEMS, CommandRunner, WriteCommand
 from services.complaints.api.schemas import ComplaintView, RecordInteraction
+from services.complaints.use_cases import commands, handling
 
 router = APIRouter(prefix="/v1/complaints/{complaint_id}", tags=["interactions"])
 
@@ -21,18 +22,22 @@ router = APIRouter(prefix="/v1/complaints/{complaint_id}", tags=["interactions"]
 def record_interaction(
     complaint_id: str, body: RecordInteraction, run: CommandRunner = WriteCommand
 ) -> Response:
+    document = body.document.model_dump() if body.document else None
     return run(
         complaint_id,
         body.occurred_at,
-        lambda complaint, context: complaint.record_interaction(
-            context,
-            interaction_id=run.new_entity_id(complaint, context),
-            kind=body.kind.value,
-            direction=body.direction.value,
-            summary=body.summary,
-            body=body.body,
-            document=body.document.model_dump() if body.document else None,
-            language=body.language,
+        lambda target, caller: handling.record_interaction(
+            run.application,
+            commands.RecordInteraction(
+                complaint_id=target,
+                kind=body.kind.value,
+                direction=body.direction.value,
+                summary=body.summary,
+                body=body.body,
+                document=document,
+                language=body.language,
+            ),
+            caller,
         ),
         status_code=201,
     )

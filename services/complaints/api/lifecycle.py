@@ -1,4 +1,5 @@
-"""/v1/complaints/{id}/reopen and /closure."""
+"""/v1/complaints/{id}/reopen, /closure, /acknowledgement, /holding-reply and /flags: the
+complaint's life cycle and what staff record along the way."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from services.complaints.api.schemas import (
     Reopen,
     SendHoldingReply,
 )
+from services.complaints.use_cases import commands, handling, intake, lifecycle
 
 router = APIRouter(prefix="/v1/complaints/{complaint_id}", tags=["lifecycle"])
 
@@ -28,7 +30,9 @@ def reopen(complaint_id: str, body: Reopen, run: CommandRunner = WriteCommand) -
     return run(
         complaint_id,
         body.occurred_at,
-        lambda complaint, context: complaint.reopen(context, reason=body.reason),
+        lambda target, caller: lifecycle.reopen(
+            run.application, commands.Reopen(complaint_id=target, reason=body.reason), caller
+        ),
     )
 
 
@@ -42,7 +46,9 @@ def close(complaint_id: str, body: Close, run: CommandRunner = WriteCommand) -> 
     return run(
         complaint_id,
         body.occurred_at,
-        lambda complaint, context: complaint.close(context, reason=body.reason),
+        lambda target, caller: lifecycle.close(
+            run.application, commands.Close(complaint_id=target, reason=body.reason), caller
+        ),
     )
 
 
@@ -58,8 +64,12 @@ def acknowledge(
     return run(
         complaint_id,
         body.occurred_at,
-        lambda complaint, context: complaint.acknowledge(
-            context, message=body.message, channel=body.channel.value
+        lambda target, caller: intake.acknowledge(
+            run.application,
+            commands.Acknowledge(
+                complaint_id=target, message=body.message, channel=body.channel.value
+            ),
+            caller,
         ),
     )
 
@@ -76,8 +86,12 @@ def send_holding_reply(
     return run(
         complaint_id,
         body.occurred_at,
-        lambda complaint, context: complaint.send_holding_reply(
-            context, reason=body.reason, message=body.message
+        lambda target, caller: handling.send_holding_reply(
+            run.application,
+            commands.SendHoldingReply(
+                complaint_id=target, reason=body.reason, message=body.message
+            ),
+            caller,
         ),
     )
 
@@ -95,5 +109,7 @@ def change_flags(
     return run(
         complaint_id,
         body.occurred_at,
-        lambda complaint, context: complaint.change_flags(context, flags=flags),
+        lambda target, caller: handling.change_flags(
+            run.application, commands.ChangeFlags(complaint_id=target, flags=flags), caller
+        ),
     )

@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from services.complaints.api.deps import WRITE_PROBLEMS, CommandRunner, WriteCommand
 from services.complaints.api.schemas import ComplaintView, MakeOffer, RespondToOffer
+from services.complaints.use_cases import commands, offers
 
 router = APIRouter(prefix="/v1/complaints/{complaint_id}/offers", tags=["offers"])
 
@@ -22,12 +23,15 @@ def make_offer(complaint_id: str, body: MakeOffer, run: CommandRunner = WriteCom
     return run(
         complaint_id,
         body.occurred_at,
-        lambda complaint, context: complaint.make_offer(
-            context,
-            offer_id=run.new_entity_id(complaint, context),
-            description=body.description,
-            amount=body.amount.amount if body.amount else None,
-            currency=body.amount.currency if body.amount else None,
+        lambda target, caller: offers.make_offer(
+            run.application,
+            commands.MakeOffer(
+                complaint_id=target,
+                description=body.description,
+                amount=body.amount.amount if body.amount else None,
+                currency=body.amount.currency if body.amount else None,
+            ),
+            caller,
         ),
         status_code=201,
     )
@@ -45,10 +49,14 @@ def respond_to_offer(
     return run(
         complaint_id,
         body.occurred_at,
-        lambda complaint, context: complaint.record_offer_response(
-            context,
-            offer_id=offer_id,
-            accepted=body.decision == "accepted",
-            customer_comment=body.customer_comment,
+        lambda target, caller: offers.respond_to_offer(
+            run.application,
+            commands.RespondToOffer(
+                complaint_id=target,
+                offer_id=offer_id,
+                accepted=body.decision == "accepted",
+                customer_comment=body.customer_comment,
+            ),
+            caller,
         ),
     )

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Engine
 
-from libs.platform.http.problems import Problem
+from libs.platform.http.problems import Problem, invalid_field
 from services.complaints.api.deps import READ_PROBLEMS, Principal, Reader, projector, read_engine
 from services.complaints.readmodel.projector import ComplaintListProjector
 from services.complaints.readmodel.reports import as_csv, regulatory_report
@@ -36,13 +36,7 @@ def regulatory(
     projection: ComplaintListProjector = Depends(projector),
 ) -> Response:
     if end <= start:
-        raise Problem(
-            422,
-            "validation-error",
-            "Invalid request",
-            "'to' must be after 'from'",
-            errors=[{"field": "to", "message": "must be after 'from'"}],
-        )
+        raise invalid_field("to", "must be after 'from'", detail="'to' must be after 'from'")
     policy = request.app.state.policy
     if regime is not None and regime not in policy.regimes:
         raise Problem(

@@ -8,7 +8,7 @@ from uuid import UUID
 
 from eventsourcing.domain import EventSourcingError
 
-from libs.platform.http.problems import Problem, not_found
+from libs.platform.http.problems import Problem, invalid_field, not_found
 from services.complaints.application import ComplaintNotFound
 from services.complaints.history.queries import (
     BeforeComplaint,
@@ -20,13 +20,7 @@ from services.complaints.history.queries import (
 
 
 def invalid(field: str, message: str) -> Problem:
-    return Problem(
-        422,
-        "validation-error",
-        "Invalid request",
-        f"{field}: {message}",
-        errors=[{"field": field, "message": message}],
-    )
+    return invalid_field(field, message, detail=f"{field}: {message}")
 
 
 def parse_id(raw: str) -> UUID:

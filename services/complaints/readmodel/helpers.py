@@ -24,18 +24,38 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import Notification
 
-from services.complaints.readmodel.rows import project
+from services.complaints.policy import ComplaintPolicy
+from services.complaints.readmodel.rows import Projected, project
 
-if TYPE_CHECKING:
-    from services.complaints.readmodel.projector import ComplaintListProjector
 
-#: A complaint's list row and its timer rows, as `rows.project` makes them.
-Projected = tuple[dict[str, Any], list[dict[str, Any]]]
+class Folder(Protocol):
+    """What a helper needs of the projector it was forked from (`ComplaintListProjector`)."""
+
+    @property
+    def application(self) -> Any: ...
+
+    @property
+    def policy(self) -> ComplaintPolicy: ...
+
+    @property
+    def born(self) -> set[UUID]:
+        """Complaints first folded since the last flush."""
+        ...
+
+    def fold(self, notifications: Sequence[Notification]) -> dict[UUID, Any]: ...
+
+    def take_unprojectable(self) -> dict[UUID, str]: ...
+
+    def adopt_for_helper(self, application: Any) -> None: ...
+
+    def forget_folded(self) -> None: ...
+
+
 #: A notification as sent to a helper: plain values pickle several times faster than the
 #: library's frozen dataclass with its UUID.
 _Wire = tuple[int, int, int, str, bytes]
@@ -74,7 +94,7 @@ class RebuildHelpers:
     traceback; one that dies is found by the end of its pipe.
     """
 
-    def __init__(self, projector: ComplaintListProjector, count: int) -> None:
+    def __init__(self, projector: Folder, count: int) -> None:
         context = multiprocessing.get_context("fork")
         #: Complaints are dealt out by id over `slots`: this process takes one slot, each
         #: helper two, since this process also reads the pages and writes every row.
@@ -187,7 +207,7 @@ class _OwnConnections:
             self._own.close()
 
 
-def _serve(projector: ComplaintListProjector, inbox: Any, reply: Connection) -> None:
+def _serve(projector: Folder, inbox: Any, reply: Connection) -> None:
     """A helper's life: fold what it is sent; answer each flush with rows and timers."""
     # Ctrl-C reaches the whole process group; the rebuilding process stops its helpers.
     signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -6,6 +6,10 @@ written from the resulting aggregate. A batch of rows and the new log position c
 one transaction, so a crash repeats a batch rather than skipping one; rows only move
 forward in version, so repeating a batch is harmless. Two processes may race: the position
 is advanced by compare-and-set, and the loser's transaction rolls back.
+
+Here: reading the log and folding it into complaints (live and in a rebuild, with helper
+processes); the position is `positions`, the writing of rows and timers `list_writes`, the
+background thread `runner`.
 """
 
 from __future__ import annotations
@@ -15,18 +19,17 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
-from functools import cached_property
 from typing import Any
 from uuid import UUID
 
 import structlog
 from eventsourcing.domain import OriginatorVersionError
 from eventsourcing.persistence import Notification
-from sqlalchemy import Connection, Engine, delete, select, text
+from sqlalchemy import Engine
 
 from libs.domain.complaint import Complaint
+from libs.platform.follower import PositionMoved
 from libs.platform.runtime.garbage import cyclic_collection_paused
-from libs.platform.sql.database import insert_rows, upsert
 from services.complaints.application import (
     COMPLAINT_TOPIC_PREFIX,
     ComplaintNotFound,
@@ -39,17 +42,13 @@ from services.complaints.readmodel.helpers import (
     RebuildHelpers,
     default_processes,
 )
+from services.complaints.readmodel.list_writes import ListWriter, TimerLedger
+from services.complaints.readmodel.positions import ProjectionPosition
 from services.complaints.readmodel.rows import project
-from services.complaints.readmodel.tables import (
-    complaint_list,
-    deadline_timers,
-    projection_positions,
-)
 
 log = structlog.get_logger()
 
 Progress = Callable[[int, int], None]
-PROJECTION_NAME = "complaint_list"
 # Complaints kept folded between passes. Live, a complaint's next event may be hours
 # away, and every kept complaint is more for the garbage collector to walk: in the API
 # process its pauses are request latency. The complaints-projection process keeps more
@@ -61,26 +60,6 @@ REBUILD_FOLD_CACHE_SIZE = 20_000
 REBUILD_BATCH = 25_000
 # Complaints folded but not yet written before a flush is forced (memory is the bound).
 FLUSH_COMPLAINTS = 5_000
-
-
-# Plain SQL: built once, so no statement construction or cache-key work per batch.
-_ADVANCE = text(
-    "UPDATE projection_positions SET position = :new WHERE name = :name AND position = :old"
-)
-
-
-TIMER_COLUMNS = ("complaint_id", "deadline", "alert", "due_at", "fire_at")
-LIST_COLUMNS = tuple(column.name for column in complaint_list.columns)
-# A row only moves forward: a replayed batch never overwrites a newer row.
-LIST_CONFLICT = (
-    "(id) DO UPDATE SET "
-    + ", ".join(f"{name} = excluded.{name}" for name in LIST_COLUMNS if name != "id")
-    + " WHERE complaint_list.version < excluded.version"
-)
-
-
-class PositionMoved(Exception):
-    """Another process advanced the projection first; this batch is discarded."""
 
 
 class ComplaintListProjector:
@@ -102,6 +81,8 @@ class ComplaintListProjector:
         self._live_capacity = fold_capacity
         self._fold_capacity = fold_capacity
         self._timers = TimerLedger()
+        self._position = ProjectionPosition(engine)
+        self._writer = ListWriter(engine, self._timers)
         self._written_to: int | None = None
         #: Complaints whose stored events could not be folded (see `fold`).
         self.unprojectable: set[UUID] = set()
@@ -110,16 +91,7 @@ class ComplaintListProjector:
     # -- positions ------------------------------------------------------------------------
 
     def position(self) -> int:
-        with self._engine.connect() as connection:
-            return self._position(connection)
-
-    def _position(self, connection: Connection) -> int:
-        value = connection.execute(
-            select(projection_positions.c.position).where(
-                projection_positions.c.name == PROJECTION_NAME
-            )
-        ).scalar()
-        return int(value or 0)
+        return self._position.read()
 
     def head(self) -> int:
         return int(self._application.recorder.max_notification_id() or 0)
@@ -212,11 +184,8 @@ class ComplaintListProjector:
         """
         processes = default_processes() if processes is None else max(1, processes)
         with self._lock, self._engine.begin() as connection:
-            connection.execute(delete(complaint_list))
-            connection.execute(delete(deadline_timers).where(deadline_timers.c.fired_at.is_(None)))
-            connection.execute(
-                delete(projection_positions).where(projection_positions.c.name == PROJECTION_NAME)
-            )
+            self._writer.clear(connection)
+            self._position.drop(connection)
             self._folded.clear()
             self._timers.forget_all()
             self._written_to = None
@@ -325,166 +294,10 @@ class ComplaintListProjector:
             self._timers.born |= helpers_share.born
             self._log_unprojectable(helpers_share.unprojectable)
         with self._engine.begin() as connection:
-            moved = connection.execute(
-                _ADVANCE, {"name": PROJECTION_NAME, "old": old, "new": new}
-            ).rowcount
-            if not moved and old == 0:
-                # The very first batch: the position row does not exist yet.
-                moved = connection.execute(
-                    self._insert_position, {"name": PROJECTION_NAME, "position": new}
-                ).rowcount
-            if not moved:
-                raise PositionMoved
+            self._position.advance(connection, old, new)
             projected = {cid: project(c, self._policy) for cid, c in complaints.items()}
             if helpers_share is not None:
                 projected.update(helpers_share.projected)
-            if projected:
-                insert_rows(
-                    connection,
-                    complaint_list,
-                    LIST_COLUMNS,
-                    [row for row, _ in projected.values()],
-                    on_conflict=LIST_CONFLICT,
-                    fallback=self._upsert_rows,
-                )
-                written = self._replace_timers(
-                    connection, {cid: timers for cid, (_, timers) in projected.items()}
-                )
-        if projected:
-            self._timers.remember(written)
+            written = self._writer.write(connection, projected) if projected else {}
+        self._timers.remember(written)
         self._timers.born.clear()
-
-    @cached_property
-    def _insert_position(self) -> Any:
-        return upsert(self._engine)(projection_positions).on_conflict_do_nothing()
-
-    def _replace_timers(
-        self, connection: Connection, timers: dict[UUID, list[dict[str, Any]]]
-    ) -> dict[UUID, frozenset[tuple[Any, ...]]]:
-        """Unfired timers follow the deadlines; fired ones stay as the record of firing.
-
-        Only complaints whose timers changed are touched (most events, interactions, leave
-        deadlines alone), and a complaint new in this batch has none to delete: rewriting
-        every timer on every pass churned the table for nothing.
-        """
-        changed = self._timers.changed(timers)
-        stale = [str(cid) for cid in changed if cid not in self._timers.born]
-        if stale:
-            connection.execute(
-                delete(deadline_timers)
-                .where(deadline_timers.c.complaint_id.in_(stale))
-                .where(deadline_timers.c.fired_at.is_(None))
-            )
-        rows = [row for cid in changed for row in timers[cid]]
-        insert_rows(connection, deadline_timers, TIMER_COLUMNS, rows)
-        return changed
-
-    @cached_property
-    def _upsert_rows(self) -> Any:
-        """One statement for all rows of a batch (executemany); a row only moves forward."""
-        statement = upsert(self._engine)(complaint_list)
-        return statement.on_conflict_do_update(
-            index_elements=[complaint_list.c.id],
-            set_={
-                c.name: statement.excluded[c.name] for c in complaint_list.columns if c.name != "id"
-            },
-            where=complaint_list.c.version < statement.excluded.version,
-        )
-
-
-class TimerLedger:
-    """What this projector last wrote as each complaint's unfired timers, and which
-    complaints are new since the last flush (so have none stored).
-
-    Valid only while this projector is the one advancing the position: it is forgotten
-    whenever another process moved it, after a failed batch, and on rebuild.
-    """
-
-    def __init__(self, capacity: int = REBUILD_FOLD_CACHE_SIZE) -> None:
-        self._capacity = capacity
-        self._written: OrderedDict[UUID, frozenset[tuple[Any, ...]]] = OrderedDict()
-        self.born: set[UUID] = set()
-
-    @staticmethod
-    def _signature(timers: list[dict[str, Any]]) -> frozenset[tuple[Any, ...]]:
-        return frozenset(tuple(timer[name] for name in TIMER_COLUMNS) for timer in timers)
-
-    def changed(
-        self, timers: dict[UUID, list[dict[str, Any]]]
-    ) -> dict[UUID, frozenset[tuple[Any, ...]]]:
-        """The complaints whose timers differ from what was last written, and their new set."""
-        signatures = {cid: self._signature(rows) for cid, rows in timers.items()}
-        return {cid: sig for cid, sig in signatures.items() if self._written.get(cid) != sig}
-
-    def remember(self, written: dict[UUID, frozenset[tuple[Any, ...]]]) -> None:
-        for cid, signature in written.items():
-            self._written[cid] = signature
-            self._written.move_to_end(cid)
-        while len(self._written) > self._capacity:
-            self._written.popitem(last=False)
-
-    def forget_all(self) -> None:
-        self._written.clear()
-        self.born.clear()
-
-
-class ProjectionRunner:
-    """Runs a projector in a background thread: woken after each save, and polling anyway
-    (another process may be the one writing).
-
-    Under load a save lands every few milliseconds; catching up after each one would spend
-    more on the projection's fixed costs (position, transaction) than on the rows. After a
-    pass the runner lets `settle_seconds` go by before the next, so the saves of that
-    interval share one pass. Readers that must see their own writes (the list) catch up
-    themselves, so the read model's lag behind the log stays invisible to them.
-    """
-
-    def __init__(
-        self,
-        projector: ComplaintListProjector,
-        poll_seconds: float = 0.5,
-        settle_seconds: float = 0.1,
-    ) -> None:
-        self._projector = projector
-        self._poll_seconds = poll_seconds
-        self._settle_seconds = settle_seconds
-        self._wake = threading.Event()
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-        self.last_error: str | None = None
-
-    def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="complaint-list", daemon=True)
-        self._thread.start()
-
-    def wake(self) -> None:
-        self._wake.set()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    @property
-    def is_running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def _run(self) -> None:
-        backoff = self._poll_seconds
-        while not self._stop.is_set():
-            self._wake.wait(timeout=backoff)
-            self._wake.clear()
-            if self._stop.is_set():
-                return
-            try:
-                processed = self._projector.catch_up()
-                self.last_error = None
-                backoff = self._poll_seconds
-            except Exception as error:  # keep projecting once the database is back
-                self.last_error = str(error)
-                log.warning("projection failed; will retry", error=str(error))
-                backoff = min(backoff * 2, 10.0)
-                continue
-            if processed:
-                self._stop.wait(self._settle_seconds)

@@ -17,6 +17,9 @@ from services.complaints.readmodel.queries import as_utc
 APPROACHING = "approaching"
 MISSED = "missed"
 
+#: A complaint's list row and its timer rows, as `project` makes them.
+Projected = tuple[dict[str, Any], list[dict[str, Any]]]
+
 
 def latest_moment(complaint: Complaint) -> datetime:
     return max([complaint.modified_on, *complaint.clock_times.values()])
@@ -35,9 +38,7 @@ def running(deadlines: list[Deadline]) -> list[Deadline]:
     return [d for d in deadlines if d.met_at is None]
 
 
-def project(
-    complaint: Complaint, policy: ComplaintPolicy
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def project(complaint: Complaint, policy: ComplaintPolicy) -> Projected:
     """The complaint's list row and its timers, from one computation of its deadlines."""
     deadlines = firm_deadlines(complaint, policy)
     return list_row(complaint, deadlines), timer_rows(complaint, deadlines, policy)

@@ -1,0 +1,140 @@
+"""External ADR: whether a complaint may go to a provider, the referral, and what the
+provider reports back through the ADR gateway.
+
+The eligibility criteria are the domain's (`libs.domain.eligibility`), as is the rule for
+referring an ineligible complaint anyway (`libs.domain.adr_override`). What a referral
+stores of the assessment — every criterion as it stood at the moment of referral — is
+shaped here, and is what the eligibility query answers too.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from libs.domain.adr_override import check_override
+from libs.domain.complaint import Complaint
+from libs.domain.eligibility import CriterionResult, EligibilityAssessment
+from libs.domain.errors import RuleViolated
+from libs.domain.values import CommandContext
+from libs.platform.runtime.jsonable import jsonable
+from services.complaints.application import ComplaintsApplication
+from services.complaints.policy import ComplaintPolicy
+from services.complaints.use_cases.caller import Caller, change, new_entity_id
+from services.complaints.use_cases.commands import (
+    AssessAdrEligibility,
+    RecordAdrOutcome,
+    RecordAdrStatus,
+    ReferToAdr,
+)
+
+T = TypeVar("T")
+
+
+class NotEligibleForAdr(RuleViolated):
+    """The complaint may not be referred yet, and no override was asked for."""
+
+    def __init__(self, assessment: EligibilityAssessment) -> None:
+        super().__init__(
+            "internal processes are not exhausted: "
+            + "; ".join(c.reason for c in assessment.blocking)
+        )
+        self.failing: tuple[CriterionResult, ...] = tuple(
+            c for c in assessment.criteria if not c.met
+        )
+
+
+def eligibility_record(
+    complaint_id: UUID, assessment: EligibilityAssessment, as_of: datetime
+) -> dict[str, Any]:
+    """The assessment as plain JSON values: stored on `ReferredToAdr.eligibility`, and the
+    answer to the eligibility query."""
+    return jsonable(  # type: ignore[no-any-return]
+        {
+            "complaint_id": complaint_id,
+            "as_of": as_of,
+            "eligible": assessment.eligible,
+            "criteria": [
+                {"name": c.name, "met": c.met, "reason": c.reason, "facts": dict(c.facts)}
+                for c in assessment.criteria
+            ],
+        }
+    )
+
+
+def assess_adr_eligibility(
+    application: ComplaintsApplication, policy: ComplaintPolicy, query: AssessAdrEligibility
+) -> dict[str, Any]:
+    """Whether the complaint may go to external ADR, criterion by criterion, as of a moment
+    (now, unless the query names one)."""
+    moment = (query.as_of or datetime.now(UTC)).astimezone(UTC)
+    complaint = application.complaint(query.complaint_id)
+    return eligibility_record(complaint.id, policy.eligibility(complaint, moment), moment)
+
+
+def refer_to_adr(
+    application: ComplaintsApplication,
+    policy: ComplaintPolicy,
+    command: ReferToAdr,
+    caller: Caller[T],
+) -> T:
+    """Refers the complaint to an external ADR provider when it is eligible at the moment
+    of referral, or when a supervisor overrides the criteria with a justification. The
+    assessment is recorded with the referral."""
+    context = caller.context
+    check_override(context.actor_role, command.override_justification)
+
+    def decide(complaint: Complaint) -> None:
+        assessment = policy.eligibility(complaint, context.occurred_at)
+        if not assessment.eligible and command.override_justification is None:
+            raise NotEligibleForAdr(assessment)
+        complaint.refer_to_adr(
+            context,
+            referral_id=new_entity_id(application, complaint, context),
+            eligibility=eligibility_record(complaint.id, assessment, context.occurred_at),
+            preferred_method=command.preferred_method,
+            preferred_provider_id=command.preferred_provider_id,
+            override_justification=command.override_justification,
+        )
+
+    return change(application, command.complaint_id, caller, decide)
+
+
+# The provider's side arrives on the gateway's feed. Its follower loads the complaint in a
+# unit of work that saves the page's changes with the feed position, in one transaction:
+# these use cases are given the complaint and only decide.
+
+
+def record_adr_status(
+    complaint: Complaint, command: RecordAdrStatus, context: CommandContext
+) -> None:
+    """Records a provider's status report on the complaint's referral (once per command
+    id: a feed page read again changes nothing)."""
+    if complaint.has_handled(context.command_id):
+        return
+    complaint.record_adr_status(
+        context,
+        referral_id=command.referral_id,
+        provider_id=command.provider_id,
+        provider_status=command.provider_status,
+        detail=dict(command.detail),
+    )
+
+
+def record_adr_outcome(
+    complaint: Complaint, command: RecordAdrOutcome, context: CommandContext
+) -> None:
+    """Records the provider's decision, which concludes the referral (once per command
+    id)."""
+    if complaint.has_handled(context.command_id):
+        return
+    complaint.record_adr_outcome(
+        context,
+        referral_id=command.referral_id,
+        provider_id=command.provider_id,
+        outcome=command.outcome,
+        summary=command.summary,
+        binding=command.binding,
+        award=command.award,
+    )
