@@ -49,7 +49,7 @@ class Databases:
         """Drops a database as soon as its measurement is done. One left behind keeps its
         dirty pages in PostgreSQL's shared buffers, and a later cell pays to write them
         out: the rebuild at the end of a full run measured 65k events a second with them
-        and 102k to 112k without (docs/benchmarks.md, session 8)."""
+        and 102k to 112k without (docs/benchmarks.md, "What matters when measuring")."""
         if url.startswith("sqlite"):
             _remove_sqlite_files(sqlite_path(url))
             return

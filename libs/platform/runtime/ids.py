@@ -4,8 +4,8 @@
 for the system call. Under load every new id then hands the lock to another thread and
 waits to take it back: ~13 µs of CPU an id with eight threads appending complaints, and
 on the event loop's thread a pause for every request in flight (docs/benchmarks.md,
-session 8). Reading the same operating-system randomness 4 KiB at a time, per thread,
-gives ids of the same quality with one system call in 256.
+"What the figures rest on"). Reading the same operating-system randomness 4 KiB at a
+time, per thread, gives ids of the same quality with one system call in 256.
 """
 
 from __future__ import annotations
