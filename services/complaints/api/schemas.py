@@ -3,7 +3,7 @@ bound every string, so a bad body is refused before anything is recorded."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -366,4 +366,44 @@ class ComplaintPage(BaseModel):
     items: list[ComplaintSummary]
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+# -- regimes ---------------------------------------------------------------------------
+
+
+class RegimeSummary(BaseModel):
+    name: str
+    title: str
+    source: str = Field(description="The rules the regime encodes")
+    version: str = Field(description="Which text of those rules (e.g. its last amendment)")
+    effective_from: date | None = Field(description="The day from which that text applies")
+    href: str
+
+
+class RegimeList(BaseModel):
+    items: list[RegimeSummary]
+
+
+class RegimeDocument(BaseModel):
+    """Everything a regime says, read from its file: a field the regime model gains appears
+    here as it is, so more may be present than is listed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    title: str
+    source: str
+    version: str
+    effective_from: date | None
+    calendar: dict[str, Any] = Field(description="timezone, and the holiday calendar")
+    clocks: list[dict[str, Any]] = Field(
+        description="Each clock: what starts and stops it, its period (unit and length), the "
+        "rule it encodes (basis), any early resolution, extension, pause and variants"
+    )
+    variants: dict[str, str]
+    letters: dict[str, dict[str, Any]] = Field(
+        description="Each regulated letter by kind (acknowledgement, holding_reply, "
+        "summary_resolution, final_response): its title, the rule, and the elements it must "
+        "contain, each with its kind, description, rule and effective date"
     )
