@@ -30,7 +30,7 @@ router = APIRouter(prefix="/v1/regimes", tags=["regimes"])
 
 def regime_document(regime: Regime) -> dict[str, Any]:
     """The regime as JSON: every dataclass field, recursively; enums as their values, dates
-    as ISO dates, mappings as objects and tuples as arrays."""
+    as ISO dates, mappings as objects, tuples as arrays, anything else as its text."""
     document = _plain(regime)
     assert isinstance(document, dict)
     return document
@@ -58,7 +58,11 @@ def _plain(value: Any) -> Any:
         return [_plain(item) for item in value]
     if isinstance(value, date):
         return value.isoformat()
-    return value
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    # Anything else a future field holds (a Decimal, a duration) reads as its text, rather
+    # than failing the whole document.
+    return str(value)
 
 
 def _policy(request: Request) -> ComplaintPolicy:
