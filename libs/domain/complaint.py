@@ -13,7 +13,7 @@ statuses allow which commands) and `ladder`.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -23,8 +23,8 @@ from eventsourcing.domain import Aggregate
 
 from libs.domain.adr_referral import AdrOutcome, AdrReferral, AdrUpdate, referral_named
 from libs.domain.appeals import Appeal, appeal_to_decide, check_appealable
-from libs.domain.deadlines.final_response import check_final_response_elements
-from libs.domain.deadlines.regime import ClockEvent, Regime
+from libs.domain.deadlines.letters import check_letter
+from libs.domain.deadlines.regime import ClockEvent, LetterKind, Regime
 from libs.domain.decisions import (
     FinalResponse,
     Resolution,
@@ -500,14 +500,23 @@ class Complaint(Aggregate):
 
     class SummaryResolutionIssued(Event):
         """Resolved early (e.g. by the close of the third business day after receipt): a
-        summary resolution communication replaces the final response."""
+        summary resolution communication replaces the final response.
 
+        Version 2 added `elements`: what the communication contains, as the regime's letter
+        check accepted it. Version 1 events, stored without it, are upcast to none."""
+
+        class_version = 2
         clock_event = ClockEvent.SUMMARY_RESOLUTION
 
         outcome: str
         summary: str
         remedy: str | None
         message: str
+        elements: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["elements"] = {}
 
         def change(self, complaint: Complaint) -> None:
             complaint.status = Status.RESOLVED.value
@@ -531,17 +540,24 @@ class Complaint(Aggregate):
         outcome: ResolutionOutcome,
         summary: str,
         message: str,
+        regime: Regime,
         remedy: str | None = None,
+        elements: Mapping[str, Any] | None = None,
     ) -> None:
         """Whether the regime's early-resolution window still allows this is the caller's
-        (the regime's) question; the complaint only checks it is still under review."""
+        (the regime's) question; the complaint checks it is still under review and that the
+        communication contains what the regime requires of one (DISP 1.5.4R)."""
         self._require_status("resolve", UNDER_REVIEW)
+        contents = self._checked_letter(
+            context, regime, LetterKind.SUMMARY_RESOLUTION, elements or {}
+        )
         self.trigger_event(
             self.SummaryResolutionIssued,
             outcome=outcome.value,
             summary=summary,
             remedy=remedy,
             message=message,
+            elements=contents,
             **context.event_fields(),
         )
 
@@ -570,13 +586,25 @@ class Complaint(Aggregate):
     ) -> None:
         """Issues the final response, if the letter contains what the regime requires."""
         self._require_status("issue a final response on", (Status.RESOLVED,))
-        check_final_response_elements(regime, elements)
+        contents = self._checked_letter(context, regime, LetterKind.FINAL_RESPONSE, elements)
         self.trigger_event(
             self.FinalResponseIssued,
             letter=letter,
-            elements=dict(elements),
+            elements=contents,
             **context.event_fields(),
         )
+
+    def _checked_letter(
+        self,
+        context: CommandContext,
+        regime: Regime,
+        kind: LetterKind,
+        elements: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """The letter's elements, once the regime's check of a `kind` letter sent at the
+        context's moment accepts them (it raises, and nothing is recorded, otherwise)."""
+        check_letter(regime, kind, elements, on=regime.calendar.local_date(context.occurred_at))
+        return dict(elements)
 
     # -- appeals --------------------------------------------------------------------------
 
@@ -776,39 +804,92 @@ class Complaint(Aggregate):
     # -- acknowledgement, holding replies and deadlines ----------------------------------
 
     class ComplaintAcknowledged(Event):
+        """Version 2 added `elements`: what the acknowledgement contains, as the regime's
+        letter check accepted it. Version 1 events, stored without it, are upcast to none."""
+
+        class_version = 2
         clock_event = ClockEvent.ACKNOWLEDGED
 
         message: str
         channel: str
+        elements: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["elements"] = {}
 
         def change(self, complaint: Complaint) -> None:
             if complaint.acknowledged_at is None:
                 complaint.acknowledged_at = self.occurred_at
 
-    def acknowledge(self, context: CommandContext, *, message: str, channel: str) -> None:
-        """Tells the customer the complaint was received (and, where the regime asks, when
-        to expect a response)."""
+    def acknowledge(
+        self,
+        context: CommandContext,
+        *,
+        message: str,
+        channel: str,
+        regime: Regime,
+        elements: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Tells the customer the complaint was received and, where the regime asks (DISP
+        1.6.1R from 1 June 2026), when to expect a response: the letter is checked first."""
         self._require_status("acknowledge", all_but(Status.CLOSED))
+        contents = self._checked_letter(context, regime, LetterKind.ACKNOWLEDGEMENT, elements or {})
         self.trigger_event(
-            self.ComplaintAcknowledged, message=message, channel=channel, **context.event_fields()
+            self.ComplaintAcknowledged,
+            message=message,
+            channel=channel,
+            elements=contents,
+            **context.event_fields(),
         )
 
     class HoldingReplySent(Event):
+        """Version 2 added `elements`: what the reply contains, as the regime's letter check
+        accepted it. Version 1 events, stored without it, are upcast to none."""
+
+        class_version = 2
         clock_event = ClockEvent.HOLDING_REPLY
 
         reason: str
         message: str
+        elements: dict[str, Any]
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["elements"] = {}
 
         def change(self, complaint: Complaint) -> None:
-            complaint.holding_replies.append(
-                {"reason": self.reason, "message": self.message, "sent_at": self.occurred_at}
-            )
+            reply: dict[str, Any] = {
+                "reason": self.reason,
+                "message": self.message,
+                "sent_at": self.occurred_at,
+            }
+            # Only when there are some, so a reply recorded before letters had elements
+            # reads the same from a snapshot as from its events.
+            if self.elements:
+                reply["elements"] = dict(self.elements)
+            complaint.holding_replies.append(reply)
 
-    def send_holding_reply(self, context: CommandContext, *, reason: str, message: str) -> None:
-        """Explains why the final response will take longer (where the regime allows it)."""
+    def send_holding_reply(
+        self,
+        context: CommandContext,
+        *,
+        reason: str,
+        message: str,
+        regime: Regime,
+        elements: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Explains why the final response will take longer (where the regime allows it).
+        A reply that lacks what the regime requires is refused, so it is never recorded and
+        never extends a deadline (DISP 1.6.2AR(2)(a))."""
         self._require_status("send a holding reply on", NEGOTIABLE)
+        contents = self._checked_letter(context, regime, LetterKind.HOLDING_REPLY, elements or {})
         self.trigger_event(
-            self.HoldingReplySent, reason=reason, message=message, **context.event_fields()
+            self.HoldingReplySent,
+            reason=reason,
+            message=message,
+            elements=contents,
+            **context.event_fields(),
         )
 
     class DeadlineAlert(Event):

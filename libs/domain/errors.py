@@ -59,3 +59,22 @@ class IncompleteFinalResponse(DomainError):
         super().__init__(f"under {regime} the final response must also contain: {listed}")
         self.regime = regime
         self.missing = missing
+
+
+class IncompleteLetter(DomainError):
+    """A letter (an acknowledgement, a holding reply, a summary resolution) lacks what the
+    complaint's regime requires a letter of its kind to contain. `missing` lists each element
+    as (name, description, requirement, the rule that asks for it)."""
+
+    def __init__(
+        self, regime: str, letter: str, title: str, missing: list[tuple[str, str, str, str]]
+    ) -> None:
+        listed = "; ".join(
+            f"{name}: {what} ({requirement})" for name, what, requirement, _ in missing
+        )
+        words = letter.replace("_", " ")
+        super().__init__(f"under {regime} the {words} must also contain: {listed}")
+        self.regime = regime
+        self.letter = letter
+        self.title = title
+        self.missing = missing

@@ -19,6 +19,7 @@ from services.complaints.api import (
     interactions,
     lifecycle,
     offers,
+    regimes,
     reports,
 )
 from services.complaints.bootstrap import ComplaintsService, bootstrap
@@ -33,6 +34,7 @@ ROUTERS = (
     lifecycle.router,
     adr.router,
     reports.router,
+    regimes.router,
     health.router,
     events.router,
     history.router,

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from uuid import UUID, uuid4
 
 from libs.domain.complaint import Complaint
+from libs.domain.deadlines import get_regime
 from libs.domain.values import CommandContext
 from services.complaints.bootstrap import ComplaintsService
 from services.complaints.readmodel.queries import ComplaintFilter, list_complaints
@@ -81,7 +82,9 @@ def test_a_met_deadline_raises_no_alarm(database_url: str) -> None:
     service.application.update(
         complaint_id,
         acknowledged,
-        lambda c: c.acknowledge(acknowledged, message="Thanks", channel="email"),
+        lambda c: c.acknowledge(
+            acknowledged, message="Thanks", channel="email", regime=get_regime("default")
+        ),
     )
     service.projector.catch_up()
     at(service, ACK_DUE + timedelta(days=1)).scheduler.fire_due()
@@ -141,7 +144,11 @@ def test_timers_follow_the_deadlines_and_stay_when_they_do_not_move(database_url
     service.projector.catch_up()
     before_acknowledging = unfired_timers(service, complaint_id)
     service.application.update(
-        complaint_id, later, lambda c: c.acknowledge(later, message="Thanks", channel="email")
+        complaint_id,
+        later,
+        lambda c: c.acknowledge(
+            later, message="Thanks", channel="email", regime=get_regime("default")
+        ),
     )
     service.projector.catch_up()
 

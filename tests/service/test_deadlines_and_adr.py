@@ -64,7 +64,11 @@ async def test_a_complaint_shows_the_deadlines_of_its_regime(
         complaints,
         complaint,
         "/acknowledgement",
-        {"message": "We received your complaint", "channel": "email"},
+        {
+            "message": "We received your complaint",
+            "channel": "email",
+            "elements": {"receipt_confirmed": True, "response_timeframes_stated": True},
+        },
     )
     clocks = {d["clock"]: d for d in acknowledged.json()["deadlines"]}
     assert clocks["acknowledgement"]["state"] == "met"
@@ -115,6 +119,13 @@ async def test_a_summary_resolution_is_only_possible_early(
         "summary": "Refunded",
         "remedy": "Refund",
         "message": "We have refunded the duplicate charge.",
+        "elements": {
+            "resolved_stated": True,
+            "may_refer_to_ombudsman": True,
+            "time_limit_waiver_stated": True,
+            "ombudsman_website": "https://www.financial-ombudsman.org.uk",
+            "further_information_on_website": True,
+        },
     }
     response = await post(complaints, complaint, "/summary-resolution", body)
     assert response.status_code == 200, response.text

@@ -107,7 +107,11 @@ def resolved_summarily() -> Complaint:
         description="rude",
     )
     complaint.resolve_summarily(
-        next(moments), outcome=ResolutionOutcome.UPHELD, summary="sorry", message="We are sorry."
+        next(moments),
+        outcome=ResolutionOutcome.UPHELD,
+        summary="sorry",
+        message="We are sorry.",
+        regime=get_regime("default"),
     )
     complaint.collect_events()
     return complaint

@@ -359,6 +359,7 @@ def test_a_deadline_met_since_its_timer_was_set_is_not_warned_of(
     complaint_id = opened(application)
     intake.acknowledge(
         application,
+        POLICY,
         commands.Acknowledge(complaint_id=complaint_id, message="Received", channel="email"),
         as_(),
     )

@@ -12,15 +12,18 @@ from libs.domain.deadlines.clocks import (
     is_approaching,
 )
 from libs.domain.deadlines.final_response import (
-    MissingElement,
     check_final_response_elements,
     find_missing_elements,
     missing_final_response_elements,
 )
+from libs.domain.deadlines.letters import MissingElement, check_letter
 from libs.domain.deadlines.regime import (
     ClockEvent,
     ClockRule,
     ElementKind,
+    ElementRule,
+    LetterKind,
+    LetterRule,
     Party,
     Regime,
     RegimeError,
@@ -40,6 +43,9 @@ __all__ = [
     "Deadline",
     "DeadlineState",
     "ElementKind",
+    "ElementRule",
+    "LetterKind",
+    "LetterRule",
     "MissingElement",
     "Party",
     "PausedInterval",
@@ -51,6 +57,7 @@ __all__ = [
     "approaching_from",
     "calendar_for",
     "check_final_response_elements",
+    "check_letter",
     "compute_deadlines",
     "find_missing_elements",
     "get_regime",

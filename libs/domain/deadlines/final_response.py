@@ -1,36 +1,28 @@
 """What a regime says a final response must contain, and what a given letter leaves out.
 
-`check_final_response_elements` is the rule a complaint applies before it issues one: every
-element named must be one the regime knows, and every element it requires must be there.
+The final response is one of the regulated letters (see `letters`, which checks them all);
+these names are the final response's, as callers have long used them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 
-from libs.domain.deadlines.regime import ElementKind, ElementRule, Regime
-from libs.domain.errors import IncompleteFinalResponse, InvalidArgument
+from libs.domain.deadlines.letters import MissingElement, check_letter, find_missing
+from libs.domain.deadlines.regime import LetterKind, Regime
 
-
-@dataclass(frozen=True)
-class MissingElement:
-    name: str
-    description: str
-    requirement: str
-
-    def __str__(self) -> str:
-        return f"{self.name}: {self.description} ({self.requirement})"
+__all__ = [
+    "MissingElement",
+    "check_final_response_elements",
+    "find_missing_elements",
+    "missing_final_response_elements",
+]
 
 
 def find_missing_elements(regime: Regime, provided: Mapping[str, object]) -> list[MissingElement]:
-    """The regime's required elements that `provided` (the request's structured fields)
-    does not satisfy, in the regime's order."""
-    return [
-        MissingElement(rule.name, rule.description, _requirement(rule))
-        for rule in regime.final_response
-        if not _satisfied(rule, provided.get(rule.name))
-    ]
+    """The regime's required final-response elements that `provided` (the request's
+    structured fields) does not satisfy, in the regime's order."""
+    return find_missing(regime, LetterKind.FINAL_RESPONSE, provided)
 
 
 def missing_final_response_elements(regime: Regime, provided: Mapping[str, object]) -> list[str]:
@@ -39,36 +31,4 @@ def missing_final_response_elements(regime: Regime, provided: Mapping[str, objec
 
 
 def check_final_response_elements(regime: Regime, elements: Mapping[str, object]) -> None:
-    known = {element.name for element in regime.final_response}
-    unknown = sorted(set(elements) - known)
-    if unknown:
-        raise InvalidArgument(
-            "elements",
-            f"regime '{regime.name}' has no final-response element(s) {', '.join(unknown)} "
-            f"(known: {', '.join(sorted(known)) or 'none'})",
-        )
-    missing = find_missing_elements(regime, elements)
-    if missing:
-        raise IncompleteFinalResponse(
-            regime.name, [(m.name, m.description, m.requirement) for m in missing]
-        )
-
-
-def _satisfied(rule: ElementRule, value: object) -> bool:
-    if rule.kind is ElementKind.FLAG:
-        return value is True
-    if rule.kind is ElementKind.STATED:
-        return isinstance(value, bool)
-    if rule.kind is ElementKind.CHOICE:
-        return isinstance(value, str) and value in rule.options
-    return isinstance(value, str) and bool(value.strip())
-
-
-def _requirement(rule: ElementRule) -> str:
-    if rule.kind is ElementKind.FLAG:
-        return "must be true"
-    if rule.kind is ElementKind.STATED:
-        return "must be true or false"
-    if rule.kind is ElementKind.CHOICE:
-        return f"one of: {', '.join(rule.options)}"
-    return "must be given"
+    check_letter(regime, LetterKind.FINAL_RESPONSE, elements)

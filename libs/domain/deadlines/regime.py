@@ -1,8 +1,10 @@
 """Deadline regimes as data: one TOML file per regime, read into frozen dataclasses.
 
 A regime names its holiday calendar, its clocks (what starts and stops each, how long it
-runs, what extends, pauses or shortcuts it) and what a final response must contain. A new
-regime is a new file in `regimes/`; nothing here branches on a regime's name.
+runs, what extends, pauses or shortcuts it) and, for each regulated letter (acknowledgement,
+holding reply, summary resolution, final response), what that letter must contain and the rule
+that says so. A new regime is a new file in `regimes/`; nothing here branches on a regime's
+name.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
@@ -47,11 +50,21 @@ class Party(StrEnum):
     CUSTOMER = "customer"
 
 
+class LetterKind(StrEnum):
+    """The communications a regime may regulate, each sent by its own command."""
+
+    ACKNOWLEDGEMENT = "acknowledgement"
+    HOLDING_REPLY = "holding_reply"
+    SUMMARY_RESOLUTION = "summary_resolution"
+    FINAL_RESPONSE = "final_response"
+
+
 class ElementKind(StrEnum):
     FLAG = "flag"  # must be true: the letter does it
     STATED = "stated"  # must be true or false: the letter says which
     CHOICE = "choice"  # one of the listed options
     TEXT = "text"  # a non-blank string
+    DATE = "date"  # a calendar date, YYYY-MM-DD (e.g. the date the final response will be sent)
 
 
 @dataclass(frozen=True)
@@ -100,10 +113,29 @@ class ClockRule:
 
 @dataclass(frozen=True)
 class ElementRule:
+    """One thing a letter must contain. `basis` cites the rule that asks for it (the letter's
+    own basis when empty); `effective_from` is the first day a letter must contain it, for an
+    element a rule added on a known date (None: always)."""
+
     name: str
     description: str
     kind: ElementKind
     options: tuple[str, ...] = ()
+    basis: str = ""
+    effective_from: date | None = None
+
+    def required_on(self, day: date | None) -> bool:
+        return self.effective_from is None or day is None or day >= self.effective_from
+
+
+@dataclass(frozen=True)
+class LetterRule:
+    """What the regime says one kind of letter must contain, and the rule that says so."""
+
+    kind: LetterKind
+    title: str
+    basis: str
+    elements: tuple[ElementRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -113,14 +145,28 @@ class Regime:
     source: str
     calendar: BusinessCalendar
     clocks: tuple[ClockRule, ...]
-    final_response: tuple[ElementRule, ...] = ()
     variants: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: The regulated letters, by kind; a kind the regime does not name requires nothing.
+    letters: Mapping[LetterKind, LetterRule] = field(default_factory=lambda: MappingProxyType({}))
+    #: Which text of the rules this file encodes (e.g. the date of the last amendment), and
+    #: the day from which that text applies.
+    version: str = ""
+    effective_from: date | None = None
 
     def clock(self, name: str) -> ClockRule:
         for rule in self.clocks:
             if rule.name == name:
                 return rule
         raise KeyError(name)
+
+    def letter(self, kind: LetterKind) -> LetterRule | None:
+        return self.letters.get(kind)
+
+    @property
+    def final_response(self) -> tuple[ElementRule, ...]:
+        """What a final response must contain (the letter checked longest, named here)."""
+        rule = self.letter(LetterKind.FINAL_RESPONSE)
+        return rule.elements if rule else ()
 
 
 class RegimeError(ValueError):
@@ -200,7 +246,10 @@ _CLOCK_KEYS = {
     "extension",
     "variants",
 }
-_ELEMENT_KEYS = {"name", "description", "kind", "options"}
+_ELEMENT_KEYS = {"name", "description", "kind", "options", "basis", "effective_from"}
+_LETTER_KEYS = {"title", "basis", "elements"}
+#: The letters, and which text of the rules the file encodes (version, effective_from).
+_REGIME_KEYS |= {"letters", "version", "effective_from"}
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -214,16 +263,16 @@ def parse_regime(data: Mapping[str, object], *, source: str) -> Regime:
     if not clocks:
         raise top.error("clocks", "a regime needs at least one clock")
     _require_unique(top, "clocks", [clock.name for clock in clocks])
-    elements = tuple(_parse_element(f) for f in top.tables("final_response", _ELEMENT_KEYS))
-    _require_unique(top, "final_response", [element.name for element in elements])
     return Regime(
         name=top.text("name"),
         title=top.text("title"),
         source=top.text("source", default=""),
         calendar=calendar,
         clocks=clocks,
-        final_response=elements,
         variants=MappingProxyType(variants),
+        letters=MappingProxyType(_parse_letters(top)),
+        version=top.text("version", default=""),
+        effective_from=top.optional_date("effective_from"),
     )
 
 
@@ -286,12 +335,53 @@ def _parse_clock(fields: _Fields, declared_variants: Mapping[str, str]) -> Clock
     )
 
 
+def _parse_letters(top: _Fields) -> dict[LetterKind, LetterRule]:
+    """`[letters.<kind>]` tables, each with its `[[letters.<kind>.elements]]`. A final
+    response's elements may instead be top-level `[[final_response]]` tables, as regime files
+    listed them before other letters were checked."""
+    raw = top.data.get("letters", {})
+    if not isinstance(raw, Mapping):
+        raise top.error("letters", "must be a table of letter kind to {title, basis, elements}")
+    letters: dict[LetterKind, LetterRule] = {}
+    for name in raw:
+        kind = top.member(f"letters.{name}", str(name), LetterKind)
+        table = top.required_table(f"letters.{name}", _LETTER_KEYS, at=("letters", name))
+        elements = _parse_elements(table, "elements")
+        letters[kind] = LetterRule(kind, table.text("title"), table.text("basis"), elements)
+    if "final_response" in top.data:
+        legacy = _parse_elements(top, "final_response")
+        existing = letters.get(LetterKind.FINAL_RESPONSE)
+        if existing is not None and existing.elements:
+            raise top.error(
+                "final_response", "list the elements in [letters.final_response] or here, not both"
+            )
+        letters[LetterKind.FINAL_RESPONSE] = (
+            LetterRule(existing.kind, existing.title, existing.basis, legacy)
+            if existing
+            else LetterRule(LetterKind.FINAL_RESPONSE, "Final response", "", legacy)
+        )
+    return letters
+
+
+def _parse_elements(fields: _Fields, key: str) -> tuple[ElementRule, ...]:
+    elements = tuple(_parse_element(f) for f in fields.tables(key, _ELEMENT_KEYS))
+    _require_unique(fields, key, [element.name for element in elements])
+    return elements
+
+
 def _parse_element(fields: _Fields) -> ElementRule:
     kind = fields.choice("kind", ElementKind)
     options = fields.texts("options") if "options" in fields.data else ()
     if (kind is ElementKind.CHOICE) != bool(options):
         raise fields.error("options", "a 'choice' element, and only it, lists its options")
-    return ElementRule(fields.text("name"), fields.text("description"), kind, options)
+    return ElementRule(
+        fields.text("name"),
+        fields.text("description"),
+        kind,
+        options,
+        basis=fields.text("basis", default=""),
+        effective_from=fields.optional_date("effective_from"),
+    )
 
 
 def _require_unique(top: _Fields, key: str, names: list[str]) -> None:
@@ -324,6 +414,15 @@ class _Fields:
 
     def optional_text(self, key: str) -> str | None:
         return self.text(key) if key in self.data else None
+
+    def optional_date(self, key: str) -> date | None:
+        """A TOML local date (`effective_from = 2026-06-01`), not a date-time."""
+        value = self.data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise self.error(key, "must be a date, e.g. 2026-06-01 (unquoted)")
+        return value
 
     def texts(self, key: str) -> tuple[str, ...]:
         value = self.data.get(key)
@@ -374,6 +473,9 @@ class _Fields:
             _Fields(self.source, f"{self._path(key)}[{index}]", item, allowed)
             for index, item in enumerate(value)
         ]
+
+    def member(self, key: str, value: str, enum: type[_E]) -> _E:
+        return self._member(key, value, enum)
 
     def _member(self, key: str, value: str, enum: type[_E]) -> _E:
         try:

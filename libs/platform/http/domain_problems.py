@@ -9,6 +9,7 @@ from libs.domain.errors import (
     DomainError,
     IllegalTransition,
     IncompleteFinalResponse,
+    IncompleteLetter,
     InvalidArgument,
     UnknownEntity,
 )
@@ -17,7 +18,9 @@ from libs.platform.http.problems import Problem, invalid_field
 
 def problem_for(error: DomainError) -> Problem:
     """409 for a status or rule that refuses the command (naming the current status), 422 for
-    an unacceptable value (naming the field), 404 for an unknown offer, appeal or referral."""
+    an unacceptable value (naming the field) or a letter missing what its regime requires
+    (listing each missing element and its rule), 404 for an unknown offer, appeal or
+    referral."""
     if isinstance(error, IllegalTransition):
         return Problem(
             409,
@@ -36,6 +39,24 @@ def problem_for(error: DomainError) -> Problem:
             missing=[
                 {"element": name, "description": description, "requires": requirement}
                 for name, description, requirement in error.missing
+            ],
+        )
+    if isinstance(error, IncompleteLetter):
+        return Problem(
+            422,
+            "letter-incomplete",
+            "Letter incomplete",
+            error.message,
+            letter=error.letter,
+            regime=error.regime,
+            missing=[
+                {"element": name, "description": description, "requires": requirement, "rule": rule}
+                for name, description, requirement, rule in error.missing
+            ],
+            # The same, as every other 422 names its fields.
+            errors=[
+                {"field": f"elements.{name}", "message": f"{requirement} ({rule})"}
+                for name, _, requirement, rule in error.missing
             ],
         )
     if isinstance(error, InvalidArgument):

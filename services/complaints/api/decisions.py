@@ -72,7 +72,8 @@ def issue_final_response(
     responses=WRITE_PROBLEMS,
     summary="Resolve early with a summary resolution communication (no final response)",
     description="Only within the regime's early-resolution window (under uk-fca-disp: by "
-    "the close of the third business day after receipt).",
+    "the close of the third business day after receipt), and only with a communication "
+    "that contains what the regime requires (its `elements`; under uk-fca-disp DISP 1.5.4R).",
 )
 def issue_summary_resolution(
     complaint_id: str, body: IssueSummaryResolution, run: CommandRunner = WriteCommand
@@ -89,6 +90,7 @@ def issue_summary_resolution(
                 summary=body.summary,
                 remedy=body.remedy,
                 message=body.message,
+                elements=body.elements,
             ),
             caller,
         ),

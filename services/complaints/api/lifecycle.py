@@ -57,6 +57,8 @@ def close(complaint_id: str, body: Close, run: CommandRunner = WriteCommand) -> 
     response_model=ComplaintView,
     responses=WRITE_PROBLEMS,
     summary="Record that the customer was told the complaint was received",
+    description="The acknowledgement is checked against the complaint's regime (its "
+    "`elements`); one missing what the regime requires is refused with the list.",
 )
 def acknowledge(
     complaint_id: str, body: Acknowledge, run: CommandRunner = WriteCommand
@@ -66,8 +68,12 @@ def acknowledge(
         body.occurred_at,
         lambda target, caller: intake.acknowledge(
             run.application,
+            run.policy,
             commands.Acknowledge(
-                complaint_id=target, message=body.message, channel=body.channel.value
+                complaint_id=target,
+                message=body.message,
+                channel=body.channel.value,
+                elements=body.elements,
             ),
             caller,
         ),
@@ -79,6 +85,9 @@ def acknowledge(
     response_model=ComplaintView,
     responses=WRITE_PROBLEMS,
     summary="Record a holding reply explaining why the final response needs more time",
+    description="The reply is checked against the complaint's regime (its `elements`); one "
+    "missing what the regime requires is refused with the list, is not recorded, and so "
+    "extends no deadline.",
 )
 def send_holding_reply(
     complaint_id: str, body: SendHoldingReply, run: CommandRunner = WriteCommand
@@ -88,8 +97,12 @@ def send_holding_reply(
         body.occurred_at,
         lambda target, caller: handling.send_holding_reply(
             run.application,
+            run.policy,
             commands.SendHoldingReply(
-                complaint_id=target, reason=body.reason, message=body.message
+                complaint_id=target,
+                reason=body.reason,
+                message=body.message,
+                elements=body.elements,
             ),
             caller,
         ),

@@ -3,7 +3,7 @@ bound every string, so a bad body is refused before anything is recorded."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -168,6 +168,19 @@ ElementName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 ElementValue = bool | Annotated[str, StringConstraints(max_length=2_000)]
 
 
+def letter_elements(letter: str, example: str) -> Any:
+    """The `elements` of a regulated letter: what it contains, checked against the regime."""
+    return Field(
+        default_factory=dict,
+        max_length=32,
+        description=f"What the {letter} contains, as the complaint's regime requires it "
+        f"(GET /v1/regimes/{{name}} lists each letter's elements and the rule for each), e.g. "
+        f"{example}. A letter missing any is refused (422 letter-incomplete) with the list of "
+        "what is missing, and nothing is recorded. Under a regime that requires nothing of "
+        "this letter, leave it out.",
+    )
+
+
 class IssueFinalResponse(Request):
     letter: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)]
     elements: dict[ElementName, ElementValue] = Field(
@@ -188,6 +201,11 @@ class IssueSummaryResolution(Request):
     remedy: Text | None = None
     message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)] = Field(
         description="The summary resolution communication sent to the customer"
+    )
+    elements: dict[ElementName, ElementValue] = letter_elements(
+        "summary resolution communication",
+        "under uk-fca-disp (DISP 1.5.4R): resolved_stated, may_refer_to_ombudsman, "
+        "time_limit_waiver_stated, ombudsman_website, further_information_on_website",
     )
     occurred_at: OccurredAt = None
 
@@ -223,12 +241,23 @@ class DecideAppeal(Request):
 class Acknowledge(Request):
     message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)]
     channel: Channel
+    elements: dict[ElementName, ElementValue] = letter_elements(
+        "acknowledgement",
+        "under uk-fca-disp and uk-psd (DISP 1.6.1R as amended from 1 June 2026): "
+        "receipt_confirmed, response_timeframes_stated",
+    )
     occurred_at: OccurredAt = None
 
 
 class SendHoldingReply(Request):
     reason: Text
     message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)]
+    elements: dict[ElementName, ElementValue] = letter_elements(
+        "holding reply",
+        "under uk-psd (DISP 1.6.2AR(2)(a)): delay_reasons_given, final_response_by "
+        "(YYYY-MM-DD). Only a reply that passes the check is recorded, so only such a reply "
+        "extends a deadline",
+    )
     occurred_at: OccurredAt = None
 
 
@@ -337,4 +366,44 @@ class ComplaintPage(BaseModel):
     items: list[ComplaintSummary]
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last page."
+    )
+
+
+# -- regimes ---------------------------------------------------------------------------
+
+
+class RegimeSummary(BaseModel):
+    name: str
+    title: str
+    source: str = Field(description="The rules the regime encodes")
+    version: str = Field(description="Which text of those rules (e.g. its last amendment)")
+    effective_from: date | None = Field(description="The day from which that text applies")
+    href: str
+
+
+class RegimeList(BaseModel):
+    items: list[RegimeSummary]
+
+
+class RegimeDocument(BaseModel):
+    """Everything a regime says, read from its file: a field the regime model gains appears
+    here as it is, so more may be present than is listed."""
+
+    model_config = ConfigDict(extra="allow")
+
+    name: str
+    title: str
+    source: str
+    version: str
+    effective_from: date | None
+    calendar: dict[str, Any] = Field(description="timezone, and the holiday calendar")
+    clocks: list[dict[str, Any]] = Field(
+        description="Each clock: what starts and stops it, its period (unit and length), the "
+        "rule it encodes (basis), any early resolution, extension, pause and variants"
+    )
+    variants: dict[str, str]
+    letters: dict[str, dict[str, Any]] = Field(
+        description="Each regulated letter by kind (acknowledgement, holding_reply, "
+        "summary_resolution, final_response): its title, the rule, and the elements it must "
+        "contain, each with its kind, description, rule and effective date"
     )

@@ -9,13 +9,14 @@ methods, `eligibility`, `adr_override`, the deadline regimes.
 
 Intake (`intake`)
     open_complaint          open a complaint (its regime and variant must be known)
-    acknowledge             record that the customer was told it was received
+    acknowledge             tell the customer it was received, as the regime requires
 
 Handling (`handling`)
     record_interaction      record a message, call, note or document
     change_flags            set or clear staff flags (legal, vulnerable customer, ...)
     escalate                move it up the firm's ladder, to the next or a named tier
-    send_holding_reply      tell the customer why the final response needs more time
+    send_holding_reply      tell the customer why the final response needs more time,
+                            as the regime requires (only then may it extend a deadline)
 
 Offers (`offers`)
     make_offer              offer the customer redress
@@ -24,7 +25,8 @@ Offers (`offers`)
 Decisions (`decisions`)
     resolve                 decide it: upheld, partially upheld or not upheld
     issue_final_response    issue the final response letter the regime requires
-    resolve_summarily       resolve early, within the regime's window, without a letter
+    resolve_summarily       resolve early, within the regime's window, with the summary
+                            resolution communication the regime requires
 
 Appeals (`appeals`)
     lodge_appeal            record the customer's appeal against the decision

@@ -41,6 +41,9 @@ class Acknowledge:
     complaint_id: UUID
     message: str
     channel: str
+    #: What the letter contains, as the regime's letter check reads it (see `libs.domain.
+    #: deadlines.letters`); likewise on the other letters below.
+    elements: Mapping[str, Any] = field(default_factory=dict)
 
 
 # -- handling -----------------------------------------------------------------------------
@@ -77,6 +80,7 @@ class SendHoldingReply:
     complaint_id: UUID
     reason: str
     message: str
+    elements: Mapping[str, Any] = field(default_factory=dict)
 
 
 # -- offers -------------------------------------------------------------------------------
@@ -118,6 +122,7 @@ class ResolveSummarily:
     summary: str
     message: str  # the summary resolution communication sent to the customer
     remedy: str | None = None
+    elements: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

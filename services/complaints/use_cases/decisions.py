@@ -84,8 +84,9 @@ def resolve_summarily(
     caller: Caller[T],
 ) -> T:
     """Resolves the complaint early with a summary resolution communication instead of a
-    final response: only where the regime has such a path, and only within its window
-    (under uk-fca-disp, by the close of the third business day after receipt)."""
+    final response: only where the regime has such a path, only within its window (under
+    uk-fca-disp, by the close of the third business day after receipt), and only with a
+    communication that contains what the regime requires (under uk-fca-disp, DISP 1.5.4R)."""
     context = caller.context
 
     def decide(complaint: Complaint) -> None:
@@ -100,6 +101,8 @@ def resolve_summarily(
             summary=command.summary,
             remedy=command.remedy,
             message=command.message,
+            regime=policy.regime(complaint.regime),
+            elements=dict(command.elements),
         )
 
     return change(application, command.complaint_id, caller, decide)

@@ -7,6 +7,7 @@ from typing import TypeVar
 
 from libs.domain.complaint import Complaint
 from services.complaints.application import ComplaintsApplication
+from services.complaints.policy import ComplaintPolicy
 from services.complaints.use_cases.caller import Caller, change, new_entity_id
 from services.complaints.use_cases.commands import (
     ChangeFlags,
@@ -64,15 +65,23 @@ def escalate(application: ComplaintsApplication, command: Escalate, caller: Call
 
 
 def send_holding_reply(
-    application: ComplaintsApplication, command: SendHoldingReply, caller: Caller[T]
+    application: ComplaintsApplication,
+    policy: ComplaintPolicy,
+    command: SendHoldingReply,
+    caller: Caller[T],
 ) -> T:
-    """Records a holding reply: why the final response needs more time."""
+    """Records a holding reply: why the final response needs more time. A reply that lacks
+    what the complaint's regime requires of one is refused, so it extends no deadline."""
     context = caller.context
     return change(
         application,
         command.complaint_id,
         caller,
         lambda complaint: complaint.send_holding_reply(
-            context, reason=command.reason, message=command.message
+            context,
+            reason=command.reason,
+            message=command.message,
+            regime=policy.regime(complaint.regime),
+            elements=dict(command.elements),
         ),
     )

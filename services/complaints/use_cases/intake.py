@@ -74,15 +74,25 @@ def open_complaint(
     )
 
 
-def acknowledge(application: ComplaintsApplication, command: Acknowledge, caller: Caller[T]) -> T:
+def acknowledge(
+    application: ComplaintsApplication,
+    policy: ComplaintPolicy,
+    command: Acknowledge,
+    caller: Caller[T],
+) -> T:
     """Records that the customer was told the complaint was received (an event the
-    regime's acknowledgement deadline waits for)."""
+    regime's acknowledgement deadline waits for), if the acknowledgement contains what the
+    complaint's regime requires of one (the complaint lists what is missing otherwise)."""
     context = caller.context
     return change(
         application,
         command.complaint_id,
         caller,
         lambda complaint: complaint.acknowledge(
-            context, message=command.message, channel=command.channel
+            context,
+            message=command.message,
+            channel=command.channel,
+            regime=policy.regime(complaint.regime),
+            elements=dict(command.elements),
         ),
     )
