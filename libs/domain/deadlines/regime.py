@@ -1,8 +1,10 @@
 """Deadline regimes as data: one TOML file per regime, read into frozen dataclasses.
 
 A regime names its holiday calendar, its clocks (what starts and stops each, how long it
-runs, what extends, pauses or shortcuts it) and what a final response must contain. A new
-regime is a new file in `regimes/`; nothing here branches on a regime's name.
+runs, what extends, pauses or shortcuts it) and what a final response must contain; for
+external ADR, its referral window (how long the customer has to go to the ombudsman or ADR
+entity, and whether the firm's consent waives it) and what ends the firm's internal process.
+A new regime is a new file in `regimes/`; nothing here branches on a regime's name.
 """
 
 from __future__ import annotations
@@ -107,6 +109,39 @@ class ElementRule:
 
 
 @dataclass(frozen=True)
+class ReferralWindow:
+    """How long the customer has to take the complaint to the regime's ombudsman or ADR
+    entity, from the first of `starts_on`; past it the case is out of time unless
+    `waivable` and the firm has recorded its consent to waive the limit.
+
+    `rule` is the short citation shown with the eligibility criterion ("DISP 2.8.2R(1)");
+    `basis` says what the rule says; `waiver` says how (or that) the limit can be waived.
+    """
+
+    title: str
+    starts_on: tuple[ClockEvent, ...]
+    period: Period
+    rule: str
+    basis: str
+    waivable: bool
+    waiver: str
+
+
+#: The events that can end a firm's internal process for external ADR.
+INTERNAL_PROCESS_ENDINGS = (ClockEvent.FINAL_RESPONSE, ClockEvent.SUMMARY_RESOLUTION)
+
+
+@dataclass(frozen=True)
+class InternalProcess:
+    """What ends the firm's internal process, opening the way to external ADR: always the
+    final response; where the regime says so, a summary resolution communication too."""
+
+    ends_on: tuple[ClockEvent, ...] = (ClockEvent.FINAL_RESPONSE,)
+    rule: str = ""
+    basis: str = ""
+
+
+@dataclass(frozen=True)
 class Regime:
     name: str
     title: str
@@ -115,6 +150,9 @@ class Regime:
     clocks: tuple[ClockRule, ...]
     final_response: tuple[ElementRule, ...] = ()
     variants: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: None: the regime sets no time limit for going to external ADR (see docs/eligibility.md).
+    referral_window: ReferralWindow | None = None
+    internal_process: InternalProcess = InternalProcess()
 
     def clock(self, name: str) -> ClockRule:
         for rule in self.clocks:
@@ -183,7 +221,17 @@ def _load_directory(directory: Path) -> dict[str, Regime]:
 
 # -- parsing ------------------------------------------------------------------------------
 
-_REGIME_KEYS = {"name", "title", "source", "calendar", "variants", "clocks", "final_response"}
+_REGIME_KEYS = {
+    "name",
+    "title",
+    "source",
+    "calendar",
+    "variants",
+    "clocks",
+    "final_response",
+    "referral_window",
+    "internal_process",
+}
 _CALENDAR_KEYS = {"timezone", "country", "subdivision", "financial"}
 _CLOCK_KEYS = {
     "name",
@@ -201,6 +249,17 @@ _CLOCK_KEYS = {
     "variants",
 }
 _ELEMENT_KEYS = {"name", "description", "kind", "options"}
+_REFERRAL_WINDOW_KEYS = {
+    "title",
+    "starts_on",
+    "unit",
+    "length",
+    "rule",
+    "basis",
+    "waivable",
+    "waiver",
+}
+_INTERNAL_PROCESS_KEYS = {"ends_on", "rule", "basis"}
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -216,6 +275,8 @@ def parse_regime(data: Mapping[str, object], *, source: str) -> Regime:
     _require_unique(top, "clocks", [clock.name for clock in clocks])
     elements = tuple(_parse_element(f) for f in top.tables("final_response", _ELEMENT_KEYS))
     _require_unique(top, "final_response", [element.name for element in elements])
+    window = top.table("referral_window", _REFERRAL_WINDOW_KEYS)
+    process = top.table("internal_process", _INTERNAL_PROCESS_KEYS)
     return Regime(
         name=top.text("name"),
         title=top.text("title"),
@@ -224,6 +285,8 @@ def parse_regime(data: Mapping[str, object], *, source: str) -> Regime:
         clocks=clocks,
         final_response=elements,
         variants=MappingProxyType(variants),
+        referral_window=_parse_referral_window(window) if window else None,
+        internal_process=_parse_internal_process(process) if process else InternalProcess(),
     )
 
 
@@ -292,6 +355,30 @@ def _parse_element(fields: _Fields) -> ElementRule:
     if (kind is ElementKind.CHOICE) != bool(options):
         raise fields.error("options", "a 'choice' element, and only it, lists its options")
     return ElementRule(fields.text("name"), fields.text("description"), kind, options)
+
+
+def _parse_referral_window(fields: _Fields) -> ReferralWindow:
+    return ReferralWindow(
+        title=fields.text("title"),
+        starts_on=fields.choices("starts_on", ClockEvent),
+        period=fields.period(),
+        rule=fields.text("rule"),
+        basis=fields.text("basis"),
+        waivable=fields.boolean("waivable", default=False),
+        waiver=fields.text("waiver"),
+    )
+
+
+def _parse_internal_process(fields: _Fields) -> InternalProcess:
+    ends_on = fields.choices("ends_on", ClockEvent)
+    unusable = [event.value for event in ends_on if event not in INTERNAL_PROCESS_ENDINGS]
+    if unusable or ClockEvent.FINAL_RESPONSE not in ends_on:
+        allowed = ", ".join(event.value for event in INTERNAL_PROCESS_ENDINGS)
+        listed = ", ".join(event.value for event in ends_on)
+        raise fields.error(
+            "ends_on", f"must list final_response, and may add only: {allowed} (got: {listed})"
+        )
+    return InternalProcess(ends_on=ends_on, rule=fields.text("rule"), basis=fields.text("basis"))
 
 
 def _require_unique(top: _Fields, key: str, names: list[str]) -> None:
