@@ -124,12 +124,14 @@ def referral_window_facts(
         if (moment := _seen(complaint, event, as_of)) is not None
     ]
     started = min(seen, default=None)
+    calendar = calendar_for(regime, clock_facts(complaint))
     due_at = None
     if started is not None:
-        calendar = calendar_for(regime, clock_facts(complaint))
         due_at = calendar.end_of_day(
             calendar.advance(calendar.local_date(started[0]), window.period)
         )
+    referred = _seen(complaint, ClockEvent.REFERRED_TO_ADR, as_of)
+    # Moments in the regime's local time, as the due date is: a reader compares them.
     return ReferralWindowFacts(
         title=window.title,
         rule=window.rule,
@@ -137,10 +139,10 @@ def referral_window_facts(
         period=window.period.describe(),
         starts_on=tuple(event.value for event in window.starts_on),
         waivable=window.waivable,
-        started_at=started[0] if started else None,
+        started_at=started[0].astimezone(calendar.zone) if started else None,
         started_by=started[1].value if started else None,
         due_at=due_at,
-        referred_at=_seen(complaint, ClockEvent.REFERRED_TO_ADR, as_of),
+        referred_at=referred.astimezone(calendar.zone) if referred else None,
     )
 
 

@@ -152,17 +152,16 @@ def internal_processes_exhausted(facts: EligibilityFacts) -> CriterionResult:
     # way to the ombudsman as a final response does; other regimes do not say so.
     summary_rule = facts.summary_resolution_rule
     summarily = facts.summary_resolution_sent and summary_rule is not None
-    used: dict[str, object] = {
+    used = {
         "top_tier_decided": facts.top_tier_decided,
         "final_response_issued": facts.final_response_issued,
         "final_response_due_at": due,
         "final_response_deadline_passed": passed,
         "summary_resolution_sent": facts.summary_resolution_sent,
-        "summary_resolution_ends_internal_process": summary_rule is not None,
+        # The rule under which a summary resolution ends the internal process, if one does.
+        "summary_resolution_rule": summary_rule,
         "as_of": facts.as_of,
     }
-    if summary_rule is not None:
-        used["rule"] = summary_rule
     why = [
         text
         for holds, text in (

@@ -321,7 +321,7 @@ async def test_a_summary_resolution_exhausts_the_internal_process_under_the_fca(
         "Internal processes are exhausted: a summary resolution communication has been sent "
         "(DISP 2.8.1R(1))."
     )
-    assert exhausted["facts"]["rule"] == "DISP 2.8.1R(1)"
+    assert exhausted["facts"]["summary_resolution_rule"] == "DISP 2.8.1R(1)"
     assert assessment["eligible"] is True
     assert criterion(assessment, "referral_window")["facts"]["started_by"] == ("summary_resolution")
 

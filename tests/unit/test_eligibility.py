@@ -94,7 +94,7 @@ def test_the_facts_used_are_reported() -> None:
         "final_response_due_at": FINAL_RESPONSE_DUE,
         "final_response_deadline_passed": True,
         "summary_resolution_sent": False,
-        "summary_resolution_ends_internal_process": False,
+        "summary_resolution_rule": None,
         "as_of": NOW,
     }
 
@@ -291,7 +291,7 @@ def test_a_summary_resolution_ends_the_internal_process_where_the_regime_says_so
         "(DISP 2.8.1R(1))."
     )
     assert result.facts["summary_resolution_sent"] is True
-    assert result.facts["rule"] == "DISP 2.8.1R(1)"
+    assert result.facts["summary_resolution_rule"] == "DISP 2.8.1R(1)"
     # A regime that does not say so: the summary resolution alone exhausts nothing.
     assert not assess_eligibility(summarily).eligible
 
