@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from libs.domain.errors import UnknownEntity
-from libs.domain.referral import ReferralStatus
+from libs.domain.referral_lifecycle import ReferralStatus
 
 
 @dataclass(frozen=True, slots=True)
