@@ -46,6 +46,7 @@ from libs.domain.lifecycle import (
     require_status,
 )
 from libs.domain.offers import Offer, check_new_offer, offer_to_answer, pending_offer
+from libs.domain.time_limit_waiver import TimeLimitWaiver, check_waiver_decision
 from libs.domain.values import (
     AppealOutcome,
     CommandContext,
@@ -95,6 +96,11 @@ class Complaint(Aggregate):
         ):
             record = state.get(key)
             state[key] = value_type.from_record(record) if record is not None else None
+
+    #: The firm's decision on waiving the referral window (see TimeLimitWaiverDecided).
+    #: A class default, not set in __init__: complaints and snapshots stored before the
+    #: decision could be recorded read as "no decision" and compare equal either way.
+    time_limit_waiver: TimeLimitWaiver | None = None
 
     class Event(Aggregate.Event):
         """Fields every complaint event records: who, when it happened, how to trace it."""
@@ -799,6 +805,39 @@ class Complaint(Aggregate):
             award=award,
             summary=summary,
             **context.event_fields(),
+        )
+
+    # -- the firm's consent to waive the referral window -----------------------------------
+
+    class TimeLimitWaiverDecided(Event):
+        """The firm consents, or refuses, to the ombudsman (or ADR entity) considering the
+        complaint after the regime's referral window has passed (DISP 2.8.2R: "unless the
+        respondent consents"). It decides who may hear the case late, not the case itself,
+        so it is not progress: it does not reset the stalemate count."""
+
+        is_progress = False
+
+        consents: bool
+        note: str | None
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.time_limit_waiver = TimeLimitWaiver(
+                consents=self.consents,
+                decided_at=self.occurred_at,
+                decided_by=self.actor,
+                decided_by_role=self.actor_role,
+                note=self.note,
+            )
+
+    def decide_time_limit_waiver(
+        self, context: CommandContext, *, consents: bool, regime: Regime, note: str | None = None
+    ) -> None:
+        """Records the firm's decision, where the regime lets the firm waive its window and
+        the decision already recorded allows it (see `libs.domain.time_limit_waiver`). Any
+        status: the ombudsman may ask after the complaint is closed."""
+        check_waiver_decision(regime, self.time_limit_waiver, consents)
+        self.trigger_event(
+            self.TimeLimitWaiverDecided, consents=consents, note=note, **context.event_fields()
         )
 
     # -- acknowledgement, holding replies and deadlines ----------------------------------

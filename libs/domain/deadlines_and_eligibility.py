@@ -2,9 +2,10 @@
 
 The complaint records when things happened; the regime (data) and the eligibility policy
 (pure) turn those moments into deadlines and criteria. Here the complaint is read into what
-each needs: its `ClockFacts` for the regime's clocks, its `EligibilityFacts` for the five
-criteria. Both are answers "as of" a moment, so the same questions can be asked of the case
-as it stood last March.
+each needs: its `ClockFacts` for the regime's clocks, its `EligibilityFacts` for the
+eligibility criteria (the regime's referral window worked out on the regime's calendar, the
+firm's recorded waiver decision). Both are answers "as of" a moment, so the same questions
+can be asked of the case as it stood last March.
 """
 
 from __future__ import annotations
@@ -12,13 +13,22 @@ from __future__ import annotations
 from datetime import datetime
 
 from libs.domain.complaint import Complaint
-from libs.domain.deadlines import ClockEvent, ClockFacts, Deadline, Regime, compute_deadlines
+from libs.domain.deadlines import (
+    ClockEvent,
+    ClockFacts,
+    Deadline,
+    Regime,
+    calendar_for,
+    compute_deadlines,
+)
 from libs.domain.eligibility import (
     EligibilityAssessment,
     EligibilityFacts,
     EligibilityThresholds,
+    ReferralWindowFacts,
     assess_eligibility,
 )
+from libs.domain.time_limit_waiver import TimeLimitWaiver
 
 FINAL_RESPONSE_CLOCK = "final_response"
 
@@ -73,11 +83,18 @@ def eligibility_facts(complaint: Complaint, regime: Regime, as_of: datetime) -> 
         None,
     )
     flags = complaint.flags
+    process = regime.internal_process
     return EligibilityFacts(
         as_of=as_of,
         top_tier_decided=top_tier_decided(complaint),
         final_response_issued=ClockEvent.FINAL_RESPONSE in complaint.clock_times,
         final_response_due_at=final_response.due_at if final_response else None,
+        summary_resolution_sent=_seen(complaint, ClockEvent.SUMMARY_RESOLUTION, as_of) is not None,
+        summary_resolution_rule=(
+            process.rule if ClockEvent.SUMMARY_RESOLUTION in process.ends_on else None
+        ),
+        referral_window=referral_window_facts(complaint, regime, as_of),
+        time_limit_waiver=waiver_as_of(complaint, as_of),
         legal_issue=flags.get("legal", False),
         regulatory_issue=flags.get("regulatory", False),
         amount_in_dispute=complaint.amount_in_dispute,
@@ -90,3 +107,51 @@ def eligibility_facts(complaint: Complaint, regime: Regime, as_of: datetime) -> 
         public_attention=flags.get("public_attention", False),
         regulator_contacted=flags.get("regulator_contacted", False),
     )
+
+
+def referral_window_facts(
+    complaint: Complaint, regime: Regime, as_of: datetime
+) -> ReferralWindowFacts | None:
+    """The regime's referral window for this complaint, on the regime's calendar (or the
+    one the complaint names): it opens with the first of its starting events and ends with
+    the last day of its period, as a deadline does."""
+    window = regime.referral_window
+    if window is None:
+        return None
+    seen = [
+        (moment, event)
+        for event in window.starts_on
+        if (moment := _seen(complaint, event, as_of)) is not None
+    ]
+    started = min(seen, default=None)
+    calendar = calendar_for(regime, clock_facts(complaint))
+    due_at = None
+    if started is not None:
+        due_at = calendar.end_of_day(
+            calendar.advance(calendar.local_date(started[0]), window.period)
+        )
+    referred = _seen(complaint, ClockEvent.REFERRED_TO_ADR, as_of)
+    # Moments in the regime's local time, as the due date is: a reader compares them.
+    return ReferralWindowFacts(
+        title=window.title,
+        rule=window.rule,
+        basis=window.basis,
+        period=window.period.describe(),
+        starts_on=tuple(event.value for event in window.starts_on),
+        waivable=window.waivable,
+        started_at=started[0].astimezone(calendar.zone) if started else None,
+        started_by=started[1].value if started else None,
+        due_at=due_at,
+        referred_at=referred.astimezone(calendar.zone) if referred else None,
+    )
+
+
+def waiver_as_of(complaint: Complaint, as_of: datetime) -> TimeLimitWaiver | None:
+    """The firm's waiver decision, if it had been made by `as_of`."""
+    waiver = complaint.time_limit_waiver
+    return waiver if waiver is not None and waiver.decided_at <= as_of else None
+
+
+def _seen(complaint: Complaint, event: ClockEvent, as_of: datetime) -> datetime | None:
+    moment = complaint.clock_times.get(event.value)
+    return moment if moment is not None and moment <= as_of else None

@@ -1,8 +1,12 @@
-"""Whether a complaint may go to external ADR: the five criteria, each with its reason.
+"""Whether a complaint may go to external ADR: the five criteria and the referral window,
+each with its reason.
 
-Only the first criterion decides eligibility; the other four are the case for referring
-early or to a particular provider, shown to staff and to the ADR provider. A staff override
-of an ineligible case is recorded elsewhere, with its justification.
+Two criteria decide eligibility: the firm's internal process must be exhausted, and the
+customer must still be within the regime's referral window (FOS: six months from the final
+response, DISP 2.8.2R(1); AFCA: two years from the IDR response) unless the firm's recorded
+consent waives it. The other four are the case for referring early or to a particular
+provider, shown to staff and to the ADR provider. A staff override of an ineligible case is
+recorded elsewhere, with its justification.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from types import MappingProxyType
+
+from libs.domain.time_limit_waiver import TimeLimitWaiver
 
 # One value per currency: amounts are never converted, so each currency needs its own.
 DEFAULT_AMOUNT_THRESHOLDS: Mapping[str, Decimal] = MappingProxyType(
@@ -26,6 +32,12 @@ class Criterion(StrEnum):
     STALEMATE = "stalemate"
     RELATIONSHIP_PRESERVATION = "relationship_preservation"
     REPUTATION_RISK = "reputation_risk"
+    # Last, so the five keep their places in every assessment shown before it was added.
+    REFERRAL_WINDOW = "referral_window"
+
+
+#: The criteria a referral needs (without an override); the others are reported only.
+DECIDING = (Criterion.INTERNAL_PROCESSES_EXHAUSTED, Criterion.REFERRAL_WINDOW)
 
 
 @dataclass(frozen=True)
@@ -39,17 +51,46 @@ class EligibilityThresholds:
 
 
 @dataclass(frozen=True)
+class ReferralWindowFacts:
+    """The regime's referral window as it stands for one complaint.
+
+    `started_at` is when the first of `starts_on` happened (None: not yet) and `due_at` the
+    end of the window's last day in the regime's calendar; `referred_at` is when the case
+    went to ADR, if it has. `rule` is the citation, `basis` what the rule says.
+    """
+
+    title: str
+    rule: str
+    basis: str
+    period: str
+    starts_on: tuple[str, ...]
+    waivable: bool
+    started_at: datetime | None = None
+    started_by: str | None = None
+    due_at: datetime | None = None
+    referred_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class EligibilityFacts:
-    """What the five criteria read of a complaint's history, as of `as_of`.
+    """What the criteria read of a complaint's history, as of `as_of`.
 
     `final_response_due_at` is the regime's final-response deadline (None when the regime
     sets none); `last_progress_at` is the last event that moved the case on.
+    `summary_resolution_rule` cites the rule by which the regime counts a summary resolution
+    communication as the end of the internal process (None: it does not count).
+    `referral_window` is None when the regime sets no time limit for going to ADR;
+    `time_limit_waiver` is the firm's recorded decision on waiving it, if any.
     """
 
     as_of: datetime
     top_tier_decided: bool = False
     final_response_issued: bool = False
     final_response_due_at: datetime | None = None
+    summary_resolution_sent: bool = False
+    summary_resolution_rule: str | None = None
+    referral_window: ReferralWindowFacts | None = None
+    time_limit_waiver: TimeLimitWaiver | None = None
     legal_issue: bool = False
     regulatory_issue: bool = False
     amount_in_dispute: Decimal | None = None
@@ -82,8 +123,7 @@ class EligibilityAssessment:
     @property
     def blocking(self) -> tuple[CriterionResult, ...]:
         """The criteria that must hold for a referral without an override, and do not."""
-        required = self.criterion(Criterion.INTERNAL_PROCESSES_EXHAUSTED)
-        return () if required.met else (required,)
+        return tuple(c for c in self.criteria if c.name in DECIDING and not c.met)
 
 
 def assess_eligibility(
@@ -91,14 +131,16 @@ def assess_eligibility(
 ) -> EligibilityAssessment:
     limits = thresholds or EligibilityThresholds()
     exhausted = internal_processes_exhausted(facts)
+    window = referral_window(facts)
     return EligibilityAssessment(
-        eligible=exhausted.met,
+        eligible=exhausted.met and window.met,
         criteria=(
             exhausted,
             complexity(facts, limits),
             stalemate(facts, limits),
             relationship_preservation(facts),
             reputation_risk(facts),
+            window,
         ),
     )
 
@@ -106,11 +148,18 @@ def assess_eligibility(
 def internal_processes_exhausted(facts: EligibilityFacts) -> CriterionResult:
     due = facts.final_response_due_at
     passed = due is not None and facts.as_of > due
+    # DISP 2.8.1R(1): under the FCA's rules a summary resolution communication opens the
+    # way to the ombudsman as a final response does; other regimes do not say so.
+    summary_rule = facts.summary_resolution_rule
+    summarily = facts.summary_resolution_sent and summary_rule is not None
     used = {
         "top_tier_decided": facts.top_tier_decided,
         "final_response_issued": facts.final_response_issued,
         "final_response_due_at": due,
         "final_response_deadline_passed": passed,
+        "summary_resolution_sent": facts.summary_resolution_sent,
+        # The rule under which a summary resolution ends the internal process, if one does.
+        "summary_resolution_rule": summary_rule,
         "as_of": facts.as_of,
     }
     why = [
@@ -118,6 +167,7 @@ def internal_processes_exhausted(facts: EligibilityFacts) -> CriterionResult:
         for holds, text in (
             (facts.top_tier_decided, "the top tier of the escalation ladder has decided"),
             (facts.final_response_issued, "a final response has been issued"),
+            (summarily, f"a summary resolution communication has been sent ({summary_rule})"),
             (passed, f"the final-response deadline ({_when(due)}) has passed"),
         )
         if holds
@@ -138,6 +188,7 @@ def internal_processes_exhausted(facts: EligibilityFacts) -> CriterionResult:
     why_not = [
         "the top tier of the escalation ladder has not decided",
         "no final response has been issued",
+        *(["no summary resolution communication has been sent"] if summary_rule else []),
         deadline,
     ]
     return _result(
@@ -277,6 +328,107 @@ def reputation_risk(facts: EligibilityFacts) -> CriterionResult:
         ["no public attention and no contact with a regulator"],
         used,
     )
+
+
+def referral_window(facts: EligibilityFacts) -> CriterionResult:
+    """Whether the customer is still in time to go to the regime's ombudsman or ADR
+    entity: within the window, referred within it, or past it with the firm's recorded
+    consent to waive it (where the regime lets the firm waive it)."""
+    window = facts.referral_window
+    name = Criterion.REFERRAL_WINDOW
+    if window is None:
+        return _result(
+            name,
+            True,
+            "No referral window applies: ",
+            ["the regime sets no time limit for going to external ADR"],
+            {"rule": None, "due_at": None, "as_of": facts.as_of},
+        )
+    due, started, waiver = window.due_at, window.started_at, facts.time_limit_waiver
+    passed = due is not None and facts.as_of > due
+    referred_in_time = (
+        due is not None and window.referred_at is not None and window.referred_at <= due
+    )
+    used = {
+        "title": window.title,
+        "rule": window.rule,
+        "basis": window.basis,
+        "period": window.period,
+        "starts_on": list(window.starts_on),
+        "started_at": started,
+        "started_by": window.started_by,
+        "due_at": due,
+        "window_passed": passed,
+        "referred_at": window.referred_at,
+        "waivable": window.waivable,
+        "time_limit_waiver": (
+            {
+                "consents": waiver.consents,
+                "decided_at": waiver.decided_at,
+                "decided_by": waiver.decided_by,
+            }
+            if waiver is not None
+            else None
+        ),
+        "as_of": facts.as_of,
+    }
+    if started is None or due is None:
+        events = " or ".join(_event(event) for event in window.starts_on)
+        return _result(
+            name,
+            True,
+            "The referral window has not started: ",
+            [f"it runs {window.period} from the {events} ({window.rule})"],
+            used,
+        )
+    opened = f"{window.period} after the {_event(window.started_by)} on {_when(started)}"
+    if referred_in_time:
+        return _result(
+            name,
+            True,
+            "The referral window was kept: ",
+            [
+                f"the complaint was referred on {_when(window.referred_at)}, within "
+                f"{opened}, which ends {_when(due)} ({window.rule})"
+            ],
+            used,
+        )
+    if not passed:
+        return _result(
+            name,
+            True,
+            "The referral window is open: ",
+            [f"{window.title} is in time until {_when(due)}, {opened} ({window.rule})"],
+            used,
+        )
+    ended = f"{opened} ended {_when(due)} ({window.rule})"
+    if window.waivable and waiver is not None and waiver.consents:
+        return _result(
+            name,
+            True,
+            "The referral window has passed but is waived: ",
+            [ended, f"the firm consented on {_when(waiver.decided_at)} to waive the time limit"],
+            used,
+        )
+    if not window.waivable:
+        waiver_text = "the firm's consent cannot waive it under this regime"
+    elif waiver is None:
+        waiver_text = "the firm has not recorded its consent to waive it"
+    else:
+        waiver_text = f"the firm refused on {_when(waiver.decided_at)} to waive it"
+    return _result(name, False, "The referral window has passed: ", [ended, waiver_text], used)
+
+
+_EVENT_WORDS = {
+    "received": "receipt of the complaint",
+    "summary_resolution": "summary resolution communication",
+}
+
+
+def _event(event: str | None) -> str:
+    if event is None:
+        return "start"
+    return _EVENT_WORDS.get(event, event.replace("_", " "))
 
 
 def _result(

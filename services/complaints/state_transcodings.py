@@ -6,6 +6,8 @@ event store; here each is given a transcoding, so a snapshot stores the record t
 stands for (`libs.domain.records`) under the value's own name, with its times and amounts
 tagged as the store tags them, and reads it back as the value. Snapshots taken before the
 state was typed hold the plain records instead; `Complaint.upcast_v3_v4` reads those.
+The firm's time-limit waiver decision (`libs.domain.time_limit_waiver`) is one more such
+value; snapshots taken before it could be recorded have none, and read as "no decision".
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from libs.domain.appeals import Appeal
 from libs.domain.decisions import FinalResponse, Resolution, SummaryResolution
 from libs.domain.offers import Offer
 from libs.domain.records import record_of
+from libs.domain.time_limit_waiver import TimeLimitWaiver
 
 
 class ValueAsRecord(Transcoding):
@@ -44,4 +47,5 @@ COMPLAINT_STATE_TRANSCODINGS = (
     ValueAsRecord(SummaryResolution, "complaint_summary_resolution", Resolution.from_record),
     ValueAsRecord(FinalResponse, "complaint_final_response", FinalResponse.from_record),
     ValueAsRecord(AdrReferral, "complaint_adr_referral", AdrReferral.from_record),
+    ValueAsRecord(TimeLimitWaiver, "complaint_time_limit_waiver", TimeLimitWaiver.from_record),
 )

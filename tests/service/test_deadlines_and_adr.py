@@ -155,6 +155,7 @@ async def test_eligibility_names_each_criterion_with_its_reason(
         "stalemate",
         "relationship_preservation",
         "reputation_risk",
+        "referral_window",
     ]
     assert all(c["reason"] for c in assessment["criteria"])
 

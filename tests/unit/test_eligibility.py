@@ -1,7 +1,8 @@
-"""When a complaint may go to external ADR: the five criteria, each met and not met.
+"""When a complaint may go to external ADR: the five criteria and the referral window, each
+met and not met.
 
-Only "internal processes exhausted" decides eligibility; the other four are reported with
-their reasons so staff and the provider see the whole case.
+"Internal processes exhausted" and "referral window" decide eligibility; the other four are
+reported with their reasons so staff and the provider see the whole case.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from libs.domain.eligibility import (
     CriterionResult,
     EligibilityFacts,
     EligibilityThresholds,
+    ReferralWindowFacts,
     assess_eligibility,
 )
+from libs.domain.time_limit_waiver import TimeLimitWaiver
 
 NOW = datetime(2025, 10, 20, 12, tzinfo=UTC)
 FINAL_RESPONSE_DUE = datetime(2025, 10, 17, 22, 59, 59, tzinfo=UTC)
@@ -35,7 +38,9 @@ def criterion(
     return assess_eligibility(facts, thresholds).criterion(name)
 
 
-def test_the_five_criteria_are_reported_in_order_with_their_names() -> None:
+def test_the_criteria_are_reported_in_order_with_their_names() -> None:
+    # The referral window came after the five, so it comes after them: a reader that knew
+    # the five in their places still finds them there.
     assessment = assess_eligibility(IN_TIME)
     assert [result.name for result in assessment.criteria] == [
         "internal_processes_exhausted",
@@ -43,6 +48,7 @@ def test_the_five_criteria_are_reported_in_order_with_their_names() -> None:
         "stalemate",
         "relationship_preservation",
         "reputation_risk",
+        "referral_window",
     ]
 
 
@@ -87,6 +93,8 @@ def test_the_facts_used_are_reported() -> None:
         "final_response_issued": False,
         "final_response_due_at": FINAL_RESPONSE_DUE,
         "final_response_deadline_passed": True,
+        "summary_resolution_sent": False,
+        "summary_resolution_rule": None,
         "as_of": NOW,
     }
 
@@ -109,7 +117,7 @@ def test_eligibility_does_not_depend_on_the_other_four_criteria() -> None:
     )
     assessment = assess_eligibility(everything_else)
     assert not assessment.eligible
-    assert all(result.met for result in assessment.criteria[1:])
+    assert all(result.met for result in assessment.criteria[1:5])
 
 
 # -- 2. complexity -------------------------------------------------------------------------
@@ -263,3 +271,159 @@ def test_no_publicity_and_no_regulator_is_no_reputation_risk() -> None:
         "No reputation risk is recorded: no public attention and no contact with a regulator."
     )
     assert result.facts == {"public_attention": False, "regulator_contacted": False}
+
+
+# -- a summary resolution ends the internal process where the regime says so ---------------
+
+
+def test_a_summary_resolution_ends_the_internal_process_where_the_regime_says_so() -> None:
+    # DISP 2.8.1R(1): the ombudsman can consider a complaint once the firm has sent its
+    # final response or summary resolution communication.
+    summarily = replace(IN_TIME, summary_resolution_sent=True)
+    fca = replace(summarily, summary_resolution_rule="DISP 2.8.1R(1)")
+
+    assessment = assess_eligibility(fca)
+    result = assessment.criterion(Criterion.INTERNAL_PROCESSES_EXHAUSTED)
+
+    assert assessment.eligible and result.met
+    assert result.reason == (
+        "Internal processes are exhausted: a summary resolution communication has been sent "
+        "(DISP 2.8.1R(1))."
+    )
+    assert result.facts["summary_resolution_sent"] is True
+    assert result.facts["summary_resolution_rule"] == "DISP 2.8.1R(1)"
+    # A regime that does not say so: the summary resolution alone exhausts nothing.
+    assert not assess_eligibility(summarily).eligible
+
+
+def test_where_a_summary_resolution_would_count_its_absence_is_a_reason() -> None:
+    result = criterion(
+        replace(IN_TIME, summary_resolution_rule="DISP 2.8.1R(1)"),
+        Criterion.INTERNAL_PROCESSES_EXHAUSTED,
+    )
+    assert not result.met
+    assert "no summary resolution communication has been sent" in result.reason
+
+
+# -- 6. the referral window ----------------------------------------------------------------
+
+FINAL_RESPONSE_SENT = datetime(2025, 1, 15, 11, tzinfo=UTC)
+SIX_MONTHS_END = datetime(2025, 7, 15, 22, 59, 59, 999999, tzinfo=UTC)  # 23:59:59 BST
+FOS_WINDOW = ReferralWindowFacts(
+    title="Referral to the Financial Ombudsman Service",
+    rule="DISP 2.8.2R(1)",
+    basis="DISP 2.8.2R(1): six months from the final response",
+    period="6 months",
+    starts_on=("final_response", "summary_resolution"),
+    waivable=True,
+    started_at=FINAL_RESPONSE_SENT,
+    started_by="final_response",
+    due_at=SIX_MONTHS_END,
+)
+EXHAUSTED = replace(IN_TIME, final_response_issued=True)
+INSIDE = replace(EXHAUSTED, as_of=datetime(2025, 7, 15, 20, tzinfo=UTC), referral_window=FOS_WINDOW)
+OUTSIDE = replace(INSIDE, as_of=datetime(2025, 7, 16, 9, tzinfo=UTC))
+
+
+def consent(consents: bool, on: datetime = datetime(2025, 8, 1, 9, tzinfo=UTC)) -> TimeLimitWaiver:
+    return TimeLimitWaiver(
+        consents=consents, decided_at=on, decided_by="sam", decided_by_role="supervisor"
+    )
+
+
+def test_a_regime_without_a_window_never_blocks_a_referral() -> None:
+    result = criterion(EXHAUSTED, Criterion.REFERRAL_WINDOW)
+    assert result.met
+    assert result.reason == (
+        "No referral window applies: the regime sets no time limit for going to external ADR."
+    )
+    assert result.facts["rule"] is None and result.facts["due_at"] is None
+
+
+def test_a_window_that_has_not_started_is_not_passed() -> None:
+    not_started = replace(FOS_WINDOW, started_at=None, started_by=None, due_at=None)
+    result = criterion(replace(INSIDE, referral_window=not_started), Criterion.REFERRAL_WINDOW)
+    assert result.met
+    assert result.reason == (
+        "The referral window has not started: it runs 6 months from the final response or "
+        "summary resolution communication (DISP 2.8.2R(1))."
+    )
+
+
+def test_on_the_last_day_of_the_six_months_the_window_is_open() -> None:
+    assessment = assess_eligibility(INSIDE)
+    result = assessment.criterion(Criterion.REFERRAL_WINDOW)
+    assert assessment.eligible and result.met
+    assert result.reason == (
+        "The referral window is open: Referral to the Financial Ombudsman Service is in time "
+        "until Tue 15 Jul 2025 22:59 UTC, 6 months after the final response on "
+        "Wed 15 Jan 2025 11:00 UTC (DISP 2.8.2R(1))."
+    )
+
+
+def test_the_day_after_the_six_months_the_case_is_out_of_time() -> None:
+    assessment = assess_eligibility(OUTSIDE)
+    result = assessment.criterion(Criterion.REFERRAL_WINDOW)
+    assert not assessment.eligible and not result.met
+    assert result.reason == (
+        "The referral window has passed: 6 months after the final response on "
+        "Wed 15 Jan 2025 11:00 UTC ended Tue 15 Jul 2025 22:59 UTC (DISP 2.8.2R(1)) and the "
+        "firm has not recorded its consent to waive it."
+    )
+    assert assessment.blocking == (result,)
+    assert result.facts["due_at"] == SIX_MONTHS_END
+    assert result.facts["rule"] == "DISP 2.8.2R(1)"
+    assert result.facts["window_passed"] is True
+
+
+def test_the_firms_recorded_consent_waives_a_passed_window() -> None:
+    assessment = assess_eligibility(replace(OUTSIDE, time_limit_waiver=consent(True)))
+    result = assessment.criterion(Criterion.REFERRAL_WINDOW)
+    assert assessment.eligible and result.met
+    assert result.reason.startswith("The referral window has passed but is waived: ")
+    assert "the firm consented on Fri 1 Aug 2025 09:00 UTC to waive the time limit" in (
+        result.reason
+    )
+    assert result.facts["time_limit_waiver"] == {
+        "consents": True,
+        "decided_at": datetime(2025, 8, 1, 9, tzinfo=UTC),
+        "decided_by": "sam",
+    }
+
+
+def test_a_recorded_refusal_leaves_the_case_out_of_time_and_says_so() -> None:
+    result = criterion(
+        replace(OUTSIDE, time_limit_waiver=consent(False)), Criterion.REFERRAL_WINDOW
+    )
+    assert not result.met
+    assert "the firm refused on Fri 1 Aug 2025 09:00 UTC to waive it" in result.reason
+
+
+def test_where_the_firm_cannot_waive_the_window_its_consent_changes_nothing() -> None:
+    # AFCA, or an EU ADR entity: a late complaint is the scheme's to admit, not the firm's.
+    afca = replace(FOS_WINDOW, rule="AFCA Rules B.4.3.1", period="24 months", waivable=False)
+    result = criterion(
+        replace(OUTSIDE, referral_window=afca, time_limit_waiver=consent(True)),
+        Criterion.REFERRAL_WINDOW,
+    )
+    assert not result.met
+    assert result.reason.endswith(
+        "(AFCA Rules B.4.3.1) and the firm's consent cannot waive it under this regime."
+    )
+
+
+def test_a_referral_made_within_the_window_keeps_it_met_afterwards() -> None:
+    referred = replace(FOS_WINDOW, referred_at=datetime(2025, 7, 1, 9, tzinfo=UTC))
+    result = criterion(replace(OUTSIDE, referral_window=referred), Criterion.REFERRAL_WINDOW)
+    assert result.met
+    assert result.reason.startswith(
+        "The referral window was kept: the complaint was referred on Tue 1 Jul 2025 09:00 UTC"
+    )
+
+
+def test_both_deciding_criteria_block_and_both_are_named() -> None:
+    assessment = assess_eligibility(replace(OUTSIDE, final_response_issued=False))
+    assert [c.name for c in assessment.blocking] == [
+        "internal_processes_exhausted",
+        "referral_window",
+    ]

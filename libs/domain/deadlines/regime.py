@@ -1,10 +1,12 @@
 """Deadline regimes as data: one TOML file per regime, read into frozen dataclasses.
 
 A regime names its holiday calendar, its clocks (what starts and stops each, how long it
-runs, what extends, pauses or shortcuts it) and, for each regulated letter (acknowledgement,
+runs, what extends, pauses or shortcuts it); for each regulated letter (acknowledgement,
 holding reply, summary resolution, final response), what that letter must contain and the rule
-that says so. A new regime is a new file in `regimes/`; nothing here branches on a regime's
-name.
+that says so; and, for external ADR, its referral window (how long the customer has to go to
+the ombudsman or ADR entity, and whether the firm's consent waives it) and what ends the
+firm's internal process. A new regime is a new file in `regimes/`; nothing here branches on
+a regime's name.
 """
 
 from __future__ import annotations
@@ -139,6 +141,39 @@ class LetterRule:
 
 
 @dataclass(frozen=True)
+class ReferralWindow:
+    """How long the customer has to take the complaint to the regime's ombudsman or ADR
+    entity, from the first of `starts_on`; past it the case is out of time unless
+    `waivable` and the firm has recorded its consent to waive the limit.
+
+    `rule` is the short citation shown with the eligibility criterion ("DISP 2.8.2R(1)");
+    `basis` says what the rule says; `waiver` says how (or that) the limit can be waived.
+    """
+
+    title: str
+    starts_on: tuple[ClockEvent, ...]
+    period: Period
+    rule: str
+    basis: str
+    waivable: bool
+    waiver: str
+
+
+#: The events that can end a firm's internal process for external ADR.
+INTERNAL_PROCESS_ENDINGS = (ClockEvent.FINAL_RESPONSE, ClockEvent.SUMMARY_RESOLUTION)
+
+
+@dataclass(frozen=True)
+class InternalProcess:
+    """What ends the firm's internal process, opening the way to external ADR: always the
+    final response; where the regime says so, a summary resolution communication too."""
+
+    ends_on: tuple[ClockEvent, ...] = (ClockEvent.FINAL_RESPONSE,)
+    rule: str = ""
+    basis: str = ""
+
+
+@dataclass(frozen=True)
 class Regime:
     name: str
     title: str
@@ -152,6 +187,9 @@ class Regime:
     #: the day from which that text applies.
     version: str = ""
     effective_from: date | None = None
+    #: None: the regime sets no time limit for going to external ADR (see docs/eligibility.md).
+    referral_window: ReferralWindow | None = None
+    internal_process: InternalProcess = InternalProcess()
 
     def clock(self, name: str) -> ClockRule:
         for rule in self.clocks:
@@ -229,7 +267,17 @@ def _load_directory(directory: Path) -> dict[str, Regime]:
 
 # -- parsing ------------------------------------------------------------------------------
 
-_REGIME_KEYS = {"name", "title", "source", "calendar", "variants", "clocks", "final_response"}
+_REGIME_KEYS = {
+    "name",
+    "title",
+    "source",
+    "calendar",
+    "variants",
+    "clocks",
+    "final_response",
+    "referral_window",
+    "internal_process",
+}
 _CALENDAR_KEYS = {"timezone", "country", "subdivision", "financial"}
 _CLOCK_KEYS = {
     "name",
@@ -250,6 +298,17 @@ _ELEMENT_KEYS = {"name", "description", "kind", "options", "basis", "effective_f
 _LETTER_KEYS = {"title", "basis", "elements"}
 #: The letters, and which text of the rules the file encodes (version, effective_from).
 _REGIME_KEYS |= {"letters", "version", "effective_from"}
+_REFERRAL_WINDOW_KEYS = {
+    "title",
+    "starts_on",
+    "unit",
+    "length",
+    "rule",
+    "basis",
+    "waivable",
+    "waiver",
+}
+_INTERNAL_PROCESS_KEYS = {"ends_on", "rule", "basis"}
 
 _E = TypeVar("_E", bound=StrEnum)
 
@@ -263,6 +322,8 @@ def parse_regime(data: Mapping[str, object], *, source: str) -> Regime:
     if not clocks:
         raise top.error("clocks", "a regime needs at least one clock")
     _require_unique(top, "clocks", [clock.name for clock in clocks])
+    window = top.table("referral_window", _REFERRAL_WINDOW_KEYS)
+    process = top.table("internal_process", _INTERNAL_PROCESS_KEYS)
     return Regime(
         name=top.text("name"),
         title=top.text("title"),
@@ -273,6 +334,8 @@ def parse_regime(data: Mapping[str, object], *, source: str) -> Regime:
         letters=MappingProxyType(_parse_letters(top)),
         version=top.text("version", default=""),
         effective_from=top.optional_date("effective_from"),
+        referral_window=_parse_referral_window(window) if window else None,
+        internal_process=_parse_internal_process(process) if process else InternalProcess(),
     )
 
 
@@ -382,6 +445,30 @@ def _parse_element(fields: _Fields) -> ElementRule:
         basis=fields.text("basis", default=""),
         effective_from=fields.optional_date("effective_from"),
     )
+
+
+def _parse_referral_window(fields: _Fields) -> ReferralWindow:
+    return ReferralWindow(
+        title=fields.text("title"),
+        starts_on=fields.choices("starts_on", ClockEvent),
+        period=fields.period(),
+        rule=fields.text("rule"),
+        basis=fields.text("basis"),
+        waivable=fields.boolean("waivable", default=False),
+        waiver=fields.text("waiver"),
+    )
+
+
+def _parse_internal_process(fields: _Fields) -> InternalProcess:
+    ends_on = fields.choices("ends_on", ClockEvent)
+    unusable = [event.value for event in ends_on if event not in INTERNAL_PROCESS_ENDINGS]
+    if unusable or ClockEvent.FINAL_RESPONSE not in ends_on:
+        allowed = ", ".join(event.value for event in INTERNAL_PROCESS_ENDINGS)
+        listed = ", ".join(event.value for event in ends_on)
+        raise fields.error(
+            "ends_on", f"must list final_response, and may add only: {allowed} (got: {listed})"
+        )
+    return InternalProcess(ends_on=ends_on, rule=fields.text("rule"), basis=fields.text("basis"))
 
 
 def _require_unique(top: _Fields, key: str, names: list[str]) -> None:

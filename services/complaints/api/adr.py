@@ -1,4 +1,5 @@
-"""/v1/complaints/{id}/adr-eligibility and /adr-referral: may the case go to external ADR?"""
+"""/v1/complaints/{id}/adr-eligibility, /adr-referral and /time-limit-waiver: may the case go
+to external ADR, and does the firm waive the time limit for it?"""
 
 from __future__ import annotations
 
@@ -15,12 +16,18 @@ from services.complaints.api.deps import (
     WRITE_PROBLEMS,
     App,
     CommandRunner,
+    DecisionCommand,
     Principal,
     Reader,
     WriteCommand,
 )
 from services.complaints.api.problems import complaint_problems
-from services.complaints.api.schemas import ComplaintView, EligibilityView, ReferToAdr
+from services.complaints.api.schemas import (
+    ComplaintView,
+    DecideTimeLimitWaiver,
+    EligibilityView,
+    ReferToAdr,
+)
 from services.complaints.application import ComplaintsApplication
 from services.complaints.use_cases import adr, commands
 
@@ -56,7 +63,8 @@ def adr_eligibility(
     response_model=ComplaintView,
     responses=WRITE_PROBLEMS,
     summary="Refer the complaint to an external ADR provider",
-    description="Allowed when internal processes are exhausted; otherwise 409 with the "
+    description="Allowed when internal processes are exhausted and the regime's referral "
+    "window has not passed (or the firm has consented to waive it); otherwise 409 with the "
     "failing criteria, unless a supervisor sends `override_justification`.",
 )
 def refer_to_adr(
@@ -81,4 +89,36 @@ def refer_to_adr(
             caller,
         ),
         status_code=201,
+    )
+
+
+@router.post(
+    "/time-limit-waiver",
+    response_model=ComplaintView,
+    responses=WRITE_PROBLEMS,
+    summary="Record whether the firm consents to waive the referral time limit "
+    "(supervisors and above)",
+    description="The firm's decision whether the ombudsman (or ADR entity) may consider the "
+    "complaint after the regime's referral window has passed (FOS: DISP 2.8.2R). Recorded "
+    "with who decided and when, shown as `time_limit_waiver` and read by the "
+    "`referral_window` eligibility criterion. 409 where the regime's window is not the "
+    "firm's to waive (au-rg271, eu-adr) or there is none (us-cfpb), and after a consent, "
+    "which cannot be withdrawn.",
+)
+def decide_time_limit_waiver(
+    complaint_id: str, body: DecideTimeLimitWaiver, run: CommandRunner = DecisionCommand
+) -> Response:
+    # Supervisors and admins only: consenting gives up a defence the firm has before the
+    # ombudsman, for good; it is a decision for the firm, not for whoever handles the case.
+    return run(
+        complaint_id,
+        body.occurred_at,
+        lambda target, caller: adr.decide_time_limit_waiver(
+            run.application,
+            run.policy,
+            commands.DecideTimeLimitWaiver(
+                complaint_id=target, consents=body.consents, note=body.note
+            ),
+            caller,
+        ),
     )

@@ -3,8 +3,8 @@
 The domain's refusals have one mapping for every service (`libs.platform.http.
 domain_problems`); these are the complaints service's additions: an unknown complaint, a
 stale `If-Match`, too many writers, and the refusals of its use cases that say more than
-a generic rule violation (the ADR override, ADR eligibility, the summary-resolution window,
-an unknown regime).
+a generic rule violation (the ADR override, ADR eligibility, the time-limit waiver, the
+summary-resolution window, an unknown regime).
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from libs.domain.adr_override import JustificationTooShort, OverrideNotAllowed
+from libs.domain.time_limit_waiver import WaiverAlreadyDecided, WaiverNotAvailable
 from libs.platform.http.domain_problems import Translation, domain_problems
 from libs.platform.http.problems import Problem, invalid_field, not_found
 from services.complaints.application import ComplaintNotFound, StaleVersion, TooMuchContention
@@ -61,6 +62,31 @@ def _not_eligible(error: Any) -> Problem:
     )
 
 
+def _waiver_not_available(error: Any) -> Problem:
+    return Problem(
+        409,
+        "time-limit-not-waivable",
+        "The firm cannot waive this regime's time limit",
+        error.message,
+        regime=error.regime,
+    )
+
+
+def _waiver_already_decided(error: Any) -> Problem:
+    current = error.current
+    return Problem(
+        409,
+        "time-limit-waiver-decided",
+        "The firm's waiver decision is already recorded",
+        error.message,
+        time_limit_waiver={
+            "consents": current.consents,
+            "decided_at": current.decided_at.isoformat(),
+            "decided_by": current.decided_by,
+        },
+    )
+
+
 def _no_summary_resolution(error: Any) -> Problem:
     return Problem(
         409, "no-summary-resolution", "No summary resolution under this regime", error.message
@@ -99,6 +125,8 @@ TRANSLATIONS: tuple[Translation, ...] = (
     (OverrideNotAllowed, _override_not_allowed),
     (JustificationTooShort, _justification_too_short),
     (NotEligibleForAdr, _not_eligible),
+    (WaiverNotAvailable, _waiver_not_available),
+    (WaiverAlreadyDecided, _waiver_already_decided),
     (NoSummaryResolution, _no_summary_resolution),
     (SummaryResolutionTooLate, _summary_resolution_too_late),
     (UnknownRegimeAsked, _unknown_regime),

@@ -92,6 +92,9 @@ def complaint_document(
         "closure": complaint.closure,
         "reopen_count": complaint.reopen_count,
         "last_progress_at": complaint.last_progress_at,
+        "time_limit_waiver": (
+            record_of(complaint.time_limit_waiver) if complaint.time_limit_waiver else None
+        ),
         "deadlines": list(deadlines),
     }
 

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from libs.domain.values import (
     AppealOutcome,
@@ -226,6 +226,16 @@ class ReferToAdr(Request):
     occurred_at: OccurredAt = None
 
 
+class DecideTimeLimitWaiver(Request):
+    consents: StrictBool = Field(
+        description="true: the firm consents to the ombudsman (or ADR entity) considering the "
+        "complaint after the regime's referral window (DISP 2.8.2R); false: it does not. "
+        "A consent cannot be withdrawn; a refusal may later become a consent."
+    )
+    note: Text | None = Field(None, description="Why, or where the decision was made")
+    occurred_at: OccurredAt = None
+
+
 class LodgeAppeal(Request):
     grounds: LongText
     occurred_at: OccurredAt = None
@@ -288,6 +298,14 @@ class DeadlineView(BaseModel):
     explanation: str
 
 
+class TimeLimitWaiverView(BaseModel):
+    consents: bool
+    decided_at: datetime
+    decided_by: str
+    decided_by_role: str
+    note: str | None
+
+
 class ComplaintView(BaseModel):
     """A complaint as it stands (or stood, at a past version)."""
 
@@ -324,6 +342,11 @@ class ComplaintView(BaseModel):
     reopen_count: int
     last_progress_at: datetime
     deadlines: list[DeadlineView]
+    time_limit_waiver: TimeLimitWaiverView | None = Field(
+        None,
+        description="The firm's recorded decision on waiving the referral window "
+        "(POST .../time-limit-waiver); null while none is recorded",
+    )
 
 
 class CriterionView(BaseModel):

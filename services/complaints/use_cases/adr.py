@@ -1,10 +1,12 @@
-"""External ADR: whether a complaint may go to a provider, the referral, and what the
-provider reports back through the ADR gateway.
+"""External ADR: whether a complaint may go to a provider, the firm's decision on waiving
+the time limit for it, the referral, and what the provider reports back through the ADR
+gateway.
 
-The eligibility criteria are the domain's (`libs.domain.eligibility`), as is the rule for
-referring an ineligible complaint anyway (`libs.domain.adr_override`). What a referral
-stores of the assessment — every criterion as it stood at the moment of referral — is
-shaped here, and is what the eligibility query answers too.
+The eligibility criteria are the domain's (`libs.domain.eligibility`), as are the rule for
+referring an ineligible complaint anyway (`libs.domain.adr_override`) and the rules for the
+waiver decision (`libs.domain.time_limit_waiver`). What a referral stores of the assessment
+— every criterion as it stood at the moment of referral — is shaped here, and is what the
+eligibility query answers too.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from services.complaints.policy import ComplaintPolicy
 from services.complaints.use_cases.caller import Caller, change, new_entity_id
 from services.complaints.use_cases.commands import (
     AssessAdrEligibility,
+    DecideTimeLimitWaiver,
     RecordAdrOutcome,
     RecordAdrStatus,
     ReferToAdr,
@@ -33,16 +36,20 @@ T = TypeVar("T")
 
 
 class NotEligibleForAdr(RuleViolated):
-    """The complaint may not be referred yet, and no override was asked for."""
+    """The complaint may not be referred (its internal process is not exhausted, or its
+    referral window has passed), and no override was asked for."""
 
     def __init__(self, assessment: EligibilityAssessment) -> None:
-        super().__init__(
-            "internal processes are not exhausted: "
-            + "; ".join(c.reason for c in assessment.blocking)
-        )
+        # Each reason starts with what failed ("Internal processes are not exhausted: …",
+        # "The referral window has passed: …"): the message is those reasons in turn.
+        super().__init__("; ".join(_uncapitalised(c.reason) for c in assessment.blocking))
         self.failing: tuple[CriterionResult, ...] = tuple(
             c for c in assessment.criteria if not c.met
         )
+
+
+def _uncapitalised(text: str) -> str:
+    return text[:1].lower() + text[1:]
 
 
 def eligibility_record(
@@ -96,6 +103,29 @@ def refer_to_adr(
             preferred_method=command.preferred_method,
             preferred_provider_id=command.preferred_provider_id,
             override_justification=command.override_justification,
+        )
+
+    return change(application, command.complaint_id, caller, decide)
+
+
+def decide_time_limit_waiver(
+    application: ComplaintsApplication,
+    policy: ComplaintPolicy,
+    command: DecideTimeLimitWaiver,
+    caller: Caller[T],
+) -> T:
+    """Records whether the firm consents to the ombudsman (or ADR entity) considering the
+    complaint after the regime's referral window: a fact eligibility reads, with who
+    decided and when. Refused where the regime's window is not the firm's to waive, and
+    after a consent (which cannot be withdrawn)."""
+    context = caller.context
+
+    def decide(complaint: Complaint) -> None:
+        complaint.decide_time_limit_waiver(
+            context,
+            consents=command.consents,
+            note=command.note,
+            regime=policy.regime(complaint.regime),
         )
 
     return change(application, command.complaint_id, caller, decide)

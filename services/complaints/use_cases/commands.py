@@ -169,6 +169,16 @@ class ReferToAdr:
 
 
 @dataclass(frozen=True)
+class DecideTimeLimitWaiver:
+    """The firm consents (or refuses) to the ombudsman considering the complaint after the
+    regime's referral window (see `libs.domain.time_limit_waiver`)."""
+
+    complaint_id: UUID
+    consents: bool
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class RecordAdrStatus:
     """A provider's report on a referral, as the ADR gateway relays it."""
 
