@@ -310,6 +310,13 @@ async def test_a_summary_resolution_exhausts_the_internal_process_under_the_fca(
             "summary": "Refunded",
             "remedy": "Refund",
             "message": "We have refunded the duplicate charge.",
+            "elements": {
+                "resolved_stated": True,
+                "may_refer_to_ombudsman": True,
+                "time_limit_waiver_stated": True,
+                "ombudsman_website": "https://www.financial-ombudsman.org.uk",
+                "further_information_on_website": True,
+            },
         },
     )
     assert resolved.status_code == 200, resolved.text

@@ -233,13 +233,21 @@ def test_a_summary_resolution_starts_the_fca_window_and_ends_the_internal_proces
         description="Charged twice",
         regime="uk-fca-disp",
     )
+    regime = get_regime("uk-fca-disp")
     complaint.resolve_summarily(
         at(london(2025, 3, 4)),
         outcome=ResolutionOutcome.UPHELD,
         summary="Refunded",
         message="We have refunded the duplicate charge.",
+        regime=regime,
+        elements={
+            "resolved_stated": True,
+            "may_refer_to_ombudsman": True,
+            "time_limit_waiver_stated": True,
+            "ombudsman_website": "https://www.financial-ombudsman.org.uk",
+            "further_information_on_website": True,
+        },
     )
-    regime = get_regime("uk-fca-disp")
 
     assessment = eligibility_of(complaint, regime, london(2025, 3, 5))
     late = eligibility_of(complaint, regime, london(2025, 9, 5))
