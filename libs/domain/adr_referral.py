@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from libs.domain.errors import UnknownEntity
@@ -49,6 +50,14 @@ class AdrOutcome:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> AdrOutcome:
         return cls(**record)
+
+
+class AdrMilestone(StrEnum):
+    """What a provider may report about the case besides its status (the gateway's
+    `file.complete` and `trader.notified`): each starts a clock where the regime has one."""
+
+    FILE_COMPLETE = "file_complete"
+    TRADER_NOTIFIED = "trader_notified"
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,5 @@
-"""/v1/complaints/{id}/adr-eligibility and /adr-referral: may the case go to external ADR?"""
+"""/v1/complaints/{id}/adr-eligibility, /adr-referral and /adr-answer: may the case go to
+external ADR, and what the firm answers the ADR entity once it has."""
 
 from __future__ import annotations
 
@@ -20,7 +21,12 @@ from services.complaints.api.deps import (
     WriteCommand,
 )
 from services.complaints.api.problems import complaint_problems
-from services.complaints.api.schemas import ComplaintView, EligibilityView, ReferToAdr
+from services.complaints.api.schemas import (
+    AnswerAdrEntity,
+    ComplaintView,
+    EligibilityView,
+    ReferToAdr,
+)
 from services.complaints.application import ComplaintsApplication
 from services.complaints.use_cases import adr, commands
 
@@ -81,4 +87,30 @@ def refer_to_adr(
             caller,
         ),
         status_code=201,
+    )
+
+
+@router.post(
+    "/adr-answer",
+    response_model=ComplaintView,
+    responses=WRITE_PROBLEMS,
+    summary="Record the firm's answer to the ADR entity",
+    description="The firm (the trader) answered the ADR entity that told it of the dispute "
+    "or asked it something (the provider's `trader.notified` report). Stops the regime's "
+    "`trader_answer` clock (eu-adr, Directive (EU) 2025/2647: 20 working days, 30 if "
+    "complex). Allowed while the case is with ADR (referred_to_adr, adr_in_progress).",
+)
+def answer_adr_entity(
+    complaint_id: str, body: AnswerAdrEntity, run: CommandRunner = WriteCommand
+) -> Response:
+    return run(
+        complaint_id,
+        body.occurred_at,
+        lambda target, caller: adr.answer_adr_entity(
+            run.application,
+            commands.AnswerAdrEntity(
+                complaint_id=target, message=body.message, participates=body.participates
+            ),
+            caller,
+        ),
     )
