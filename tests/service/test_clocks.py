@@ -153,3 +153,22 @@ async def test_cfpb_in_progress_extends_the_response_and_feedback_runs_from_the_
     assert window is not None and window["party"] == "customer"
     assert moment(window["started_at"]) == responded
     assert window["state"] == "pending"
+
+
+async def test_the_firms_answer_to_an_adr_entity_needs_a_referral_and_a_message(
+    complaints: RunningComplaints,
+) -> None:
+    clocks = await ComplaintClocks.open(complaints, ago(hours=1), regime="eu-adr")
+    refused = await complaints.client.post(
+        f"/v1/complaints/{clocks.id}/adr-answer",
+        json={"message": "We will take part."},
+        headers=complaints.headers(),
+    )
+    assert refused.status_code == 409
+    assert refused.json()["current_status"] == "open"
+    for body in ({"message": ""}, {"message": "Yes", "participates": "yes"}, {}):
+        invalid = await complaints.client.post(
+            f"/v1/complaints/{clocks.id}/adr-answer", json=body, headers=complaints.headers()
+        )
+        assert invalid.status_code == 422, body
+    assert (await clocks.refresh())["version"] == clocks.document["version"] == 1

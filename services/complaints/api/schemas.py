@@ -212,7 +212,7 @@ class AnswerAdrEntity(Request):
     message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)] = Field(
         description="What the firm answered the ADR entity (sent by the entity's own channel)"
     )
-    participates: bool | None = Field(
+    participates: Annotated[bool, Field(strict=True)] | None = Field(
         None,
         description="Whether the firm agrees to take part in the ADR procedure, where the "
         "entity asked (under Directive (EU) 2025/2647 no answer counts as a refusal)",
