@@ -62,7 +62,8 @@ from libs.domain.values import (
     Status,
 )
 
-#: The moments a reopened complaint forgets: it is to be decided again.
+#: The moments a reopened complaint forgets from `clock_times` (it is to be decided again,
+#: so e.g. no final response stands). Its deadlines read `clock_history`, which forgets nothing.
 DECISION_CLOCK_EVENTS = (
     ClockEvent.RESOLVED,
     ClockEvent.SUMMARY_RESOLUTION,

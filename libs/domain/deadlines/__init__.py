@@ -18,12 +18,14 @@ from libs.domain.deadlines.final_response import (
     missing_final_response_elements,
 )
 from libs.domain.deadlines.regime import (
+    Approaching,
     ClockEvent,
     ClockRule,
     ElementKind,
     Party,
     Regime,
     RegimeError,
+    RegimeVariant,
     UnknownRegime,
     get_regime,
     known_regime_names,
@@ -33,6 +35,7 @@ from libs.domain.deadlines.regime import (
 )
 
 __all__ = [
+    "Approaching",
     "BusinessCalendar",
     "ClockEvent",
     "ClockFacts",
@@ -46,6 +49,7 @@ __all__ = [
     "Period",
     "Regime",
     "RegimeError",
+    "RegimeVariant",
     "Unit",
     "UnknownRegime",
     "approaching_from",

@@ -2,7 +2,9 @@
 
 The service turns a complaint's events into `ClockFacts` (occurred-at times, not recorded-at)
 and asks for the deadlines as of a moment; facts later than that moment are ignored, so
-"what was due, and was it met, as of last March" has one answer.
+"what was due, and was it met, as of last March" has one answer. A clock runs from the latest
+time its start event happened and stops at the first of its stop events after that: what
+happened before a reopen stays done, and a start event that happens again starts it again.
 """
 
 from __future__ import annotations
