@@ -21,7 +21,14 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from libs.domain.adr_referral import AdrOutcome, AdrReferral, AdrUpdate, referral_named
+from libs.domain.adr_referral import (
+    AdrOutcome,
+    AdrReferral,
+    AdrUpdate,
+    TraderAnswer,
+    TraderRequest,
+    referral_named,
+)
 from libs.domain.appeals import Appeal, appeal_to_decide, check_appealable
 from libs.domain.deadlines.letters import check_letter
 from libs.domain.deadlines.regime import ClockEvent, LetterKind, Regime
@@ -56,7 +63,8 @@ from libs.domain.values import (
     Status,
 )
 
-#: The moments a reopened complaint forgets: it is to be decided again.
+#: The moments a reopened complaint forgets from `clock_times` (it is to be decided again,
+#: so e.g. no final response stands). Its deadlines read `clock_history`, which forgets nothing.
 DECISION_CLOCK_EVENTS = (
     ClockEvent.RESOLVED,
     ClockEvent.SUMMARY_RESOLUTION,
@@ -73,7 +81,9 @@ class Complaint(Aggregate):
     # Version 3: the interactions are an InteractionLog, not a list.
     # Version 4: offers, appeals, the resolution, the final response and the ADR referral
     # are value types, not dicts; a dict is the record each was (see libs.domain.records).
-    class_version = 4
+    # Version 5: `clock_history` keeps every time each clock event happened, so a reopened
+    # complaint's met deadlines stay met; a snapshot from before it knew only the first.
+    class_version = 5
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -102,6 +112,11 @@ class Complaint(Aggregate):
     #: decision could be recorded read as "no decision" and compare equal either way.
     time_limit_waiver: TimeLimitWaiver | None = None
 
+    @staticmethod
+    def upcast_v4_v5(state: dict[str, Any]) -> None:
+        times = state.get("clock_times", {})
+        state["clock_history"] = {event: [moment] for event, moment in times.items()}
+
     class Event(Aggregate.Event):
         """Fields every complaint event records: who, when it happened, how to trace it."""
 
@@ -125,7 +140,7 @@ class Complaint(Aggregate):
             if self.is_progress:
                 complaint.last_progress_at = self.occurred_at
             if self.clock_event is not None:
-                complaint.clock_times.setdefault(self.clock_event.value, self.occurred_at)
+                complaint.record_clock_event(self.clock_event, self.occurred_at)
             self.change(complaint)
 
         def change(self, complaint: Complaint) -> None:
@@ -187,7 +202,11 @@ class Complaint(Aggregate):
         self.received_by = actor
         self.last_activity_at = occurred_at
         self.last_progress_at = occurred_at
+        # The first time each clock event happened since the complaint was last reopened
+        # (a reopen forgets the decision's), and every time each happened at all: the
+        # deadlines are worked out from the second (see libs.domain.deadlines_and_eligibility).
         self.clock_times: dict[str, datetime] = {ClockEvent.RECEIVED.value: occurred_at}
+        self.clock_history: dict[str, list[datetime]] = {ClockEvent.RECEIVED.value: [occurred_at]}
         self.interactions = InteractionLog()
         self.escalations: list[dict[str, Any]] = []
         self.offers: dict[str, Offer] = {}
@@ -252,6 +271,11 @@ class Complaint(Aggregate):
         )
 
     # -- queries ------------------------------------------------------------------------
+
+    def record_clock_event(self, event: ClockEvent, at: datetime) -> None:
+        """For events' `apply` only: when a clock event happened."""
+        self.clock_times.setdefault(event.value, at)
+        self.clock_history.setdefault(event.value, []).append(at)
 
     @property
     def escalation_ladder(self) -> EscalationLadder:
@@ -526,7 +550,7 @@ class Complaint(Aggregate):
 
         def change(self, complaint: Complaint) -> None:
             complaint.status = Status.RESOLVED.value
-            complaint.clock_times.setdefault(ClockEvent.RESOLVED.value, self.occurred_at)
+            complaint.record_clock_event(ClockEvent.RESOLVED, self.occurred_at)
             complaint.resolution = SummaryResolution(
                 outcome=ResolutionOutcome(self.outcome),
                 summary=self.summary,
@@ -655,10 +679,17 @@ class Complaint(Aggregate):
             )
             if outcome is AppealOutcome.UPHELD:
                 # The original decision falls: the case is reviewed again at the appeal's tier.
+                # A final response already sent stays on record, marked as set aside: it was
+                # sent, and met the deadline it met; what the regime starts when a decision
+                # is reopened starts now (see docs/deadlines.md).
                 complaint.status = Status.ESCALATED.value
                 complaint.tier = self.decided_at_tier
                 complaint.resolution = None
-                complaint.final_response = None
+                if complaint.final_response is not None:
+                    complaint.final_response = complaint.final_response.superseded(
+                        self.appeal_id, self.occurred_at
+                    )
+                complaint.record_clock_event(ClockEvent.DECISION_REOPENED, self.occurred_at)
             else:
                 complaint.status = complaint.status_before_appeal or Status.RESOLVED.value
             complaint.status_before_appeal = None
@@ -762,6 +793,106 @@ class Complaint(Aggregate):
             provider_id=provider_id,
             provider_status=provider_status,
             detail=dict(detail or {}),
+            **context.event_fields(),
+        )
+
+    class AdrFileCompleted(Event):
+        """The ADR entity has the complete complaint file: under Directive 2013/11/EU art.
+        8(e) its 90 days to the outcome run from this date (the provider's report of it)."""
+
+        clock_event = ClockEvent.ADR_FILE_COMPLETE
+
+        referral_id: str
+        provider_id: str
+        detail: dict[str, Any]
+
+        def change(self, complaint: Complaint) -> None:
+            assert complaint.adr is not None
+            complaint.adr = complaint.adr.file_completed(self.provider_id, self.occurred_at)
+
+    def record_adr_file_complete(
+        self,
+        context: CommandContext,
+        *,
+        referral_id: str,
+        provider_id: str,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self._require_status("record a complete ADR file on", IN_ADR)
+        referral_named(self.adr, referral_id)
+        self.trigger_event(
+            self.AdrFileCompleted,
+            referral_id=referral_id,
+            provider_id=provider_id,
+            detail=dict(detail or {}),
+            **context.event_fields(),
+        )
+
+    class AdrTraderNotified(Event):
+        """The ADR entity told the firm (the trader) of the dispute or asked it something:
+        the firm's answer is due (the `trader_answer` clock, where the regime has one)."""
+
+        clock_event = ClockEvent.ADR_REQUEST
+
+        referral_id: str
+        provider_id: str
+        detail: dict[str, Any]
+
+        def change(self, complaint: Complaint) -> None:
+            assert complaint.adr is not None
+            request = TraderRequest(detail=dict(self.detail), occurred_at=self.occurred_at)
+            complaint.adr = complaint.adr.trader_requested(self.provider_id, request)
+
+    def record_adr_trader_notified(
+        self,
+        context: CommandContext,
+        *,
+        referral_id: str,
+        provider_id: str,
+        detail: dict[str, Any] | None = None,
+    ) -> None:
+        self._require_status("record an ADR entity's request on", IN_ADR)
+        referral_named(self.adr, referral_id)
+        self.trigger_event(
+            self.AdrTraderNotified,
+            referral_id=referral_id,
+            provider_id=provider_id,
+            detail=dict(detail or {}),
+            **context.event_fields(),
+        )
+
+    class AdrAnswerSent(Event):
+        """The firm answered the ADR entity (recorded by staff: the answer goes to the
+        entity by its own channel). It stops the `trader_answer` clock."""
+
+        clock_event = ClockEvent.ADR_ANSWER
+
+        referral_id: str
+        participates: bool | None
+        message: str
+
+        def change(self, complaint: Complaint) -> None:
+            assert complaint.adr is not None
+            complaint.adr = complaint.adr.trader_answered(
+                TraderAnswer(
+                    participates=self.participates,
+                    message=self.message,
+                    answered_by=self.actor,
+                    answered_at=self.occurred_at,
+                )
+            )
+
+    def answer_adr_entity(
+        self, context: CommandContext, *, message: str, participates: bool | None = None
+    ) -> None:
+        """Records the firm's answer to the ADR entity on the complaint's referral."""
+        self._require_status("answer the ADR entity on", IN_ADR)
+        assert self.adr is not None  # every status in IN_ADR has a referral
+        self.trigger_event(
+            self.AdrAnswerSent,
+            referral_id=self.adr.referral_id,
+            participates=participates,
+            message=message,
             **context.event_fields(),
         )
 
@@ -970,6 +1101,10 @@ class Complaint(Aggregate):
     # -- reopening and closing ------------------------------------------------------------
 
     class Reopened(Event):
+        # The deadlines already met stay met (they are worked out from `clock_history`);
+        # a regime may start a clock on a reopen (see docs/deadlines.md).
+        clock_event = ClockEvent.DECISION_REOPENED
+
         reason: str
         previous_status: str
 

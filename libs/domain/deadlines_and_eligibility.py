@@ -34,20 +34,39 @@ FINAL_RESPONSE_CLOCK = "final_response"
 
 
 def clock_facts(complaint: Complaint) -> ClockFacts:
-    moments = complaint.clock_times
+    """Every time each clock event happened, from the whole history: a reopen does not
+    unmake what happened before it, so a deadline met then stays met."""
+    history = {
+        ClockEvent(event): tuple(sorted(moments))
+        for event, moments in complaint.clock_history.items()
+        if event in _CLOCK_EVENTS
+    }
+
+    def first(event: ClockEvent) -> datetime | None:
+        moments = history.get(event)
+        return moments[0] if moments else None
+
     return ClockFacts(
-        received_at=moments[ClockEvent.RECEIVED],
-        acknowledged_at=moments.get(ClockEvent.ACKNOWLEDGED),
-        resolved_at=moments.get(ClockEvent.RESOLVED),
-        summary_resolution_at=moments.get(ClockEvent.SUMMARY_RESOLUTION),
-        holding_reply_at=moments.get(ClockEvent.HOLDING_REPLY),
-        final_response_at=moments.get(ClockEvent.FINAL_RESPONSE),
-        closed_at=moments.get(ClockEvent.CLOSED),
-        referred_to_adr_at=moments.get(ClockEvent.REFERRED_TO_ADR),
-        adr_outcome_at=moments.get(ClockEvent.ADR_OUTCOME),
+        received_at=complaint.received_at,
+        acknowledged_at=first(ClockEvent.ACKNOWLEDGED),
+        resolved_at=first(ClockEvent.RESOLVED),
+        summary_resolution_at=first(ClockEvent.SUMMARY_RESOLUTION),
+        holding_reply_at=first(ClockEvent.HOLDING_REPLY),
+        final_response_at=first(ClockEvent.FINAL_RESPONSE),
+        closed_at=first(ClockEvent.CLOSED),
+        referred_to_adr_at=first(ClockEvent.REFERRED_TO_ADR),
+        adr_file_complete_at=first(ClockEvent.ADR_FILE_COMPLETE),
+        adr_request_at=first(ClockEvent.ADR_REQUEST),
+        adr_answer_at=first(ClockEvent.ADR_ANSWER),
+        adr_outcome_at=first(ClockEvent.ADR_OUTCOME),
+        decision_reopened_at=first(ClockEvent.DECISION_REOPENED),
         variant=complaint.regime_variant,
         subdivision=complaint.calendar_subdivision,
+        history=history,
     )
+
+
+_CLOCK_EVENTS = frozenset(event.value for event in ClockEvent)
 
 
 def deadlines_of(

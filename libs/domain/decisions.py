@@ -10,7 +10,7 @@ What a final response letter must contain is the regime's (see
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -52,6 +52,13 @@ class FinalResponse:
     elements: dict[str, Any]
     issued_by: str
     issued_at: datetime
+    #: An upheld appeal set the decision aside: the letter was sent (and met its deadline),
+    #: but no longer stands. The appeal's id and when it was decided.
+    superseded_by_appeal: str | None = None
+    superseded_at: datetime | None = None
+
+    def superseded(self, appeal_id: str, at: datetime) -> FinalResponse:
+        return replace(self, superseded_by_appeal=appeal_id, superseded_at=at)
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> FinalResponse:

@@ -20,6 +20,7 @@ from eventsourcing.domain import Aggregate
 
 from libs.domain.errors import DomainError, IllegalTransition, InvalidArgument, RuleViolated
 from libs.domain.referral_lifecycle import (
+    MILESTONES,
     REPORTABLE_FROM,
     STATUS_AFTER,
     DecisionOutcome,
@@ -294,6 +295,30 @@ class Referral(Aggregate):
                 }
             )
 
+    class ProviderMilestoneReported(Event):
+        """A fact about the case that is not a step of its status: the provider holds the
+        complete complaint file, or has told the firm of the dispute and awaits its answer.
+        The complaints service starts the regime's clocks on these."""
+
+        reference: str
+        complaint_id: str
+        provider_id: str
+        event_type: str
+        detail: dict[str, Any]
+        webhook_id: str
+        occurred_at: datetime
+
+        def change(self, referral: Referral) -> None:
+            referral.webhook_ids[self.webhook_id] = self.originator_version
+            referral.provider_updates.append(
+                {
+                    "type": self.event_type,
+                    "status": referral.status,
+                    "detail": self.detail,
+                    "occurred_at": self.occurred_at,
+                }
+            )
+
     class ProviderDecisionIssued(Event):
         reference: str
         complaint_id: str
@@ -374,6 +399,18 @@ class Referral(Aggregate):
             return True
         if event_type == ProviderEventType.DECLINED and not data.get("reason"):
             raise RuleViolated("a provider declining a referral must give a reason")
+        if event_type == ProviderEventType.ACCEPTED and not isinstance(
+            data.get("file_complete", False), bool
+        ):
+            raise InvalidArgument("data.file_complete", "file_complete must be true or false")
+        if event_type in MILESTONES:
+            self.trigger_event(
+                self.ProviderMilestoneReported,
+                event_type=event_type.value,
+                detail=dict(data),
+                **common,
+            )
+            return True
         self.trigger_event(
             self.ProviderStatusReported,
             event_type=event_type.value,

@@ -36,6 +36,13 @@ class ProviderEventType(StrEnum):
     SETTLEMENT_PROPOSED = "settlement.proposed"
     DECISION_ISSUED = "decision.issued"
     CLOSED = "referral.closed"
+    #: The provider holds the complete complaint file (the date its own deadline runs from,
+    #: e.g. Directive 2013/11/EU art. 8(e)). `referral.accepted` may say the same with
+    #: `"file_complete": true` in its data.
+    FILE_COMPLETE = "file.complete"
+    #: The provider told the firm (the trader) of the dispute, or asked it something: the
+    #: firm's answer is due (e.g. Directive (EU) 2025/2647's duty to reply).
+    TRADER_NOTIFIED = "trader.notified"
 
 
 class DecisionOutcome(StrEnum):
@@ -46,7 +53,10 @@ class DecisionOutcome(StrEnum):
     WITHDRAWN = "withdrawn"
 
 
-#: The status each report moves the referral to.
+#: Reports of a fact about the case rather than a step of it: they leave the status as it
+#: was (and are recorded as `ProviderMilestoneReported`, not as a status report).
+MILESTONES = frozenset({ProviderEventType.FILE_COMPLETE, ProviderEventType.TRADER_NOTIFIED})
+#: The status each report (other than a milestone) moves the referral to.
 STATUS_AFTER = {
     ProviderEventType.ACCEPTED: ReferralStatus.ACCEPTED,
     ProviderEventType.DECLINED: ReferralStatus.DECLINED,
@@ -65,4 +75,7 @@ REPORTABLE_FROM: dict[ProviderEventType, tuple[ReferralStatus, ...]] = {
     ProviderEventType.SETTLEMENT_PROPOSED: WORKING,
     ProviderEventType.DECISION_ISSUED: WORKING,
     ProviderEventType.CLOSED: (*WORKING, ReferralStatus.PREPARED, ReferralStatus.DECIDED),
+    # An entity may ask the firm, or complete the file, before it accepts the case.
+    ProviderEventType.FILE_COMPLETE: (ReferralStatus.PREPARED, *WORKING),
+    ProviderEventType.TRADER_NOTIFIED: (ReferralStatus.PREPARED, *WORKING),
 }

@@ -1,7 +1,10 @@
 """Following the ADR gateway's feed: what providers report lands on the complaint.
 
 `ProviderStatusReported` becomes `AdrStatusUpdated`, `ProviderDecisionIssued` becomes
-`AdrOutcomeRecorded` (the use cases `record_adr_status` and `record_adr_outcome`). Runs in
+`AdrOutcomeRecorded` (the use cases `record_adr_status` and `record_adr_outcome`).
+`ProviderMilestoneReported` (`file.complete`, `trader.notified`) becomes `AdrFileCompleted`
+or `AdrTraderNotified`, and so does an acceptance that says `"file_complete": true`: these
+start the regime's ADR clocks (see docs/deadlines.md). Runs in
 an `ApplicationSink`: the complaint's new events and the gateway feed position commit
 together. Each command carries the gateway event's id as its command id, so even a page
 replayed from an older position changes nothing twice.
@@ -10,22 +13,34 @@ replayed from an older position changes nothing twice.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import structlog
 
+from libs.domain.adr_referral import AdrMilestone
 from libs.domain.complaint import Complaint
 from libs.domain.errors import DomainError
 from libs.domain.values import CommandContext
 from libs.platform.follower import FeedEvent, UnitOfWork
 from services.complaints.use_cases import adr
-from services.complaints.use_cases.commands import RecordAdrOutcome, RecordAdrStatus
+from services.complaints.use_cases.commands import (
+    RecordAdrMilestone,
+    RecordAdrOutcome,
+    RecordAdrStatus,
+)
 
 UPSTREAM = "adr_gateway"
 ACTOR = "service:adr-gateway"
 log = structlog.get_logger()
+
+#: The gateway's milestone reports (`ProviderEventType`'s values) and what each records.
+MILESTONES = {
+    "file.complete": AdrMilestone.FILE_COMPLETE,
+    "trader.notified": AdrMilestone.TRADER_NOTIFIED,
+}
 
 
 def _status_reported(complaint: Complaint, data: dict[str, Any], context: CommandContext) -> None:
@@ -36,6 +51,33 @@ def _status_reported(complaint: Complaint, data: dict[str, Any], context: Comman
         detail=dict(data.get("detail") or {}),
     )
     adr.record_adr_status(complaint, status, context)
+    if status.provider_status == "accepted" and status.detail.get("file_complete") is True:
+        # Accepted on the complete file: the provider's own deadline runs from now. A
+        # command id of its own, derived from the gateway event's, so a replay adds nothing.
+        milestone = RecordAdrMilestone(
+            referral_id=status.referral_id,
+            provider_id=status.provider_id,
+            milestone=AdrMilestone.FILE_COMPLETE,
+            detail=status.detail,
+        )
+        command_id = f"{context.command_id}:{AdrMilestone.FILE_COMPLETE.value}"
+        adr.record_adr_milestone(complaint, milestone, replace(context, command_id=command_id))
+
+
+def _milestone_reported(
+    complaint: Complaint, data: dict[str, Any], context: CommandContext
+) -> None:
+    milestone = MILESTONES.get(str(data.get("event_type")))
+    if milestone is None:
+        log.warning("an unknown milestone from the gateway", event_type=data.get("event_type"))
+        return
+    command = RecordAdrMilestone(
+        referral_id=str(data["reference"]),
+        provider_id=str(data["provider_id"]),
+        milestone=milestone,
+        detail=dict(data.get("detail") or {}),
+    )
+    adr.record_adr_milestone(complaint, command, context)
 
 
 def _decision_issued(complaint: Complaint, data: dict[str, Any], context: CommandContext) -> None:
@@ -53,6 +95,7 @@ def _decision_issued(complaint: Complaint, data: dict[str, Any], context: Comman
 #: The gateway's events this service acts on, each with what it does to the complaint.
 RECORDERS: dict[str, Callable[[Complaint, dict[str, Any], CommandContext], None]] = {
     "ProviderStatusReported": _status_reported,
+    "ProviderMilestoneReported": _milestone_reported,
     "ProviderDecisionIssued": _decision_issued,
 }
 

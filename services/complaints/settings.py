@@ -55,7 +55,9 @@ class ComplaintsSettings(BaseSettings):
         None, description="A folder of extra deadline-regime TOML files (added or replacing)"
     )
     deadline_lead_business_days: int = Field(
-        5, description="How many business days before a deadline staff are warned"
+        5,
+        description="How many business days before a deadline staff are warned, for a clock "
+        "whose regime declares no lead of its own (see docs/deadlines.md)",
     )
     scheduler_poll_seconds: float = Field(1.0, description="How often due timers are checked")
     scheduler_enabled: bool = Field(

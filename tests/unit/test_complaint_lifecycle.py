@@ -195,6 +195,56 @@ def test_an_upheld_appeal_sends_the_case_back_for_review_at_the_appeal_tier() ->
     )
 
 
+def test_an_upheld_appeal_keeps_the_final_response_it_sets_aside_marked_so() -> None:
+    complaint = resolved()
+    complaint.issue_final_response(context(), letter="Dear Ada", **LETTER)  # type: ignore[arg-type]
+    complaint.lodge_appeal(context(), appeal_id="a1", grounds="wrong facts")
+    complaint.decide_appeal(
+        context("supervisor:sam"),
+        appeal_id="a1",
+        outcome=AppealOutcome.UPHELD,
+        decided_at_tier="manager",
+        reasons="facts were wrong",
+    )
+    letter = complaint.final_response
+    assert letter is not None and letter.letter == "Dear Ada"
+    assert (letter.superseded_by_appeal, letter.superseded_at) == ("a1", WHEN)
+    # The decision is open again: what the regime starts on a reopen, it starts now.
+    assert complaint.clock_history["decision_reopened"] == [WHEN]
+
+
+def test_a_dismissed_appeal_leaves_the_final_response_standing() -> None:
+    complaint = resolved()
+    complaint.issue_final_response(context(), letter="Dear Ada", **LETTER)  # type: ignore[arg-type]
+    complaint.lodge_appeal(context(), appeal_id="a1", grounds="not enough")
+    complaint.decide_appeal(
+        context("supervisor:sam"),
+        appeal_id="a1",
+        outcome=AppealOutcome.DISMISSED,
+        decided_at_tier="manager",
+        reasons="the decision stands",
+    )
+    assert complaint.final_response is not None
+    assert complaint.final_response.superseded_by_appeal is None
+    assert "decision_reopened" not in complaint.clock_history
+
+
+def test_a_reopen_remembers_every_time_each_clock_event_happened() -> None:
+    complaint = resolved()
+    complaint.issue_final_response(context(), letter="Dear Ada", **LETTER)  # type: ignore[arg-type]
+    complaint.reopen(context(), reason="new evidence")
+    complaint.resolve(context(), outcome=ResolutionOutcome.NOT_UPHELD, summary="still no")
+    complaint.issue_final_response(context(), letter="Dear Ada, again", **LETTER)  # type: ignore[arg-type]
+    assert complaint.clock_history["final_response"] == [WHEN, WHEN]
+    assert complaint.clock_history["decision_reopened"] == [WHEN]
+
+
+def test_the_firms_answer_to_the_adr_entity_needs_the_case_to_be_with_adr() -> None:
+    complaint = received()
+    with pytest.raises(IllegalTransition, match="answer the ADR entity"):
+        complaint.answer_adr_entity(context(), message="We take part.", participates=True)
+
+
 def test_a_decision_at_the_top_tier_cannot_be_appealed_internally() -> None:
     complaint = received(ladder=["frontline"])
     complaint.resolve(context(), outcome=ResolutionOutcome.NOT_UPHELD, summary="no")

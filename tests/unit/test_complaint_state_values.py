@@ -83,6 +83,11 @@ def taken_to_adr() -> Complaint:
     complaint.record_adr_status(
         next(moments), referral_id="r1", provider_id="sandbox", provider_status="accepted"
     )
+    complaint.record_adr_file_complete(next(moments), referral_id="r1", provider_id="sandbox")
+    complaint.record_adr_trader_notified(
+        next(moments), referral_id="r1", provider_id="sandbox", detail={"request": "take part?"}
+    )
+    complaint.answer_adr_entity(next(moments), message="We take part.", participates=True)
     complaint.record_adr_outcome(
         next(moments),
         referral_id="r1",
@@ -185,6 +190,26 @@ def test_a_snapshot_of_plain_records_reads_as_the_typed_complaint(
     read = stored_and_read(application, old)
     assert read.__dict__ == complaint.__dict__
     assert complaint_document(read) == complaint_document(complaint)
+
+
+def test_a_snapshot_from_before_the_clock_history_reads_it_from_the_first_times(
+    application: ComplaintsApplication,
+) -> None:
+    complaint = taken_to_adr()
+    snapshot = ComplaintSnapshot.take(complaint)
+    version_4 = {k: v for k, v in snapshot.state.items() if k != "clock_history"}
+    old = ComplaintSnapshot(
+        originator_id=snapshot.originator_id,
+        originator_version=snapshot.originator_version,
+        timestamp=snapshot.timestamp,
+        topic=snapshot.topic,
+        state={**version_4, "class_version": 4},
+    )
+    read = stored_and_read(application, old)
+    assert read.clock_history == {
+        event: [moment] for event, moment in complaint.clock_times.items()
+    }
+    assert read.clock_history == complaint.clock_history  # each happened once here
 
 
 def as_records(state: dict[str, Any]) -> dict[str, Any]:

@@ -12,6 +12,8 @@ import pytest
 
 from libs.domain.adr_override import OverrideNotAllowed
 from libs.domain.values import CommandContext, ResolutionOutcome, Role
+from libs.platform.follower import FeedEvent, UnitOfWork
+from services.complaints import adr_updates
 from services.complaints.application import ComplaintsApplication, StaleVersion
 from services.complaints.policy import ComplaintPolicy
 from services.complaints.settings import ComplaintsSettings
@@ -322,6 +324,62 @@ def test_a_providers_report_is_recorded_once_however_often_the_feed_repeats_it(
     adr.record_adr_status(complaint, report, from_the_feed)
 
     assert len(complaint.collect_events()) == 1
+
+
+def gateway_event(event_id: str, name: str, complaint_id: UUID, **data: Any) -> FeedEvent:
+    return FeedEvent(
+        id=event_id,
+        type=f"dev.redress.adr_gateway.{name}",
+        subject="referral",
+        position=1,
+        data={"complaint_id": str(complaint_id), "provider_id": "adr-eu", **data},
+    )
+
+
+def test_the_adr_entitys_milestones_start_the_eu_adr_clocks(
+    application: ComplaintsApplication,
+) -> None:
+    complaint_id = opened(application, regime="eu-adr", regime_variant="directive-2025-2647")
+    refer = commands.ReferToAdr(complaint_id=complaint_id, override_justification=JUSTIFICATION)
+    adr.refer_to_adr(application, POLICY, refer, as_(Role.SUPERVISOR, command_id="refer-1"))
+    reference = application.new_entity_id(complaint_id, "refer-1")
+    referred = datetime.now(UTC)
+    accepted_at = (referred + timedelta(minutes=1)).isoformat()
+    asked_at = (referred + timedelta(minutes=2)).isoformat()
+    unit = UnitOfWork(application)
+    feed = [
+        gateway_event(
+            "g-1",
+            "ProviderStatusReported",
+            complaint_id,
+            reference=reference,
+            status="accepted",
+            event_type="referral.accepted",
+            detail={"file_complete": True},
+            occurred_at=accepted_at,
+        ),
+        gateway_event(
+            "g-2",
+            "ProviderMilestoneReported",
+            complaint_id,
+            reference=reference,
+            event_type="trader.notified",
+            detail={"request": "Will you take part?"},
+            occurred_at=asked_at,
+        ),
+    ]
+    for event in feed + feed:  # a page read twice changes nothing twice
+        adr_updates.record_provider_updates(unit, event)
+
+    complaint = unit.get(complaint_id)
+    assert [type(e).__name__ for e in complaint.collect_events()] == [
+        "AdrStatusUpdated",
+        "AdrFileCompleted",
+        "AdrTraderNotified",
+    ]
+    deadlines = {d.clock: d for d in POLICY.deadlines(complaint, referred + timedelta(days=1))}
+    assert deadlines["adr_outcome"].started_at == datetime.fromisoformat(accepted_at)
+    assert deadlines["trader_answer"].started_at == datetime.fromisoformat(asked_at)
 
 
 # -- deadlines ------------------------------------------------------------------------------

@@ -314,6 +314,20 @@ def test_eu_adr_sets_no_deadline_on_the_traders_own_process() -> None:
     assert deadlines("eu-adr", brussels(2025, 6, 1), received_at=brussels(2025, 4, 1)) == {}
 
 
+def test_eu_adr_without_the_2025_amendment_the_trader_has_no_time_limit() -> None:
+    # Directive 2013/11/EU leaves the period to the ADR entity's rules: no trader clock.
+    found = deadlines(
+        "eu-adr",
+        brussels(2025, 5, 1),
+        received_at=brussels(2025, 3, 1),
+        adr_request_at=brussels(2025, 4, 28),
+    )
+    assert "trader_answer" not in found
+
+
+REPLY_DUTY = "directive-2025-2647"
+
+
 def test_eu_adr_trader_answers_within_20_working_days_skipping_labour_day() -> None:
     # Request Mon 28 Apr 2025; TARGET closes Thu 1 May: Tue 29 (1), Wed 30 (2), Fri 2 May (3),
     # 5-9 (8), 12-16 (13), 19-23 (18), Mon 26 (19), Tue 27 May (20).
@@ -322,9 +336,27 @@ def test_eu_adr_trader_answers_within_20_working_days_skipping_labour_day() -> N
         brussels(2025, 5, 1),
         received_at=brussels(2025, 3, 1),
         adr_request_at=brussels(2025, 4, 28),
+        variant=REPLY_DUTY,
     )
     assert due_day(found["trader_answer"]) == date(2025, 5, 27)
     assert found["trader_answer"].party is Party.FIRM
+    assert "no answer counts as a refusal" in found["trader_answer"].basis
+    # Named before the rule applies: the deadline says so.
+    assert "applies from Wed 20 Sep 2028" in found["trader_answer"].explanation
+
+
+def test_eu_adr_the_2025_variant_states_its_effective_date() -> None:
+    variant = get_regime("eu-adr").variant_details[REPLY_DUTY]
+    assert variant.effective_from == date(2028, 9, 20)
+    assert "2025/2647" in variant.source
+    found = deadlines(
+        "eu-adr",
+        brussels(2028, 10, 2),
+        received_at=brussels(2028, 9, 1),
+        adr_request_at=brussels(2028, 9, 25),
+        variant=REPLY_DUTY,
+    )
+    assert "applies from" not in found["trader_answer"].explanation
 
 
 def test_eu_adr_complex_disputes_give_the_trader_30_working_days() -> None:
@@ -349,8 +381,28 @@ def test_eu_adr_a_french_trader_counts_french_holidays() -> None:
         received_at=brussels(2025, 3, 1),
         adr_request_at=brussels(2025, 4, 28),
         country="FR",
+        variant=REPLY_DUTY,
     )
     assert due_day(found["trader_answer"]) == date(2025, 5, 28)
+
+
+def test_eu_adr_the_firms_answer_meets_the_latest_request() -> None:
+    # Asked on 28 Apr and again on 2 Jun; answered on 4 Jun. The clock runs from the latest
+    # request, and an answer given before a request does not meet it.
+    facts = {
+        "received_at": brussels(2025, 3, 1),
+        "adr_request_at": brussels(2025, 4, 28),
+        "variant": REPLY_DUTY,
+        "history": {
+            ClockEvent.ADR_REQUEST: (brussels(2025, 4, 28), brussels(2025, 6, 2)),
+            ClockEvent.ADR_ANSWER: (brussels(2025, 5, 2), brussels(2025, 6, 4)),
+        },
+    }
+    before_second_answer = deadlines("eu-adr", brussels(2025, 6, 3), **facts)["trader_answer"]
+    assert before_second_answer.started_at == brussels(2025, 6, 2)
+    assert before_second_answer.state is PENDING
+    answered = deadlines("eu-adr", brussels(2025, 6, 5), **facts)["trader_answer"]
+    assert (answered.state, answered.met_at) == (MET, brussels(2025, 6, 4))
 
 
 def test_eu_adr_entity_concludes_within_90_days_of_the_complete_file() -> None:
@@ -533,31 +585,50 @@ def test_a_subdivision_without_a_country_is_refused_for_a_regime_without_one() -
 # -- approaching ----------------------------------------------------------------------------
 
 
-def test_a_deadline_approaches_from_the_start_of_the_lead_business_day() -> None:
+def test_a_deadline_approaches_from_the_lead_its_regime_declares() -> None:
     found = deadlines("uk-fca-disp", london(2025, 10, 9), received_at=london(2025, 8, 22))
     final = found["final_response"]  # due Fri 17 Oct 2025
-    # Five business days before Fri 17 Oct is Fri 10 Oct.
+    # uk-fca-disp declares ten business days for the final response: Fri 3 Oct.
     assert approaching_from(final, 5) == datetime.combine(
-        date(2025, 10, 10), time.min, tzinfo=ZoneInfo("Europe/London")
+        date(2025, 10, 3), time.min, tzinfo=ZoneInfo("Europe/London")
     )
-    assert not is_approaching(final, london(2025, 10, 9, 23), 5)
-    assert is_approaching(final, london(2025, 10, 10, 9), 5)
+    assert "approaching from Fri 3 Oct 2025 (10 business days" in final.explanation
+    assert not is_approaching(final, london(2025, 10, 2, 23), 5)
+    assert is_approaching(final, london(2025, 10, 3, 9), 5)
     assert is_approaching(final, london(2025, 10, 17, 23), 5)
     assert not is_approaching(final, london(2025, 10, 18, 1), 5)  # breached, not approaching
 
 
 def test_the_lead_time_skips_holidays() -> None:
-    # Due Thu 8 Jan 2026 (uk-psd, from 15 Dec). Back five business days: Wed 7, Tue 6, Mon 5,
-    # Fri 2, Wed 31 Dec.
+    # Due Thu 8 Jan 2026 (uk-psd, from 15 Dec; five business days declared). Back five
+    # business days: Wed 7, Tue 6, Mon 5, Fri 2, Wed 31 Dec.
     found = deadlines("uk-psd", london(2025, 12, 16), received_at=london(2025, 12, 15))
-    assert approaching_from(found["final_response"], 5).date() == date(2025, 12, 31)
+    assert approaching_from(found["final_response"], 0).date() == date(2025, 12, 31)
 
 
-def test_a_weekend_deadline_approaches_from_the_last_business_day_before_it() -> None:
-    # Due Sat 5 Jul 2025 (us-cfpb); Fri 4 Jul is a federal holiday, so the last business day
-    # before is Thu 3 Jul.
+def test_a_share_of_the_clock_approaches_in_its_last_fifth() -> None:
+    # us-cfpb: the last 20% of the time from Fri 20 Jun 10:00 to the end of Sat 5 Jul.
     found = deadlines("us-cfpb", new_york(2025, 6, 21), received_at=new_york(2025, 6, 20))
-    assert approaching_from(found["final_response"], 0).date() == date(2025, 7, 3)
+    final = found["final_response"]
+    assert approaching_from(final, 0) == final.due_at - (final.due_at - final.started_at) / 5
+    assert approaching_from(final, 0).date() == date(2025, 7, 2)
+
+
+def test_a_clock_that_declares_no_lead_uses_the_services_default_never_before_halfway() -> None:
+    # The referral window declares none: five business days before its last business day.
+    found = deadlines(
+        "uk-fca-disp",
+        london(2025, 11, 1),
+        received_at=london(2025, 8, 22),
+        final_response_at=london(2025, 10, 1),
+    )
+    window = found["referral_window"]  # six months: Wed 1 Apr 2026
+    assert window.approaching_at is None
+    assert approaching_from(window, 5).date() == date(2026, 3, 25)
+    # A lead longer than the clock stops at its half.
+    assert (
+        approaching_from(window, 500) == window.started_at + (window.due_at - window.started_at) / 2
+    )
 
 
 def test_a_met_deadline_is_not_approaching() -> None:
@@ -568,6 +639,89 @@ def test_a_met_deadline_is_not_approaching() -> None:
         final_response_at=london(2025, 10, 14),
     )
     assert not is_approaching(found["final_response"], london(2025, 10, 15), 5)
+
+
+RECEIPTS = [  # a Monday morning, a Friday evening, a Saturday, the eve of a holiday
+    datetime(2025, 8, 18, 9, tzinfo=UTC),
+    datetime(2025, 8, 22, 21, tzinfo=UTC),
+    datetime(2025, 8, 23, 12, tzinfo=UTC),
+    datetime(2025, 12, 24, 16, tzinfo=UTC),
+]
+
+
+@pytest.mark.parametrize("regime", known_regime_names())
+@pytest.mark.parametrize("received", RECEIPTS)
+def test_no_deadline_is_approaching_when_its_clock_starts(regime: str, received: datetime) -> None:
+    # Every clock started at once, as if everything happened the moment it was received.
+    facts = ClockFacts(
+        received_at=received,
+        final_response_at=received,
+        adr_file_complete_at=received,
+        adr_request_at=received,
+        decision_reopened_at=received,
+        variant="complex" if regime == "eu-adr" else None,
+    )
+    for deadline in compute_deadlines(get_regime(regime), facts, received):
+        assert approaching_from(deadline, 5) > deadline.started_at, deadline.clock
+        # A brand-new deadline is not approaching, whatever the service's default lead.
+        running = replace(deadline, state=PENDING)
+        assert not is_approaching(running, received, 5), deadline.clock
+        assert not is_approaching(running, received, 1000), deadline.clock
+
+
+def test_every_firm_clock_of_the_packaged_regimes_declares_its_lead_with_a_reason() -> None:
+    for name in known_regime_names():
+        for clock in get_regime(name).clocks:
+            if clock.party is not Party.CUSTOMER:
+                assert clock.approaching is not None, (name, clock.name)
+                assert clock.approaching.reason, (name, clock.name)
+
+
+# -- reopened and appealed decisions ----------------------------------------------------------
+
+
+def test_a_reopen_keeps_met_deadlines_met_and_starts_nothing_under_disp() -> None:
+    # Acknowledged 26 Aug, final response 1 Oct, reopened 10 Oct, a new final response 5 Nov.
+    received, reopened = london(2025, 8, 22), london(2025, 10, 10)
+    facts = ClockFacts(
+        received_at=received,
+        acknowledged_at=london(2025, 8, 26),
+        final_response_at=london(2025, 10, 1),
+        decision_reopened_at=reopened,
+        history={ClockEvent.FINAL_RESPONSE: (london(2025, 10, 1), london(2025, 11, 5))},
+    )
+    found = {
+        d.clock: d
+        for d in compute_deadlines(get_regime("uk-fca-disp"), facts, london(2025, 10, 20))
+    }
+    assert found["acknowledgement"].state is MET
+    assert (found["final_response"].state, found["final_response"].met_at) == (
+        MET,
+        london(2025, 10, 1),
+    )
+    # DISP restarts nothing on a reopen: no new clock.
+    assert set(found) == {"acknowledgement", "final_response", "referral_window"}
+    later = {
+        d.clock: d for d in compute_deadlines(get_regime("uk-fca-disp"), facts, london(2025, 11, 6))
+    }
+    # The customer's window runs from the latest final response.
+    assert later["referral_window"].started_at == london(2025, 11, 5)
+
+
+def test_the_default_regime_gives_a_reopened_complaint_a_new_final_response_in_30_days() -> None:
+    facts = ClockFacts(
+        received_at=utc(2025, 8, 22),
+        final_response_at=utc(2025, 9, 1),
+        decision_reopened_at=utc(2025, 9, 10),
+        history={ClockEvent.FINAL_RESPONSE: (utc(2025, 9, 1), utc(2025, 9, 30))},
+    )
+    regime = get_regime("default")
+    pending = {d.clock: d for d in compute_deadlines(regime, facts, utc(2025, 9, 11))}
+    assert pending["final_response"].state is MET
+    assert due_day(pending["reconsideration"]) == date(2025, 10, 10)  # 10 Sep + 30 days
+    assert pending["reconsideration"].state is PENDING
+    met = {d.clock: d for d in compute_deadlines(regime, facts, utc(2025, 10, 1))}
+    assert (met["reconsideration"].state, met["reconsideration"].met_at) == (MET, utc(2025, 9, 30))
 
 
 # -- final-response elements ----------------------------------------------------------------
@@ -686,6 +840,34 @@ def test_a_new_regime_is_a_new_file(tmp_path: Path) -> None:
             ('working day"', 'working day"\n[clocks.variants.hardship]\nlength = 3\nbasis = "x"'),
             "clocks[0].variants.hardship",
             "not a variant",
+        ),
+        (
+            ('working day"', 'working day"\n[clocks.approaching]\nlast = "120%"\nreason = "x"'),
+            "clocks[0].approaching.last",
+            "from 1% to 99%",
+        ),
+        (
+            ('working day"', 'working day"\n[clocks.approaching]\nbusiness_days = 2'),
+            "clocks[0].approaching.reason",
+            "required",
+        ),
+        (
+            ('working day"', 'working day"\n[clocks.approaching]\nreason = "x"'),
+            "clocks[0].approaching.last",
+            "either",
+        ),
+        (
+            ('working day"', 'working day"\nonly_for_variants = ["pets"]'),
+            "clocks[0].only_for_variants",
+            "'pets' is not a variant",
+        ),
+        (
+            (
+                'country = "NZ"',
+                'country = "NZ"\n[variants.kiwi]\ndescription = "x"\neffective_from = "soon"',
+            ),
+            "variants.kiwi.effective_from",
+            "must be a date",
         ),
     ],
 )

@@ -64,6 +64,40 @@ def test_a_decision_needs_acceptance_first_and_a_known_outcome() -> None:
     assert referral.decision is not None and referral.decision["outcome"] == "settled"
 
 
+def test_milestones_are_recorded_without_changing_the_status() -> None:
+    # An ADR entity may ask the trader, or complete the file, before it accepts the case.
+    referral = prepared()
+    assert report(referral, ProviderEventType.TRADER_NOTIFIED, "w1", request="Will you take part?")
+    assert referral.status == "prepared"
+    report(referral, ProviderEventType.ACCEPTED, "w2")
+    assert report(referral, ProviderEventType.FILE_COMPLETE, "w3")
+    assert referral.status == "accepted"
+    assert [u["type"] for u in referral.provider_updates] == [
+        "trader.notified",
+        "referral.accepted",
+        "file.complete",
+    ]
+    kinds = [type(event).__name__ for event in referral.collect_events()]
+    assert kinds.count("ProviderMilestoneReported") == 2
+    assert not report(referral, ProviderEventType.FILE_COMPLETE, "w3")  # the same webhook
+
+
+def test_a_milestone_after_the_decision_is_refused() -> None:
+    referral = prepared()
+    report(referral, ProviderEventType.ACCEPTED, "w1")
+    report(referral, ProviderEventType.DECISION_ISSUED, "w2", outcome="upheld")
+    with pytest.raises(IllegalTransition):
+        report(referral, ProviderEventType.FILE_COMPLETE, "w3")
+
+
+def test_an_acceptance_says_the_file_is_complete_with_a_boolean() -> None:
+    with pytest.raises(InvalidArgument, match="file_complete"):
+        report(prepared(), ProviderEventType.ACCEPTED, "w1", file_complete="yes")
+    referral = prepared()
+    report(referral, ProviderEventType.ACCEPTED, "w1", file_complete=True)
+    assert referral.provider_updates[0]["detail"] == {"file_complete": True}
+
+
 def test_another_provider_cannot_report_on_the_referral() -> None:
     referral = prepared()
     with pytest.raises(NotYourReferral):

@@ -18,6 +18,7 @@ from libs.domain.deadlines.final_response import (
 )
 from libs.domain.deadlines.letters import MissingElement, check_letter
 from libs.domain.deadlines.regime import (
+    Approaching,
     ClockEvent,
     ClockRule,
     ElementKind,
@@ -27,6 +28,7 @@ from libs.domain.deadlines.regime import (
     Party,
     Regime,
     RegimeError,
+    RegimeVariant,
     UnknownRegime,
     get_regime,
     known_regime_names,
@@ -36,6 +38,7 @@ from libs.domain.deadlines.regime import (
 )
 
 __all__ = [
+    "Approaching",
     "BusinessCalendar",
     "ClockEvent",
     "ClockFacts",
@@ -52,6 +55,7 @@ __all__ = [
     "Period",
     "Regime",
     "RegimeError",
+    "RegimeVariant",
     "Unit",
     "UnknownRegime",
     "approaching_from",

@@ -2,18 +2,22 @@
 
 The service turns a complaint's events into `ClockFacts` (occurred-at times, not recorded-at)
 and asks for the deadlines as of a moment; facts later than that moment are ignored, so
-"what was due, and was it met, as of last March" has one answer.
+"what was due, and was it met, as of last March" has one answer. A clock runs from the latest
+time its start event happened and stops at the first of its stop events after that: what
+happened before a reopen stays done, and a start event that happens again starts it again.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from functools import cache
+from types import MappingProxyType
 
 from libs.domain.deadlines.calendar import BusinessCalendar, Period, Unit, validate_calendar
-from libs.domain.deadlines.regime import ClockEvent, ClockRule, Party, Regime
+from libs.domain.deadlines.regime import ClockEvent, ClockRule, Party, Regime, RegimeVariant
 from libs.domain.errors import InvalidArgument
 
 
@@ -35,6 +39,9 @@ class PausedInterval:
 class ClockFacts:
     """When each clock event first happened, as the complaint's events record it.
 
+    `history` holds every time each event happened, in order, where it happened more than
+    once (a second final response after a reopen, a second request from the ADR entity);
+    an event missing from it happened at most once, at its `..._at` time.
     `variant` picks a regime's variant (e.g. "hardship"); `country` and `subdivision`
     replace the regime's holiday calendar for this complaint (e.g. subdivision "SCT").
     """
@@ -51,10 +58,21 @@ class ClockFacts:
     adr_request_at: datetime | None = None
     adr_answer_at: datetime | None = None
     adr_outcome_at: datetime | None = None
+    decision_reopened_at: datetime | None = None
     paused: tuple[PausedInterval, ...] = ()
     variant: str | None = None
     country: str | None = None
     subdivision: str | None = None
+    history: Mapping[ClockEvent, tuple[datetime, ...]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
+
+    def moments(self, event: ClockEvent) -> tuple[datetime, ...]:
+        """Every time `event` happened, earliest first."""
+        if event in self.history:
+            return self.history[event]
+        first = self.moment(event)
+        return (first,) if first is not None else ()
 
     def moment(self, event: ClockEvent) -> datetime | None:
         moments: dict[ClockEvent, datetime | None] = {
@@ -70,6 +88,7 @@ class ClockFacts:
             ClockEvent.ADR_REQUEST: self.adr_request_at,
             ClockEvent.ADR_ANSWER: self.adr_answer_at,
             ClockEvent.ADR_OUTCOME: self.adr_outcome_at,
+            ClockEvent.DECISION_REOPENED: self.decision_reopened_at,
         }
         return moments[event]
 
@@ -94,6 +113,9 @@ class Deadline:
     basis: str
     explanation: str
     calendar: BusinessCalendar
+    #: From when the regime counts it as approaching (None: it declares no lead for this
+    #: clock, and the service's default applies: see `approaching_from`).
+    approaching_at: datetime | None = None
 
 
 def calendar_for(regime: Regime, facts: ClockFacts) -> BusinessCalendar:
@@ -125,22 +147,42 @@ def compute_deadlines(
             "variant", f"regime '{regime.name}' has no variant '{facts.variant}' (known: {known})"
         )
     calendar = calendar_for(regime, facts)
-    clocks = (_ClockRun(rule, facts, as_of, calendar, explain).deadline() for rule in regime.clocks)
+    variant = regime.variant_details.get(facts.variant) if facts.variant else None
+    clocks = (
+        _ClockRun(rule, facts, as_of, calendar, explain, variant).deadline()
+        for rule in regime.clocks
+        if rule.runs_for(facts.variant)
+    )
     return [deadline for deadline in clocks if deadline is not None]
 
 
-def approaching_from(deadline: Deadline, lead_business_days: int) -> datetime:
-    """The start of the business day `lead_business_days` before the last business day on
-    or before the due day: from then on, no more than that many business days are left."""
-    calendar = deadline.calendar
-    last_working_day = calendar.on_or_before(calendar.local_date(deadline.due_at))
-    return calendar.start_of_day(calendar.add_business_days(last_working_day, -lead_business_days))
+def approaching_from(deadline: Deadline, default_lead_business_days: int) -> datetime:
+    """From when the deadline counts as approaching: the lead its regime declares for the
+    clock, or else `default_lead_business_days` before its last business day. Never before
+    half the clock has run: a deadline is not approaching the moment it starts."""
+    if deadline.approaching_at is not None:
+        return deadline.approaching_at
+    return business_days_before(
+        deadline.calendar, deadline.started_at, deadline.due_at, default_lead_business_days
+    )
 
 
-def is_approaching(deadline: Deadline, as_of: datetime, lead_business_days: int) -> bool:
+def business_days_before(
+    calendar: BusinessCalendar, started_at: datetime, due_at: datetime, days: int
+) -> datetime:
+    """The start of the business day `days` before the last business day on or before the
+    due day (from then on, no more than that many business days are left), or halfway
+    through the clock if that is later."""
+    last_working_day = calendar.on_or_before(calendar.local_date(due_at))
+    lead = calendar.start_of_day(calendar.add_business_days(last_working_day, -days))
+    return max(lead, started_at + (due_at - started_at) / 2)
+
+
+def is_approaching(deadline: Deadline, as_of: datetime, default_lead_business_days: int) -> bool:
+    """Still running, not yet due, and within its lead (see `approaching_from`)."""
     if deadline.state is not DeadlineState.PENDING or as_of > deadline.due_at:
         return False
-    return as_of >= approaching_from(deadline, lead_business_days)
+    return as_of >= approaching_from(deadline, default_lead_business_days)
 
 
 class _ClockRun:
@@ -153,8 +195,10 @@ class _ClockRun:
         as_of: datetime,
         calendar: BusinessCalendar,
         explain: bool = True,
+        variant: RegimeVariant | None = None,
     ) -> None:
         self.rule = rule
+        self.variant = variant
         self.facts = facts
         self.as_of = as_of
         self.calendar = calendar
@@ -163,14 +207,19 @@ class _ClockRun:
         self.explain = explain
         self.notes: list[str] = []
 
-    def seen(self, event: ClockEvent) -> datetime | None:
-        """When `event` happened, if it had by `as_of`."""
-        moment = self.facts.moment(event)
-        return moment if moment is not None and moment <= self.as_of else None
+    def latest(self, event: ClockEvent) -> datetime | None:
+        """The last time `event` happened by `as_of`: a clock whose start event happens
+        again (a second final response, a second request) runs again from it."""
+        return max((m for m in self.facts.moments(event) if m <= self.as_of), default=None)
+
+    def seen_from(self, event: ClockEvent, started: datetime) -> datetime | None:
+        """The first time `event` happened at or after `started`, if it had by `as_of`:
+        what happened before this run of the clock neither stops nor extends it."""
+        return next((m for m in self.facts.moments(event) if started <= m <= self.as_of), None)
 
     def deadline(self) -> Deadline | None:
         rule, calendar = self.rule, self.calendar
-        started = self.seen(rule.starts_on)
+        started = self.latest(rule.starts_on)
         if started is None:
             return None
         start_day = calendar.local_date(started)
@@ -181,6 +230,7 @@ class _ClockRun:
                 f"{_label(rule.starts_on)} on {_day(start_day)}; {period.describe()} after that "
                 f"ends on {_day(due_day)}{self.skipped(start_day, due_day, period)}"
             )
+            self.note_variant_in_force(start_day)
         stop = self.first_stop(started, start_day)
         due_day = self.extended(started, start_day, due_day, stop)
         if rule.pausable:
@@ -188,6 +238,7 @@ class _ClockRun:
         due_at = calendar.end_of_day(due_day)
         if self.explain:
             self.notes.append(f"due by the end of {_day(due_day)} ({calendar.describe()})")
+        approaching_at = self.approaching_at(started, due_at)
         if stop is not None:
             met_at, met_by = stop
             state = DeadlineState.MET if met_at <= due_at else DeadlineState.BREACHED
@@ -211,7 +262,36 @@ class _ClockRun:
             basis=basis,
             explanation="; ".join(self.notes),
             calendar=calendar,
+            approaching_at=approaching_at,
         )
+
+    def approaching_at(self, started: datetime, due_at: datetime) -> datetime | None:
+        lead = self.rule.approaching
+        if lead is None:
+            return None
+        if lead.last_percent is not None:
+            moment = due_at - (due_at - started) * lead.last_percent / 100
+        else:
+            assert lead.business_days is not None
+            moment = business_days_before(self.calendar, started, due_at, lead.business_days)
+        if self.explain:
+            day = _day(self.calendar.local_date(moment))
+            self.notes.append(f"approaching from {day} ({lead.describe()}): {lead.reason}")
+        return moment
+
+    def note_variant_in_force(self, start_day: date) -> None:
+        """A variant named before the rule it stands for applies says so."""
+        variant, rule = self.variant, self.rule
+        if variant is None or variant.effective_from is None:
+            return
+        if variant.name not in rule.variants and variant.name not in rule.only_for_variants:
+            return
+        if start_day < variant.effective_from:
+            source = f" ({variant.source})" if variant.source else ""
+            self.notes.append(
+                f"the '{variant.name}' rule{source} applies from "
+                f"{_day(variant.effective_from)}; this complaint is held to it earlier"
+            )
 
     def due_day(self, start_day: date, period: Period) -> date:
         due = self.calendar.advance(start_day, period)
@@ -223,12 +303,12 @@ class _ClockRun:
         candidates = [
             (moment, event)
             for event in self.rule.stops_on
-            if (moment := self.seen(event)) is not None and moment >= started
+            if (moment := self.seen_from(event, started)) is not None
         ]
         early = self.rule.early_resolution
-        if early is not None and (moment := self.seen(early.event)) is not None:
+        if early is not None and (moment := self.seen_from(early.event, started)) is not None:
             window_end = self.calendar.advance(start_day, early.within)
-            if moment >= started and self.calendar.local_date(moment) <= window_end:
+            if self.calendar.local_date(moment) <= window_end:
                 candidates.append((moment, early.event))
                 if self.explain:
                     self.notes.append(
@@ -247,8 +327,8 @@ class _ClockRun:
         extension = self.rule.extension
         if extension is None:
             return due_day
-        moment = self.seen(extension.event)
-        if moment is None or moment < started or (stop is not None and stop[0] < moment):
+        moment = self.seen_from(extension.event, started)
+        if moment is None or (stop is not None and stop[0] < moment):
             return due_day
         when = _day(self.calendar.local_date(moment))
         if moment > self.calendar.end_of_day(due_day):

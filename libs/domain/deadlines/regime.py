@@ -42,6 +42,8 @@ class ClockEvent(StrEnum):
     ADR_REQUEST = "adr_request"
     ADR_ANSWER = "adr_answer"
     ADR_OUTCOME = "adr_outcome"
+    #: The firm's decision is open again: a reopen, or an upheld internal appeal.
+    DECISION_REOPENED = "decision_reopened"
 
 
 class Party(StrEnum):
@@ -94,6 +96,36 @@ class VariantRule:
 
 
 @dataclass(frozen=True)
+class Approaching:
+    """From when a running clock is `approaching`: the last `last_percent` of its time, or
+    from the start of the business day `business_days` before its last business day (but
+    never before half the clock has run, so that a short clock does not approach the moment
+    it starts). `reason` says why this lead suits this clock."""
+
+    reason: str
+    last_percent: int | None = None
+    business_days: int | None = None
+
+    def describe(self) -> str:
+        if self.last_percent is not None:
+            return f"the last {self.last_percent}% of the clock's time"
+        days = self.business_days
+        return f"{days} business day{'' if days == 1 else 's'} before its last business day"
+
+
+@dataclass(frozen=True)
+class RegimeVariant:
+    """A variant a complaint may name (`regime_variant`). `effective_from` is the day the
+    rule it stands for applies from; a complaint may name it earlier (national law or the
+    ADR entity's rules may already ask the same), and its deadlines then say so."""
+
+    name: str
+    description: str
+    effective_from: date | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
 class ClockRule:
     name: str
     title: str
@@ -107,6 +139,13 @@ class ClockRule:
     early_resolution: EarlyResolution | None = None
     extension: Extension | None = None
     variants: Mapping[str, VariantRule] = field(default_factory=lambda: MappingProxyType({}))
+    #: When the clock counts as approaching (None: the service's default lead).
+    approaching: Approaching | None = None
+    #: The clock runs only for complaints under one of these variants (empty: always).
+    only_for_variants: tuple[str, ...] = ()
+
+    def runs_for(self, variant: str | None) -> bool:
+        return not self.only_for_variants or variant in self.only_for_variants
 
     def for_variant(self, variant: str | None) -> tuple[Period, str]:
         rule = self.variants.get(variant) if variant else None
@@ -190,6 +229,10 @@ class Regime:
     #: None: the regime sets no time limit for going to external ADR (see docs/eligibility.md).
     referral_window: ReferralWindow | None = None
     internal_process: InternalProcess = InternalProcess()
+    #: Each variant's description, the rule's effective date and source, by name.
+    variant_details: Mapping[str, RegimeVariant] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
 
     def clock(self, name: str) -> ClockRule:
         for rule in self.clocks:
@@ -293,7 +336,11 @@ _CLOCK_KEYS = {
     "early_resolution",
     "extension",
     "variants",
+    "approaching",
+    "only_for_variants",
 }
+_VARIANT_KEYS = {"description", "effective_from", "source"}
+_APPROACHING_KEYS = {"last", "business_days", "reason"}
 _ELEMENT_KEYS = {"name", "description", "kind", "options", "basis", "effective_from"}
 _LETTER_KEYS = {"title", "basis", "elements"}
 #: The letters, and which text of the rules the file encodes (version, effective_from).
@@ -317,7 +364,8 @@ def parse_regime(data: Mapping[str, object], *, source: str) -> Regime:
     """Validates a decoded regime document; `source` names it in errors."""
     top = _Fields(source, "", data, _REGIME_KEYS)
     calendar = _parse_calendar(top.required_table("calendar", _CALENDAR_KEYS))
-    variants = _parse_variants(top)
+    variant_details = _parse_variants(top)
+    variants = {name: variant.description for name, variant in variant_details.items()}
     clocks = tuple(_parse_clock(fields, variants) for fields in top.tables("clocks", _CLOCK_KEYS))
     if not clocks:
         raise top.error("clocks", "a regime needs at least one clock")
@@ -336,6 +384,7 @@ def parse_regime(data: Mapping[str, object], *, source: str) -> Regime:
         effective_from=top.optional_date("effective_from"),
         referral_window=_parse_referral_window(window) if window else None,
         internal_process=_parse_internal_process(process) if process else InternalProcess(),
+        variant_details=MappingProxyType(variant_details),
     )
 
 
@@ -347,11 +396,50 @@ def _parse_calendar(fields: _Fields) -> BusinessCalendar:
         raise fields.error(error.field, error.message) from None
 
 
-def _parse_variants(top: _Fields) -> dict[str, str]:
+def _parse_variants(top: _Fields) -> dict[str, RegimeVariant]:
+    """`name = "description"`, or a table: `description`, `effective_from` (a date) and the
+    `source` of the rule the variant stands for."""
     raw = top.data.get("variants", {})
-    if not isinstance(raw, Mapping) or not all(isinstance(v, str) for v in raw.values()):
-        raise top.error("variants", "must map each variant name to a description")
-    return {str(name): str(text) for name, text in raw.items()}
+    if not isinstance(raw, Mapping):
+        raise top.error("variants", "must map each variant name to a description or a table")
+    variants: dict[str, RegimeVariant] = {}
+    for name, value in raw.items():
+        if isinstance(value, str):
+            variants[str(name)] = RegimeVariant(str(name), value)
+            continue
+        if not isinstance(value, Mapping):
+            raise top.error(f"variants.{name}", "must be a description or a table")
+        table = top.required_table(f"variants.{name}", _VARIANT_KEYS, at=("variants", name))
+        effective = table.data.get("effective_from")
+        if effective is not None and (
+            isinstance(effective, datetime) or not isinstance(effective, date)
+        ):
+            raise table.error("effective_from", "must be a date, e.g. 2028-09-20")
+        variants[str(name)] = RegimeVariant(
+            str(name),
+            table.text("description"),
+            effective_from=effective,
+            source=table.text("source", default=""),
+        )
+    return variants
+
+
+def _parse_approaching(fields: _Fields | None) -> Approaching | None:
+    if fields is None:
+        return None
+    reason = fields.text("reason")
+    if ("last" in fields.data) == ("business_days" in fields.data):
+        raise fields.error("last", "give either 'last' (e.g. \"20%\") or 'business_days'")
+    if "business_days" in fields.data:
+        days = fields.data["business_days"]
+        if isinstance(days, bool) or not isinstance(days, int) or days < 0:
+            raise fields.error("business_days", "a whole number of business days, 0 or more")
+        return Approaching(reason, business_days=days)
+    last = fields.text("last").strip()
+    percent = last.removesuffix("%").strip()
+    if not last.endswith("%") or not percent.isdigit() or not 1 <= int(percent) <= 99:
+        raise fields.error("last", 'a share of the clock\'s time from 1% to 99%, e.g. "20%"')
+    return Approaching(reason, last_percent=int(percent))
 
 
 def _parse_clock(fields: _Fields, declared_variants: Mapping[str, str]) -> ClockRule:
@@ -372,6 +460,11 @@ def _parse_clock(fields: _Fields, declared_variants: Mapping[str, str]) -> Clock
         variants[str(name)] = VariantRule(
             period=table.period(default_unit=period.unit), basis=table.text("basis")
         )
+    only_for = fields.texts("only_for_variants") if "only_for_variants" in fields.data else ()
+    for name in only_for:
+        if name not in declared_variants:
+            known = ", ".join(declared_variants) or "none declared"
+            raise fields.error("only_for_variants", f"'{name}' is not a variant ({known})")
     return ClockRule(
         name=fields.text("name"),
         title=fields.text("title"),
@@ -395,6 +488,8 @@ def _parse_clock(fields: _Fields, declared_variants: Mapping[str, str]) -> Clock
             else None
         ),
         variants=MappingProxyType(variants),
+        approaching=_parse_approaching(fields.table("approaching", _APPROACHING_KEYS)),
+        only_for_variants=only_for,
     )
 
 

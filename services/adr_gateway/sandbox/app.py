@@ -54,6 +54,23 @@ SCRIPTS: dict[str, list[dict[str, Any]]] = {
         },
     ],
     "decline": [{"type": "referral.declined", "data": {"reason": "outside our remit"}}],
+    # An EU consumer ADR entity: it accepts the case with the complete file (its 90 days run
+    # from then, Directive 2013/11/EU art. 8(e)) and asks the trader for its answer, then
+    # decides. `file.complete` may also come on its own, after the acceptance.
+    "eu-adr": [
+        {
+            "type": "referral.accepted",
+            "data": {"case_officer": "Sam Sandbox", "file_complete": True},
+        },
+        {
+            "type": "trader.notified",
+            "data": {"request": "Please tell us whether you will take part, and your view."},
+        },
+        {
+            "type": "decision.issued",
+            "data": {"outcome": "not_upheld", "binding": False, "summary": "No error found."},
+        },
+    ],
 }
 
 
@@ -68,7 +85,7 @@ class SandboxSettings(BaseSettings):
     )
     gateway_url: str = "http://127.0.0.1:8002"
     provider_id: str = "sandbox"
-    script: str = Field("decide", description="decide | settle | decline, or a JSON list")
+    script: str = Field("decide", description="decide | settle | decline | eu-adr, or a JSON list")
     step_seconds: float = Field(1.0, description="Delay before each scripted step")
     fail_first: int = Field(0, description="Answer 503 to this many deliveries first")
     respond_after_seconds: float = Field(0.0, description="Hold each delivery this long")

@@ -1,5 +1,6 @@
-"""/v1/complaints/{id}/adr-eligibility, /adr-referral and /time-limit-waiver: may the case go
-to external ADR, and does the firm waive the time limit for it?"""
+"""/v1/complaints/{id}/adr-eligibility, /adr-referral, /time-limit-waiver and /adr-answer:
+may the case go to external ADR, does the firm waive the time limit for it, and what the
+firm answers the ADR entity once it has."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from services.complaints.api.deps import (
 )
 from services.complaints.api.problems import complaint_problems
 from services.complaints.api.schemas import (
+    AnswerAdrEntity,
     ComplaintView,
     DecideTimeLimitWaiver,
     EligibilityView,
@@ -118,6 +120,32 @@ def decide_time_limit_waiver(
             run.policy,
             commands.DecideTimeLimitWaiver(
                 complaint_id=target, consents=body.consents, note=body.note
+            ),
+            caller,
+        ),
+    )
+
+
+@router.post(
+    "/adr-answer",
+    response_model=ComplaintView,
+    responses=WRITE_PROBLEMS,
+    summary="Record the firm's answer to the ADR entity",
+    description="The firm (the trader) answered the ADR entity that told it of the dispute "
+    "or asked it something (the provider's `trader.notified` report). Stops the regime's "
+    "`trader_answer` clock (eu-adr, Directive (EU) 2025/2647: 20 working days, 30 if "
+    "complex). Allowed while the case is with ADR (referred_to_adr, adr_in_progress).",
+)
+def answer_adr_entity(
+    complaint_id: str, body: AnswerAdrEntity, run: CommandRunner = WriteCommand
+) -> Response:
+    return run(
+        complaint_id,
+        body.occurred_at,
+        lambda target, caller: adr.answer_adr_entity(
+            run.application,
+            commands.AnswerAdrEntity(
+                complaint_id=target, message=body.message, participates=body.participates
             ),
             caller,
         ),

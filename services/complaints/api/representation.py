@@ -13,7 +13,7 @@ from typing import Any
 
 from libs.domain.adr_referral import AdrReferral
 from libs.domain.complaint import Complaint
-from libs.domain.deadlines import Deadline, is_approaching
+from libs.domain.deadlines import Deadline, approaching_from, is_approaching
 from libs.domain.decisions import FinalResponse, Resolution
 from libs.domain.records import record_of
 from libs.platform.runtime.jsonable import jsonable
@@ -32,6 +32,8 @@ def deadline_view(deadline: Deadline, as_of: datetime, lead_business_days: int) 
 def deadline_document(
     deadline: Deadline, as_of: datetime, lead_business_days: int
 ) -> dict[str, Any]:
+    """`lead_business_days` is the service's default lead, for a clock whose regime declares
+    none (see `libs.domain.deadlines.approaching_from`)."""
     return {
         "clock": deadline.clock,
         "name": deadline.name,
@@ -40,6 +42,7 @@ def deadline_document(
         "due_at": deadline.due_at,
         "state": deadline.state.value,
         "approaching": is_approaching(deadline, as_of, lead_business_days),
+        "approaching_from": approaching_from(deadline, lead_business_days),
         "met_at": deadline.met_at,
         "met_by": deadline.met_by.value if deadline.met_by else None,
         "basis": deadline.basis,

@@ -233,6 +233,17 @@ class DecideTimeLimitWaiver(Request):
         "A consent cannot be withdrawn; a refusal may later become a consent."
     )
     note: Text | None = Field(None, description="Why, or where the decision was made")
+
+
+class AnswerAdrEntity(Request):
+    message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)] = Field(
+        description="What the firm answered the ADR entity (sent by the entity's own channel)"
+    )
+    participates: Annotated[bool, Field(strict=True)] | None = Field(
+        None,
+        description="Whether the firm agrees to take part in the ADR procedure, where the "
+        "entity asked (under Directive (EU) 2025/2647 no answer counts as a refusal)",
+    )
     occurred_at: OccurredAt = None
 
 
@@ -292,6 +303,10 @@ class DeadlineView(BaseModel):
     due_at: datetime
     state: Literal["pending", "met", "breached"]
     approaching: bool = Field(description="Pending, and within the warning lead time")
+    approaching_from: datetime = Field(
+        description="When the warning lead time begins: the lead the regime declares for "
+        "this clock (see its explanation), never before half the clock has run"
+    )
     met_at: datetime | None
     met_by: str | None
     basis: str

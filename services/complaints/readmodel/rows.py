@@ -87,10 +87,9 @@ def timer_rows(
             "deadline": deadline.clock,
             "due_at": as_utc(deadline.due_at),
         }
-        # Warn the lead time ahead, but not before half the clock has run: a two-day
-        # deadline is not "approaching" the moment the complaint arrives.
-        halfway = deadline.started_at + (deadline.due_at - deadline.started_at) / 2
-        warn_at = max(approaching_from(deadline, policy.lead_business_days), halfway)
+        # Warn from the lead the regime declares for the clock (never before half the clock
+        # has run: a two-day deadline is not "approaching" the moment the complaint arrives).
+        warn_at = approaching_from(deadline, policy.lead_business_days)
         rows.append({**base, "alert": APPROACHING, "fire_at": as_utc(warn_at)})
         rows.append({**base, "alert": MISSED, "fire_at": as_utc(deadline.due_at)})
     return rows

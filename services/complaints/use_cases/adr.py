@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from uuid import UUID
 
 from libs.domain.adr_override import check_override
+from libs.domain.adr_referral import AdrMilestone
 from libs.domain.complaint import Complaint
 from libs.domain.eligibility import CriterionResult, EligibilityAssessment
 from libs.domain.errors import RuleViolated
@@ -25,8 +26,10 @@ from services.complaints.application import ComplaintsApplication
 from services.complaints.policy import ComplaintPolicy
 from services.complaints.use_cases.caller import Caller, change, new_entity_id
 from services.complaints.use_cases.commands import (
+    AnswerAdrEntity,
     AssessAdrEligibility,
     DecideTimeLimitWaiver,
+    RecordAdrMilestone,
     RecordAdrOutcome,
     RecordAdrStatus,
     ReferToAdr,
@@ -149,6 +152,43 @@ def record_adr_status(
         provider_id=command.provider_id,
         provider_status=command.provider_status,
         detail=dict(command.detail),
+    )
+
+
+def record_adr_milestone(
+    complaint: Complaint, command: RecordAdrMilestone, context: CommandContext
+) -> None:
+    """Records what the provider reported about the case: the complete file (the ADR
+    entity's own deadline runs from it) or that it asked the firm for its answer (the
+    firm's runs from that). Once per command id."""
+    if complaint.has_handled(context.command_id):
+        return
+    record = (
+        complaint.record_adr_file_complete
+        if command.milestone is AdrMilestone.FILE_COMPLETE
+        else complaint.record_adr_trader_notified
+    )
+    record(
+        context,
+        referral_id=command.referral_id,
+        provider_id=command.provider_id,
+        detail=dict(command.detail),
+    )
+
+
+def answer_adr_entity(
+    application: ComplaintsApplication, command: AnswerAdrEntity, caller: Caller[T]
+) -> T:
+    """Records the firm's answer to the ADR entity (sent by the entity's own channel); it
+    stops the regime's `trader_answer` clock."""
+    context = caller.context
+    return change(
+        application,
+        command.complaint_id,
+        caller,
+        lambda complaint: complaint.answer_adr_entity(
+            context, message=command.message, participates=command.participates
+        ),
     )
 
 

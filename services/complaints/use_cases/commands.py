@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from libs.domain.adr_referral import AdrMilestone
 from libs.domain.values import AppealOutcome, ResolutionOutcome
 
 # -- intake -------------------------------------------------------------------------------
@@ -186,6 +187,26 @@ class RecordAdrStatus:
     provider_id: str
     provider_status: str
     detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordAdrMilestone:
+    """A fact the provider reported about the case, as the ADR gateway relays it: it holds
+    the complete file (`file_complete`), or told the firm of the dispute (`trader_notified`)."""
+
+    referral_id: str
+    provider_id: str
+    milestone: AdrMilestone
+    detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class AnswerAdrEntity:
+    """The firm's answer to the ADR entity, as staff record it."""
+
+    complaint_id: UUID
+    message: str
+    participates: bool | None = None
 
 
 @dataclass(frozen=True)
