@@ -233,6 +233,7 @@ class DecideTimeLimitWaiver(Request):
         "A consent cannot be withdrawn; a refusal may later become a consent."
     )
     note: Text | None = Field(None, description="Why, or where the decision was made")
+    occurred_at: OccurredAt = None
 
 
 class AnswerAdrEntity(Request):
