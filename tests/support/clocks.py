@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from libs.domain.deadlines import get_regime
+from libs.domain.deadlines.regime import ElementKind, LetterKind
 from libs.domain.values import Role
 from tests.conftest import RunningComplaints
 from tests.support.complaints import new_complaint
@@ -36,6 +38,23 @@ LETTERS: dict[str, dict[str, Any]] = {
     "default": {"decision": "not_upheld", "adr_rights_stated": True},
 }
 LETTERS["uk-psd"] = LETTERS["uk-fca-disp"]
+
+
+def complete_elements(regime: str, letter: LetterKind, sent: datetime) -> dict[str, Any]:
+    """Elements that satisfy every requirement the regime's letter check makes of `letter`,
+    built from the regime itself, so clock tests send letters their regime accepts."""
+    rule = get_regime(regime).letter(letter)
+    elements: dict[str, Any] = {}
+    for element in rule.elements if rule else ():
+        if element.kind is ElementKind.CHOICE:
+            elements[element.name] = element.options[0]
+        elif element.kind is ElementKind.DATE:
+            elements[element.name] = (sent + timedelta(days=14)).date().isoformat()
+        elif element.kind is ElementKind.TEXT:
+            elements[element.name] = "https://www.example.org/complaints"
+        else:
+            elements[element.name] = True
+    return elements
 
 
 def ago(**delta: float) -> datetime:
@@ -99,6 +118,7 @@ class ComplaintClocks:
             {
                 "message": "We have your complaint.",
                 "channel": "email",
+                "elements": complete_elements(self.regime, LetterKind.ACKNOWLEDGEMENT, at),
                 "occurred_at": at.isoformat(),
             },
         )
@@ -120,6 +140,7 @@ class ComplaintClocks:
             "summary": "Refunded",
             "remedy": "Refund",
             "message": "We have refunded the duplicate charge.",
+            "elements": complete_elements(self.regime, LetterKind.SUMMARY_RESOLUTION, at),
             "occurred_at": at.isoformat(),
         }
         await self.post("/summary-resolution", body)
@@ -128,6 +149,7 @@ class ComplaintClocks:
         body = {
             "reason": "Waiting for the card scheme's records",
             "message": "We need more time; we will answer by the date the rules allow.",
+            "elements": complete_elements(self.regime, LetterKind.HOLDING_REPLY, at),
             "occurred_at": at.isoformat(),
         }
         await self.post("/holding-reply", body)
