@@ -191,11 +191,14 @@ def test_a_rebuild_in_small_pages_and_flushes_writes_every_row(
 
 
 def _read_models(service: object) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
-    from services.complaints.readmodel.tables import deadline_timers
+    from services.complaints.readmodel.tables import complaint_deadlines, deadline_timers
 
     engine = service.read_engine  # type: ignore[attr-defined]
     with engine.connect() as connection:
         rows = sorted(map(tuple, connection.execute(select(complaint_list)).all()))
+        # Each complaint's deadlines, which the list's `breached` is asked of.
+        deadlines = connection.execute(select(complaint_deadlines)).all()
+        rows += sorted(("deadline", *row) for row in deadlines)
         timers = connection.execute(
             select(
                 deadline_timers.c.complaint_id,

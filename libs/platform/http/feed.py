@@ -14,6 +14,7 @@ from libs.domain.values import Role
 from libs.platform.eventstore.feed import DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT_SECONDS, EventFeed
 from libs.platform.http.auth import Principal, require_roles
 from libs.platform.http.problems import problem_responses
+from libs.platform.http.query_parameters import KnownQueryParameters
 
 CLOUDEVENTS_MEDIA_TYPE = "application/cloudevents-batch+json"
 FEED_READERS = (Role.SERVICE, Role.ADMIN, Role.AUDITOR)
@@ -57,6 +58,7 @@ def feed_router(
     async def events(
         request: Request,
         _: Principal = reader,
+        _known: None = KnownQueryParameters,
         # Positions are 64-bit (BIGINT / SQLite INTEGER): beyond that a 422, not a 500.
         after: int = Query(
             0, ge=0, le=2**63 - 2, description="Position already processed (0 = start)"

@@ -14,6 +14,7 @@ from libs.domain.provider import Method
 from libs.platform.http.auth import Principal
 from libs.platform.http.domain_problems import domain_problems
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
+from libs.platform.http.query_parameters import KnownQueryParameters
 from libs.platform.runtime.jsonable import jsonable
 from services.adr_gateway.api.deps import READ_PROBLEMS, REFUSALS, WRITE_PROBLEMS, Admin, Service
 from services.adr_gateway.bootstrap import GatewayService
@@ -164,7 +165,11 @@ def register(
     responses=READ_PROBLEMS,
     summary="Every provider, with its track record",
 )
-def list_providers(_: Principal = Admin, service: GatewayService = Service) -> Response:
+def list_providers(
+    _: Principal = Admin,
+    _known: None = KnownQueryParameters,
+    service: GatewayService = Service,
+) -> Response:
     providers = use_cases.providers_with_records(
         application=service.application, records=service.track_records
     )

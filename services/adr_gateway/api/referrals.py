@@ -13,6 +13,7 @@ from libs.platform.http.auth import Principal
 from libs.platform.http.domain_problems import domain_problems
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
 from libs.platform.http.problems import Problem, problem_responses
+from libs.platform.http.query_parameters import KnownQueryParameters
 from libs.platform.runtime.jsonable import jsonable
 from services.adr_gateway.api.deps import (
     READ_PROBLEMS,
@@ -93,7 +94,10 @@ def get_referral(
     summary="The providers that fit the case, ranked, with the reasons",
 )
 def candidates(
-    referral_id: str, _: Principal = Reader, service: GatewayService = Service
+    referral_id: str,
+    _: Principal = Reader,
+    _known: None = KnownQueryParameters,
+    service: GatewayService = Service,
 ) -> Response:
     _known_length(referral_id)
     with domain_problems((NotPrepared, _not_prepared), *REFUSALS):

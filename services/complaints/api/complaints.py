@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 
 from libs.domain.values import Category, Status
 from libs.platform.http.problems import invalid_field
+from libs.platform.http.query_parameters import KnownQueryParameters
 from services.complaints.api.commands import (
     command_context,
     complaint_response,
@@ -28,6 +29,11 @@ from services.complaints.api.deps import (
     Writer,
     projector,
     read_engine,
+)
+from services.complaints.api.list_filters import (
+    FlagName,
+    check_clock_filter,
+    check_regime_filter,
 )
 from services.complaints.api.problems import complaint_problems
 from services.complaints.api.representation import summary_view
@@ -136,7 +142,9 @@ def get_complaint(
     summary="List complaints, newest first",
 )
 def list_all(
+    request: Request,
     _: Principal = Reader,
+    _known: None = KnownQueryParameters,
     engine: Engine = Depends(read_engine),
     projection: ComplaintListProjector = Depends(projector),
     status: Status | None = None,
@@ -150,11 +158,29 @@ def list_all(
         datetime | None, Query(description="Only complaints with a deadline running before this")
     ] = None,
     breached: Annotated[
-        bool | None, Query(description="Only complaints that have (or have not) breached")
+        bool | None,
+        Query(
+            description="Only complaints with (true) or without (false) a deadline breached "
+            "now: met late, or past due and unmet"
+        ),
+    ] = None,
+    regime: Annotated[str | None, Query(max_length=32, description="Only this regime")] = None,
+    regime_variant: Annotated[
+        str | None, Query(max_length=64, description="Only complaints under this variant")
+    ] = None,
+    flag: Annotated[
+        list[FlagName] | None, Query(description="Only complaints with each of these flags set")
+    ] = None,
+    deadline: Annotated[
+        str | None,
+        Query(max_length=64, description="Only complaints with this clock (e.g. final_response)"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> ComplaintPage:
+    policy: ComplaintPolicy = request.app.state.policy
+    check_regime_filter(policy, regime, regime_variant)
+    check_clock_filter(policy, deadline)
     # Read your own writes: the list catches up with the log before it answers.
     projection.catch_up()
     filters = ComplaintFilter(
@@ -167,6 +193,10 @@ def list_all(
         received_to=received_to,
         due_before=due_before,
         breached=breached,
+        regime=regime,
+        regime_variant=regime_variant,
+        flags=tuple(f.value for f in flag or ()),
+        deadline=deadline,
     )
     try:
         page = list_complaints(engine, filters, limit=limit, cursor=cursor)

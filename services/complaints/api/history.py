@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 from libs.platform.eventstore.integrity.audit import chain_recorder
 from libs.platform.http.auth import READERS, Principal, require_roles
 from libs.platform.http.problems import Problem, problem_responses
+from libs.platform.http.query_parameters import KnownQueryParameters
 from services.complaints.api.deps import READ_PROBLEMS, App, Reader
 from services.complaints.application import ComplaintsApplication
 from services.complaints.history.links import (
@@ -67,6 +68,7 @@ def view_links(request: Request) -> ViewLinks:
 def list_history(
     complaint_id: str,
     _: Principal = Reader,
+    _known: None = KnownQueryParameters,
     events: ComplaintHistory = History,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 100,
     cursor: Annotated[str | None, Query(max_length=200)] = None,
@@ -220,6 +222,7 @@ def view(
 )
 def checkpoints(
     _: Principal = Reader,
+    _known: None = KnownQueryParameters,
     application: ComplaintsApplication = App,
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> dict[str, Any]:

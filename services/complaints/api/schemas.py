@@ -387,6 +387,7 @@ class ComplaintSummary(BaseModel):
     category: str
     channel: str
     regime: str
+    regime_variant: str | None = None
     customer_id: str
     customer_name: str
     external_ref: str | None
@@ -397,7 +398,11 @@ class ComplaintSummary(BaseModel):
     next_deadline: str | None = Field(description="The firm's earliest deadline still running")
     next_deadline_at: datetime | None
     breached: bool = Field(
-        description="A deadline was met late (a running one past due shows in next_deadline_at)"
+        description="Some deadline of the firm's (or the ADR entity's) is breached now: met "
+        "late, or past due and unmet"
+    )
+    breached_deadlines: list[str] = Field(
+        default_factory=list, description="The clocks breached now, earliest due first"
     )
 
 

@@ -8,8 +8,8 @@ forward in version, so repeating a batch is harmless. Two processes may race: th
 is advanced by compare-and-set, and the loser's transaction rolls back.
 
 Here: reading the log and folding it into complaints (live and in a rebuild, with helper
-processes); the position is `positions`, the writing of rows and timers `list_writes`, the
-background thread `runner`.
+processes); the position is `positions`, the writing of rows, deadlines and timers
+`list_writes`, the background thread `runner`.
 """
 
 from __future__ import annotations
@@ -298,6 +298,6 @@ class ComplaintListProjector:
             projected = {cid: project(c, self._policy) for cid, c in complaints.items()}
             if helpers_share is not None:
                 projected.update(helpers_share.projected)
-            written = self._writer.write(connection, projected) if projected else {}
+            written = self._writer.write(connection, projected) if projected else ({}, {})
         self._timers.remember(written)
         self._timers.born.clear()

@@ -1,94 +1,182 @@
 """Regulator reports, computed from the complaint list projection (so they rebuild with it).
 
 The shape follows what complaint-handling regulators ask firms for (e.g. the FCA's complaints
-return): complaints opened and closed in a period, how long the closed ones took, how many
-were upheld, and the redress paid — in total and by product category.
+return, DISP 1.10.2R and DISP 1 Annex 1R): complaints opened and closed in a period, how long
+the closed ones took — in the time bands of the regime's own return (`closure_buckets`) —
+how many were upheld, the redress paid, and the deadlines breached in the period, clock by
+clock; in total, by product category and by regime.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Engine, and_, or_, select
 
-from services.complaints.readmodel.queries import as_utc
-from services.complaints.readmodel.tables import complaint_list
+from libs.domain.deadlines import BusinessCalendar, ClockFacts, UnknownRegime, calendar_for
+from libs.domain.errors import InvalidArgument
+from services.complaints.policy import ComplaintPolicy
+from services.complaints.readmodel.closure_buckets import DEFAULT, ClosureBands, closure_bands
+from services.complaints.readmodel.queries import as_utc, breached_as_of
+from services.complaints.readmodel.tables import complaint_deadlines, complaint_list
 
-FOUR_WEEKS = timedelta(weeks=4)
-EIGHT_WEEKS = timedelta(weeks=8)
 UPHELD = ("upheld", "partially_upheld")
+#: Where a complaint's calendar cannot be built (its regime file was removed): weekends only.
+FALLBACK_CALENDAR = BusinessCalendar("UTC")
 
 
 @dataclass
 class Tally:
+    #: The bands `closed_by_bucket` counts in; None when the tally mixes regimes whose
+    #: returns count in different bands (see the report's `by_regime`).
+    bands: ClosureBands | None = None
     opened: int = 0
     closed: int = 0
-    closed_within_4_weeks: int = 0
-    closed_4_to_8_weeks: int = 0
-    closed_after_8_weeks: int = 0
+    #: The original 4- and 8-week bands (`closure_buckets.DEFAULT`), kept for every regime.
+    legacy: Counter[str] = field(default_factory=Counter)
+    by_bucket: Counter[str] = field(default_factory=Counter)
     upheld: int = 0
     redress_paid: dict[str, Decimal] = field(default_factory=lambda: defaultdict(Decimal))
+    #: clock -> {"met_late": n, "unmet": n}
+    breaches: dict[str, Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
 
     def as_dict(self) -> dict[str, Any]:
+        by_bucket = (
+            {name: self.by_bucket[name] for name in self.bands.names} if self.bands else None
+        )
         return {
             "opened": self.opened,
             "closed": self.closed,
-            "closed_within_4_weeks": self.closed_within_4_weeks,
-            "closed_4_to_8_weeks": self.closed_4_to_8_weeks,
-            "closed_after_8_weeks": self.closed_after_8_weeks,
+            **{name: self.legacy[name] for name in DEFAULT.names},
             "upheld": self.upheld,
             "upheld_rate": round(self.upheld / self.closed, 4) if self.closed else None,
             "redress_paid": {c: str(a) for c, a in sorted(self.redress_paid.items())},
+            "closed_by_bucket": by_bucket,
+            "breaches_by_clock": {
+                clock: {
+                    "breached": counts["met_late"] + counts["unmet"],
+                    "met_late": counts["met_late"],
+                    "unmet": counts["unmet"],
+                }
+                for clock, counts in sorted(self.breaches.items())
+            },
         }
 
 
+class _Calendars:
+    """Each complaint's business calendar (its regime's, or the subdivision it names),
+    built once per regime and subdivision."""
+
+    def __init__(self, policy: ComplaintPolicy) -> None:
+        self._policy = policy
+        self._known: dict[tuple[str, str | None], BusinessCalendar] = {}
+
+    def of(self, regime: str, subdivision: str | None, received_at: datetime) -> BusinessCalendar:
+        key = (regime, subdivision)
+        if key not in self._known:
+            try:
+                facts = ClockFacts(received_at=received_at, subdivision=subdivision)
+                self._known[key] = calendar_for(self._policy.regime(regime), facts)
+            except (UnknownRegime, InvalidArgument):
+                self._known[key] = FALLBACK_CALENDAR
+        return self._known[key]
+
+
 def regulatory_report(
-    engine: Engine, *, regime: str | None, start: datetime, end: datetime
+    engine: Engine,
+    policy: ComplaintPolicy,
+    *,
+    regime: str | None,
+    start: datetime,
+    end: datetime,
+    now: datetime | None = None,
 ) -> dict[str, Any]:
+    """Complaints opened or closed in [start, end), and the deadlines that fell due in it
+    and were breached as of `now` (default: the moment of asking)."""
     start, end = as_utc(start), as_utc(end)
+    now = as_utc(now or datetime.now(UTC))
+    bands = closure_bands(regime) if regime is not None else None
+    total = Tally(bands)
+    by_category: dict[str, Tally] = defaultdict(lambda: Tally(bands))
+    by_regime: dict[str, Tally] = {}
+
+    def tallies(category: str, row_regime: str) -> tuple[Tally, ...]:
+        if row_regime not in by_regime:
+            by_regime[row_regime] = Tally(closure_bands(row_regime))
+        return total, by_category[category], by_regime[row_regime]
+
+    calendars = _Calendars(policy)
+    with engine.connect() as connection:
+        for row in connection.execute(_complaints_in_period(regime, start, end)):
+            received = as_utc(row.received_at)
+            calendar = calendars.of(row.regime, row.calendar_subdivision, received)
+            for tally in tallies(row.category, row.regime):
+                _count(tally, row, received, calendar, start, end)
+        for category, row_regime, clock, met in connection.execute(
+            _breaches_in_period(regime, start, end, now)
+        ):
+            for tally in tallies(category, row_regime):
+                tally.breaches[clock]["unmet" if met is None else "met_late"] += 1
+    return {
+        "regime": regime,
+        "from": start.isoformat(),
+        "to": end.isoformat(),
+        "as_of": now.isoformat(),
+        "closure_buckets": bands.describe() if bands else None,
+        "totals": total.as_dict(),
+        "by_category": {name: t.as_dict() for name, t in sorted(by_category.items())},
+        "by_regime": {
+            name: {"closure_buckets": t.bands.describe() if t.bands else None, **t.as_dict()}
+            for name, t in sorted(by_regime.items())
+        },
+    }
+
+
+def _complaints_in_period(regime: str | None, start: datetime, end: datetime) -> Any:
     table = complaint_list
     in_period = or_(
         and_(table.c.received_at >= start, table.c.received_at < end),
         and_(table.c.closed_at >= start, table.c.closed_at < end),
     )
     query = select(table).where(in_period)
-    if regime is not None:
-        query = query.where(table.c.regime == regime)
-    total = Tally()
-    by_category: dict[str, Tally] = defaultdict(Tally)
-    with engine.connect() as connection:
-        for row in connection.execute(query):
-            for tally in (total, by_category[row.category]):
-                _count(tally, row, start, end)
-    return {
-        "regime": regime,
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "totals": total.as_dict(),
-        "by_category": {name: t.as_dict() for name, t in sorted(by_category.items())},
-    }
+    return query if regime is None else query.where(table.c.regime == regime)
 
 
-def _count(tally: Tally, row: Any, start: datetime, end: datetime) -> None:
-    received = as_utc(row.received_at)
+def _breaches_in_period(regime: str | None, start: datetime, end: datetime, now: datetime) -> Any:
+    """Each deadline that fell due in the period and was breached as of `now`: met late,
+    or still unmet."""
+    deadlines, table = complaint_deadlines, complaint_list
+    query = (
+        select(table.c.category, table.c.regime, deadlines.c.clock, deadlines.c.met_at)
+        .join(table, table.c.id == deadlines.c.complaint_id)
+        .where(deadlines.c.due_at >= start, deadlines.c.due_at < end, breached_as_of(now))
+    )
+    return query if regime is None else query.where(table.c.regime == regime)
+
+
+def _count(
+    tally: Tally,
+    row: Any,
+    received: datetime,
+    calendar: BusinessCalendar,
+    start: datetime,
+    end: datetime,
+) -> None:
     if start <= received < end:
         tally.opened += 1
     if row.closed_at is None or not (start <= as_utc(row.closed_at) < end):
         return
+    closed = as_utc(row.closed_at)
     tally.closed += 1
-    took = as_utc(row.closed_at) - received
-    if took <= FOUR_WEEKS:
-        tally.closed_within_4_weeks += 1
-    elif took <= EIGHT_WEEKS:
-        tally.closed_4_to_8_weeks += 1
-    else:
-        tally.closed_after_8_weeks += 1
+    tally.legacy[DEFAULT.band_of(received, closed, calendar)] += 1
+    if tally.bands is not None:
+        tally.by_bucket[tally.bands.band_of(received, closed, calendar)] += 1
     if row.outcome in UPHELD:
         tally.upheld += 1
     if row.redress_amount is not None and row.redress_currency:
@@ -108,13 +196,23 @@ CSV_COLUMNS = (
 
 
 def as_csv(report: dict[str, Any]) -> str:
-    """One row per category and a total row; redress as `GBP 120.00; EUR 40.00`."""
+    """One row per category and a total row; redress as `GBP 120.00; EUR 40.00`. After the
+    original columns: the regime's closure buckets (a report for one regime), and the
+    breaches as `final_response 2; acknowledgement 1`."""
+    buckets = report["closure_buckets"]
+    bucket_names = [b["name"] for b in buckets["buckets"]] if buckets else []
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(["category", *CSV_COLUMNS])
+    writer.writerow(["category", *CSV_COLUMNS, *bucket_names, "breaches"])
     rows = [*report["by_category"].items(), ("all", report["totals"])]
     for category, tally in rows:
         redress = "; ".join(f"{c} {a}" for c, a in tally["redress_paid"].items())
         values = [tally[c] for c in CSV_COLUMNS[:-1]]
-        writer.writerow([category, *["" if v is None else v for v in values], redress])
+        in_buckets = [tally["closed_by_bucket"][name] for name in bucket_names]
+        breaches = "; ".join(
+            f"{clock} {counts['breached']}" for clock, counts in tally["breaches_by_clock"].items()
+        )
+        writer.writerow(
+            [category, *["" if v is None else v for v in values], redress, *in_buckets, breaches]
+        )
     return out.getvalue()

@@ -30,6 +30,8 @@ complaint_list = Table(
     Column("category", String(32), nullable=False),
     Column("channel", String(32), nullable=False),
     Column("regime", String(32), nullable=False),
+    Column("regime_variant", String(64)),
+    Column("calendar_subdivision", String(64)),
     Column("customer_id", String(200), nullable=False),
     Column("customer_name", String(200), nullable=False),
     Column("external_ref", String(200)),
@@ -38,7 +40,9 @@ complaint_list = Table(
     Column("flags", JSON, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
-    # Deadlines: the earliest firm deadline still running, and whether one was met late.
+    # Deadlines: the earliest firm deadline still running, and whether one was met late (a
+    # fixed fact). Whether the complaint is breached *now* also depends on the clock: it is
+    # worked out at query time from `complaint_deadlines`, never stored here.
     Column("next_deadline", String(64)),
     Column("next_deadline_at", DateTime(timezone=True)),
     Column("breached", Boolean, nullable=False, default=False),
@@ -52,6 +56,22 @@ complaint_list = Table(
     Index("ix_complaint_list_status", "status", "received_at"),
     Index("ix_complaint_list_customer", "customer_id"),
     Index("ix_complaint_list_external_ref", "external_ref"),
+)
+
+# Every deadline of each complaint, as its events set them: when it started, when it falls
+# due, and when (if ever) it was met. A deadline still running is breached once its due time
+# has passed; rather than rewrite rows as the clock turns, the list and the report ask
+# "breached as of now" of these rows (`queries.breached_as_of`).
+complaint_deadlines = Table(
+    "complaint_deadlines",
+    metadata,
+    Column("complaint_id", String(36), primary_key=True),
+    Column("clock", String(64), primary_key=True),
+    Column("party", String(16), nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("due_at", DateTime(timezone=True), nullable=False),
+    Column("met_at", DateTime(timezone=True)),
+    Index("ix_complaint_deadlines_due", "due_at"),
 )
 
 projection_positions = Table(

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field, StringConstraints
 
 from libs.platform.http.auth import Principal
+from libs.platform.http.query_parameters import KnownQueryParameters
 from services.notifications.api.deps import READ_PROBLEMS, Reader, Service
 from services.notifications.bootstrap import NotificationsService
 from services.notifications.use_cases import reading
@@ -65,6 +66,7 @@ def list_notifications(
     after: int = Query(0, ge=0, le=2**62, description="The `next_after` of the previous page"),
     limit: int = Query(50, ge=1, le=500),
     _: Principal = Reader,
+    _known: None = KnownQueryParameters,
     service: NotificationsService = Service,
 ) -> NotificationPage:
     page = reading.list_notifications(

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from libs.platform.http.auth import Principal
+from libs.platform.http.query_parameters import KnownQueryParameters
 from services.notifications.api.deps import READ_PROBLEMS, Reader, Service
 from services.notifications.bootstrap import NotificationsService
 from services.notifications.use_cases import reading
@@ -36,6 +37,8 @@ class SatisfactionReport(Satisfaction):
     summary="Satisfaction: counts, average, distribution, by category, tier reached and ADR",
 )
 def satisfaction(
-    _: Principal = Reader, service: NotificationsService = Service
+    _: Principal = Reader,
+    _known: None = KnownQueryParameters,
+    service: NotificationsService = Service,
 ) -> SatisfactionReport:
     return SatisfactionReport.model_validate(reading.satisfaction_report(engine=service.engine))
