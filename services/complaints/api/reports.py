@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Engine
 
+from libs.platform.http.instants import Instant
 from libs.platform.http.problems import Problem, invalid_field
 from services.complaints.api.deps import READ_PROBLEMS, Principal, Reader, projector, read_engine
 from services.complaints.readmodel.projector import ComplaintListProjector
@@ -27,8 +27,8 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 )
 def regulatory(
     request: Request,
-    start: Annotated[datetime, Query(alias="from", description="Period start (inclusive)")],
-    end: Annotated[datetime, Query(alias="to", description="Period end (exclusive)")],
+    start: Annotated[Instant, Query(alias="from", description="Period start (inclusive)")],
+    end: Annotated[Instant, Query(alias="to", description="Period end (exclusive)")],
     regime: Annotated[str | None, Query(max_length=32)] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
     _: Principal = Reader,
