@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from libs.domain.referral_lifecycle import ProviderEventType
+from libs.platform.http.instants import Instant
 from libs.platform.http.problems import Problem, validation_problem
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.use_cases.provider_updates import RecordProviderUpdate
@@ -30,7 +31,9 @@ class ProviderWebhook(BaseModel):
     model_config = ConfigDict(extra="ignore")
     type: str = Field(min_length=1, max_length=100)
     referral_id: str = Field(min_length=1, max_length=200)
-    occurred_at: datetime | None = None
+    # RFC 3339 with an offset, within the years Redress reads (libs/platform/http/instants):
+    # a time near year 1 or 9999 overflowed when converted to UTC below, a 500.
+    occurred_at: Instant | None = None
     data: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -20,6 +20,7 @@ from libs.domain.deadlines import (
 )
 from libs.domain.deadlines_and_eligibility import clock_facts, deadlines_of, eligibility_of
 from libs.domain.eligibility import EligibilityAssessment, EligibilityThresholds
+from libs.domain.errors import InvalidArgument
 from services.complaints.settings import ComplaintsSettings
 
 
@@ -61,7 +62,12 @@ class ComplaintPolicy:
     def check_calendar(self, complaint: Complaint) -> None:
         """Refuses (InvalidArgument) a complaint whose business calendar cannot be built,
         e.g. an unknown subdivision: its deadlines could never be computed."""
-        calendar_for(self.regime(complaint.regime), clock_facts(complaint))
+        try:
+            calendar_for(self.regime(complaint.regime), clock_facts(complaint))
+        except InvalidArgument as error:
+            # The only calendar value a request gives is its `calendar_subdivision`: the
+            # refusal names that field, as the client wrote it.
+            raise InvalidArgument("calendar_subdivision", str(error)) from None
 
     def staff_deadlines(self, complaint: Complaint, as_of: datetime) -> list[Deadline]:
         """The firm's own deadlines (not the customer's referral windows)."""

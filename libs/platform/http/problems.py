@@ -127,6 +127,9 @@ def invalid_field(field: str, message: str, detail: str | None = None) -> Proble
     )
 
 
+MAX_RULES_IN_DETAIL = 5
+
+
 def validation_problem(errors: list[dict[str, Any]]) -> Problem:
     if any(e.get("type") == "json_invalid" for e in errors):
         return Problem(
@@ -137,16 +140,30 @@ def validation_problem(errors: list[dict[str, Any]]) -> Problem:
         for e in errors
     ]
     named = ", ".join(sorted({f["field"] for f in fields}))
+    # The detail names each field with the rule it broke, so a person reading a log line
+    # (without the `errors` list) still sees why.
+    rules = "; ".join(f"{f['field']}: {f['message']}" for f in fields[:MAX_RULES_IN_DETAIL])
+    more = (
+        f"; and {len(fields) - MAX_RULES_IN_DETAIL} more"
+        if len(fields) > MAX_RULES_IN_DETAIL
+        else ""
+    )
     return Problem(
         422,
         "validation-error",
         "Invalid request",
-        f"invalid or missing field(s): {named}",
+        f"invalid or missing field(s): {named} ({rules}{more})",
         errors=fields,
     )
 
 
 RETRY_AFTER_SECONDS = 2
+NOT_UTF8 = Problem(
+    400,
+    "malformed-json",
+    "Malformed JSON",
+    "the request body is not UTF-8; JSON is accepted only in UTF-8 (RFC 8259 section 8.1)",
+)
 
 
 def install_problem_handlers(app: FastAPI) -> None:
@@ -160,6 +177,9 @@ def install_problem_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        if isinstance(error.__cause__, UnicodeDecodeError):
+            # FastAPI's "error parsing the body": bytes that are not UTF-8 in a JSON body.
+            return problem_response(NOT_UTF8, request)
         kind, title = _STATUS_KINDS.get(error.status_code, ("http-error", "HTTP error"))
         detail = error.detail if isinstance(error.detail, str) else title
         if error.status_code == 404 and detail == "Not Found":

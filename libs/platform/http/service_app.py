@@ -22,6 +22,7 @@ from libs.platform.follower import FollowerCollector, FollowersInFiles
 from libs.platform.http.availability import FailFastWhileUnavailable, StorageCircuit
 from libs.platform.http.health import probe
 from libs.platform.http.limits import BodySizeLimit
+from libs.platform.http.media_types import accept_json_bodies_only
 from libs.platform.http.metrics import instrument
 from libs.platform.http.problems import install_problem_handlers
 from libs.platform.http.ratelimit import RateLimit
@@ -110,7 +111,9 @@ def service_app(
         registry.register(collector)
     instrument(app, registry)
 
-    # Outermost last: rate limit, then fail-fast, body size, correlation id, the routes.
+    # Outermost last: rate limit, then fail-fast, body size, correlation id, JSON bodies
+    # only (415), the routes.
+    accept_json_bodies_only(app)
     app.add_middleware(
         CorrelationIdMiddleware,
         header_name=CORRELATION_HEADER,

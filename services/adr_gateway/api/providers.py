@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from libs.domain.provider import Fee as ProviderFee
 from libs.domain.provider import Method
 from libs.platform.http.auth import Principal
+from libs.platform.http.currencies import Currency
 from libs.platform.http.domain_problems import domain_problems
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
 from libs.platform.http.query_parameters import KnownQueryParameters
@@ -35,7 +36,7 @@ Code = Annotated[str, Field(min_length=1, max_length=32)]
 class Fee(BaseModel):
     model_config = ConfigDict(extra="forbid")
     amount: Decimal = Field(ge=0, max_digits=12, decimal_places=2)
-    currency: str = Field(pattern=r"^[A-Z]{3}$")
+    currency: Currency  # ISO 4217 money, as for the complaints service's amounts
 
 
 def _check_secret(value: str | None) -> str | None:

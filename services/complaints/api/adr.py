@@ -4,13 +4,13 @@ firm answers the ADR entity once it has."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from libs.domain.adr_override import check_override
+from libs.platform.http.instants import Instant
 from services.complaints.api.commands import parse_complaint_id
 from services.complaints.api.deps import (
     READ_PROBLEMS,
@@ -45,7 +45,7 @@ router = APIRouter(prefix="/v1/complaints/{complaint_id}", tags=["adr"])
 def adr_eligibility(
     complaint_id: str,
     request: Request,
-    as_of: Annotated[datetime | None, Query(description="Assess as of this moment")] = None,
+    as_of: Annotated[Instant | None, Query(description="Assess as of this moment")] = None,
     _: Principal = Reader,
     application: ComplaintsApplication = App,
 ) -> dict:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -10,6 +9,8 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 
 from libs.domain.values import Category, Status
+from libs.platform.http.free_text import single_line
+from libs.platform.http.instants import Instant
 from libs.platform.http.problems import invalid_field
 from libs.platform.http.query_parameters import KnownQueryParameters
 from services.complaints.api.commands import (
@@ -49,6 +50,9 @@ from services.complaints.use_cases.caller import Caller
 router = APIRouter(prefix="/v1/complaints", tags=["complaints"])
 
 MAX_PAGE = 200
+# Filters are compared with stored text: no control characters (PostgreSQL cannot hold NUL).
+TierFilter = single_line(64, min_length=0, trim=False)
+IdFilter = single_line(200, min_length=0, trim=False)
 
 
 @router.post(
@@ -120,8 +124,7 @@ def get_complaint(
         int | None, Query(description="The complaint as it stood at this version (replayed)")
     ] = None,
     as_of: Annotated[
-        str | None,
-        Query(max_length=64, description="The complaint as recorded at this RFC 3339 time"),
+        Instant | None, Query(description="The complaint as recorded at this RFC 3339 time")
     ] = None,
 ) -> Response:
     if version is not None or as_of is not None:
@@ -148,14 +151,14 @@ def list_all(
     engine: Engine = Depends(read_engine),
     projection: ComplaintListProjector = Depends(projector),
     status: Status | None = None,
-    tier: Annotated[str | None, Query(max_length=64)] = None,
+    tier: Annotated[TierFilter | None, Query()] = None,
     category: Category | None = None,
-    customer_id: Annotated[str | None, Query(max_length=200)] = None,
-    external_ref: Annotated[str | None, Query(max_length=200)] = None,
-    received_from: datetime | None = None,
-    received_to: datetime | None = None,
+    customer_id: Annotated[IdFilter | None, Query()] = None,
+    external_ref: Annotated[IdFilter | None, Query()] = None,
+    received_from: Instant | None = None,
+    received_to: Instant | None = None,
     due_before: Annotated[
-        datetime | None, Query(description="Only complaints with a deadline running before this")
+        Instant | None, Query(description="Only complaints with a deadline running before this")
     ] = None,
     breached: Annotated[
         bool | None,

@@ -3,13 +3,13 @@ own complaints return), upheld, redress, and deadlines breached per clock — JS
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from sqlalchemy import Engine
 
+from libs.platform.http.instants import Instant
 from libs.platform.http.problems import invalid_field
 from libs.platform.http.query_parameters import KnownQueryParameters
 from services.complaints.api.deps import READ_PROBLEMS, Principal, Reader, projector, read_engine
@@ -31,8 +31,8 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
 )
 def regulatory(
     request: Request,
-    start: Annotated[datetime, Query(alias="from", description="Period start (inclusive)")],
-    end: Annotated[datetime, Query(alias="to", description="Period end (exclusive)")],
+    start: Annotated[Instant, Query(alias="from", description="Period start (inclusive)")],
+    end: Annotated[Instant, Query(alias="to", description="Period end (exclusive)")],
     regime: Annotated[str | None, Query(max_length=32)] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
     _: Principal = Reader,

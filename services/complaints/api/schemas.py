@@ -1,13 +1,27 @@
-"""Request and response bodies. Requests forbid unknown fields (no mass assignment) and
-bound every string, so a bad body is refused before anything is recorded."""
+"""Request and response bodies. Requests forbid unknown fields (no mass assignment), bound
+every string, keep control characters out of text, take only ISO 4217 currencies, strict
+booleans and RFC 3339 date-times, so a bad body is refused before anything is recorded (see
+docs/api-conventions.md, "What the API refuses")."""
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainValidator,
+    StrictBool,
+    StringConstraints,
+    TypeAdapter,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
 from libs.domain.values import (
     AppealOutcome,
@@ -17,17 +31,32 @@ from libs.domain.values import (
     InteractionKind,
     ResolutionOutcome,
 )
+from libs.platform.http.currencies import Currency
+from libs.platform.http.free_text import ALL_CONTROLS, multi_line, single_line, without_controls
+from libs.platform.http.instants import Instant
 
 MAX_DESCRIPTION = 20_000
 MAX_BODY_TEXT = 100_000
 MAX_LETTER = 50_000
 
-Text = Annotated[str, StringConstraints(min_length=1, max_length=2_000, strip_whitespace=True)]
-LongText = Annotated[str, StringConstraints(min_length=1, max_length=5_000, strip_whitespace=True)]
-Name = Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
-Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")]
+# Free text (libs/platform/http/free_text.py): multi-line text may hold TAB, LF and CR and
+# no other control character; single-line text (names, ids, codes) none at all.
+Text = multi_line(2_000)
+LongText = multi_line(5_000)
+Description = multi_line(MAX_DESCRIPTION)
+Letter = multi_line(MAX_LETTER, trim=False)
+Name = single_line(200)
+Code = single_line(64, trim=False)
+RegimeName = single_line(32, trim=False)
+Subdivision = single_line(16, min_length=0, trim=False)
+Phone = single_line(40, min_length=0, trim=False)
+Address = multi_line(1_000, min_length=0, trim=False)
+StorageRef = single_line(1_000, trim=False)
+Filename = single_line(255, min_length=0, trim=False)
+BodyText = multi_line(MAX_BODY_TEXT, min_length=0, trim=False)
+ProviderId = single_line(200, trim=False)
 OccurredAt = Annotated[
-    AwareDatetime | None,
+    Instant | None,
     Field(
         description="When this happened in the world, if not now (RFC 3339 with offset). "
         "The event also records when it was recorded."
@@ -39,41 +68,92 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+AMOUNT_TEXT = r"^[0-9]{1,14}(\.[0-9]{1,2})?$"
+
+
+def _amount(value: object) -> object:
+    # A string is read only in the plain form the schema shows ("42.50"), not as anything
+    # Python's Decimal would take ("4.25e1", " 42.5", "+42.50", "NaN").
+    if isinstance(value, bool) or (isinstance(value, str) and not re.fullmatch(AMOUNT_TEXT, value)):
+        raise PydanticCustomError(
+            "money_amount",
+            "an amount is a number or a string like '42.50': at most 14 digits, 2 decimals",
+        )
+    return value
+
+
+Amount = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=16, decimal_places=2),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {
+                    "type": "number",
+                    "minimum": 0,
+                    "exclusiveMaximum": 10**14,
+                    "multipleOf": 0.01,
+                },
+                {"type": "string", "pattern": AMOUNT_TEXT},
+            ],
+            "description": "At most 14 digits before the point and 2 after, not negative",
+        }
+    ),
+    BeforeValidator(_amount),
+]
+
+
 class Money(Request):
-    amount: Annotated[Decimal, Field(ge=0, max_digits=16, decimal_places=2)]
+    """A sum of money in an ISO 4217 currency (libs/platform/http/currencies.py)."""
+
+    amount: Amount
     currency: Currency
+
+
+Email = Annotated[
+    str,
+    StringConstraints(pattern=r"^[^@\s]+@[^@\s]+$"),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "maxLength": 320,
+            "pattern": rf"^[^@\s{ALL_CONTROLS}]+@[^@\s{ALL_CONTROLS}]+$",
+        }
+    ),
+    without_controls(320, multi_line=False),
+]
 
 
 class CustomerIn(Request):
     id: Name
     name: Name
-    email: (
-        Annotated[str, StringConstraints(max_length=320, pattern=r"^[^@\s]+@[^@\s]+$")] | None
-    ) = None
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
-    address: Annotated[str, StringConstraints(max_length=1_000)] | None = None
+    email: Email | None = None
+    phone: Phone | None = None
+    address: Address | None = None
 
 
 class FlagsIn(Request):
-    legal: bool = False
-    regulatory: bool = False
-    vulnerable_customer: bool = False
-    public_attention: bool = False
-    long_standing_customer: bool = False
-    relationship_at_risk: bool = False
-    regulator_contacted: bool = False
+    """Strict booleans: `true` or `false`; "yes", "true", 1 or "on" are refused."""
+
+    legal: StrictBool = False
+    regulatory: StrictBool = False
+    vulnerable_customer: StrictBool = False
+    public_attention: StrictBool = False
+    long_standing_customer: StrictBool = False
+    relationship_at_risk: StrictBool = False
+    regulator_contacted: StrictBool = False
 
 
 class ChangeFlags(Request):
-    """Only the flags named change."""
+    """Only the flags named change (strict booleans, as in `FlagsIn`)."""
 
-    legal: bool | None = None
-    regulatory: bool | None = None
-    vulnerable_customer: bool | None = None
-    public_attention: bool | None = None
-    long_standing_customer: bool | None = None
-    relationship_at_risk: bool | None = None
-    regulator_contacted: bool | None = None
+    legal: StrictBool | None = None
+    regulatory: StrictBool | None = None
+    vulnerable_customer: StrictBool | None = None
+    public_attention: StrictBool | None = None
+    long_standing_customer: StrictBool | None = None
+    relationship_at_risk: StrictBool | None = None
+    regulator_contacted: StrictBool | None = None
     occurred_at: OccurredAt = None
 
 
@@ -81,16 +161,14 @@ class OpenComplaint(Request):
     customer: CustomerIn
     channel: Channel
     category: Category
-    description: Annotated[
-        str, StringConstraints(min_length=1, max_length=MAX_DESCRIPTION, strip_whitespace=True)
-    ]
+    description: Description
     amount_in_dispute: Money | None = None
     desired_remedy: Text | None = None
-    regime: Annotated[str, StringConstraints(min_length=1, max_length=32)] = "default"
-    regime_variant: Annotated[str, StringConstraints(min_length=1, max_length=32)] | None = Field(
+    regime: RegimeName = "default"
+    regime_variant: RegimeName | None = Field(
         None, description="A variant of the regime, e.g. 'superannuation' or 'hardship'"
     )
-    calendar_subdivision: Annotated[str, StringConstraints(max_length=16)] | None = None
+    calendar_subdivision: Subdivision | None = None
     external_ref: Name | None = None
     flags: FlagsIn = Field(default_factory=FlagsIn)
     occurred_at: OccurredAt = None
@@ -122,15 +200,15 @@ class DocumentRef(Request):
     sha256: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
     media_type: Annotated[str, StringConstraints(max_length=127, pattern=r"^[\w.+-]+/[\w.+-]+$")]
     size: Annotated[int, Field(ge=0, le=10 * 1024**4)]
-    storage_ref: Annotated[str, StringConstraints(min_length=1, max_length=1_000)]
-    filename: Annotated[str, StringConstraints(max_length=255)] | None = None
+    storage_ref: StorageRef
+    filename: Filename | None = None
 
 
 class RecordInteraction(Request):
     kind: InteractionKind
     direction: Direction
     summary: Text
-    body: Annotated[str, StringConstraints(max_length=MAX_BODY_TEXT)] | None = None
+    body: BodyText | None = None
     document: DocumentRef | None = None
     language: (
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")] | None
@@ -140,7 +218,7 @@ class RecordInteraction(Request):
 
 class Escalate(Request):
     reason: Text
-    to_tier: Annotated[str, StringConstraints(min_length=1, max_length=64)] | None = None
+    to_tier: Code | None = None
     occurred_at: OccurredAt = None
 
 
@@ -164,8 +242,25 @@ class Resolve(Request):
     occurred_at: OccurredAt = None
 
 
-ElementName = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-ElementValue = bool | Annotated[str, StringConstraints(max_length=2_000)]
+ElementName = single_line(64, trim=False)
+ElementText = multi_line(2_000, min_length=0, trim=False)
+_element_text = without_controls(2_000, multi_line=True).func
+
+
+def _element_value(value: object) -> object:
+    # One rule with one message, where a union would report a failure per branch.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str):
+        return _element_text(value)
+    raise PydanticCustomError("element_value", "an element is true, false or text")
+
+
+ElementValue = Annotated[
+    bool | str,
+    PlainValidator(_element_value),
+    WithJsonSchema({"anyOf": [{"type": "boolean"}, TypeAdapter(ElementText).json_schema()]}),
+]
 
 
 def letter_elements(letter: str, example: str) -> Any:
@@ -182,10 +277,12 @@ def letter_elements(letter: str, example: str) -> Any:
 
 
 class IssueFinalResponse(Request):
-    letter: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)]
+    letter: Letter
     elements: dict[ElementName, ElementValue] = Field(
         default_factory=dict,
         max_length=32,
+        # A name that breaks the rule for names is refused, whatever its value.
+        json_schema_extra={"additionalProperties": False},
         description="What the letter contains, as the complaint's regime requires it, e.g. "
         "under uk-fca-disp: decision (accepted_with_redress | redress_without_acceptance | "
         "rejected_with_reasons), ombudsman_leaflet_enclosed, ombudsman_website, "
@@ -199,9 +296,7 @@ class IssueSummaryResolution(Request):
     outcome: ResolutionOutcome
     summary: LongText
     remedy: Text | None = None
-    message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)] = Field(
-        description="The summary resolution communication sent to the customer"
-    )
+    message: Letter = Field(description="The summary resolution communication sent to the customer")
     elements: dict[ElementName, ElementValue] = letter_elements(
         "summary resolution communication",
         "under uk-fca-disp (DISP 1.5.4R): resolved_stated, may_refer_to_ombudsman, "
@@ -212,13 +307,8 @@ class IssueSummaryResolution(Request):
 
 class ReferToAdr(Request):
     preferred_method: Literal["mediation", "arbitration", "conciliation"] | None = None
-    preferred_provider_id: (
-        Annotated[str, StringConstraints(min_length=1, max_length=200)] | None
-    ) = None
-    override_justification: (
-        Annotated[str, StringConstraints(min_length=1, max_length=5_000, strip_whitespace=True)]
-        | None
-    ) = Field(
+    preferred_provider_id: ProviderId | None = None
+    override_justification: LongText | None = Field(
         None,
         description="Refer although internal processes are not exhausted (supervisors and "
         "above): at least a sentence saying why. Recorded with the referral.",
@@ -237,7 +327,7 @@ class DecideTimeLimitWaiver(Request):
 
 
 class AnswerAdrEntity(Request):
-    message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)] = Field(
+    message: Letter = Field(
         description="What the firm answered the ADR entity (sent by the entity's own channel)"
     )
     participates: Annotated[bool, Field(strict=True)] | None = Field(
@@ -255,13 +345,13 @@ class LodgeAppeal(Request):
 
 class DecideAppeal(Request):
     outcome: AppealOutcome
-    decided_at_tier: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    decided_at_tier: Code
     reasons: LongText
     occurred_at: OccurredAt = None
 
 
 class Acknowledge(Request):
-    message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)]
+    message: Letter
     channel: Channel
     elements: dict[ElementName, ElementValue] = letter_elements(
         "acknowledgement",
@@ -273,7 +363,7 @@ class Acknowledge(Request):
 
 class SendHoldingReply(Request):
     reason: Text
-    message: Annotated[str, StringConstraints(min_length=1, max_length=MAX_LETTER)]
+    message: Letter
     elements: dict[ElementName, ElementValue] = letter_elements(
         "holding reply",
         "under uk-psd (DISP 1.6.2AR(2)(a)): delay_reasons_given, final_response_by "

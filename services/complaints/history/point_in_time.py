@@ -7,7 +7,7 @@ time asked for, or for a version the time that version was recorded.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
@@ -15,7 +15,7 @@ from libs.domain.complaint import Complaint
 from services.complaints.api.representation import complaint_view, deadline_view
 from services.complaints.application import ComplaintsApplication
 from services.complaints.history.problems import history_problems, invalid
-from services.complaints.history.queries import ComplaintHistory, parse_rfc3339
+from services.complaints.history.queries import ComplaintHistory
 from services.complaints.policy import ComplaintPolicy
 
 
@@ -24,7 +24,7 @@ def complaint_at(
     complaint_id: UUID,
     *,
     version: int | None,
-    as_of: str | None,
+    as_of: datetime | None,
 ) -> tuple[Complaint, datetime]:
     """The complaint replayed to a version, or to the last event recorded by a time, and
     the moment it describes."""
@@ -33,7 +33,7 @@ def complaint_at(
     history = ComplaintHistory(application)
     with history_problems():
         if as_of is not None:
-            moment = parse_rfc3339(as_of)
+            moment = as_of.astimezone(UTC)
             return history.as_of(complaint_id, moment), moment
         if version is None:
             version = history.head_version(complaint_id)

@@ -13,7 +13,6 @@ from services.complaints.application import ComplaintNotFound
 from services.complaints.history.queries import (
     BeforeComplaint,
     InvalidCursor,
-    InvalidTime,
     UnknownComplaint,
     VersionOutOfRange,
 )
@@ -38,8 +37,6 @@ def history_problems() -> Iterator[None]:
         raise not_found("complaint", str(error.complaint_id)) from None
     except VersionOutOfRange as error:
         raise invalid("query.version", str(error)) from None
-    except InvalidTime as error:
-        raise invalid("query.as_of", str(error)) from None
     except InvalidCursor as error:
         raise invalid("query.cursor", str(error)) from None
     except BeforeComplaint as error:

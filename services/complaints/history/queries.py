@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -37,7 +36,6 @@ ENVELOPE = (
     "command_id",
 )
 # RFC 3339 section 5.6: a full date, "T" (or a space), a time, and an offset: no naive times.
-RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
 
 
 class UnknownComplaint(LookupError):
@@ -64,22 +62,6 @@ class BeforeComplaint(LookupError):
 
 class InvalidCursor(ValueError):
     pass
-
-
-class InvalidTime(ValueError):
-    pass
-
-
-def parse_rfc3339(raw: str) -> datetime:
-    """A timestamp with an explicit offset, as RFC 3339 requires."""
-    if not RFC3339.match(raw):
-        raise InvalidTime(
-            f"'{raw}' is not an RFC 3339 time (e.g. 2025-03-01T12:00:00Z, with an offset)"
-        )
-    try:
-        return datetime.fromisoformat(raw.replace("z", "Z").replace("t", "T")).astimezone(UTC)
-    except ValueError:
-        raise InvalidTime(f"'{raw}' is not a valid date and time") from None
 
 
 def encode_cursor(version: int) -> str:
