@@ -20,7 +20,9 @@ EXAMPLES_PER_OPERATION = 25
 #: Refusals of schema-valid requests that are right, and why no JSON Schema can say them.
 BEYOND_THE_SCHEMA: RulesBeyondTheSchema = {
     "unknown-regime:regime": "regimes are data (regimes/*.toml), not a list in the schema",
+    "validation-error:regime": "the list's regime filter names a regime the service has",
     "validation-error:regime_variant": "a variant must be one its regime declares",
+    "validation-error:deadline": "a clock some regime declares (regimes are data)",
     "validation-error:calendar_subdivision": "one of the regime's country's subdivisions",
     "validation-error:occurred_at": "within the back-dating window before now, not after now",
     "validation-error:cursor": "a cursor must be one this service issued",

@@ -268,6 +268,8 @@ def letter_elements(letter: str, example: str) -> Any:
     return Field(
         default_factory=dict,
         max_length=32,
+        # Names follow the rule for names (patternProperties); any other name is refused.
+        json_schema_extra={"additionalProperties": False},
         description=f"What the {letter} contains, as the complaint's regime requires it "
         f"(GET /v1/regimes/{{name}} lists each letter's elements and the rule for each), e.g. "
         f"{example}. A letter missing any is refused (422 letter-incomplete) with the list of "
