@@ -7,7 +7,7 @@ be away), with the last failure on show for `/readyz`. `BackgroundLoop` is that,
 
 A step returns how long to wait before the next one (`None`: the loop's `interval`; `0`: at
 once). A failing step is logged and retried after the back-off's next delay; the first step
-that succeeds resets the back-off and clears `last_error`. `wake()` cuts a wait short;
+that succeeds resets the back-off and clears `last_error`. `wake()` cuts any wait short;
 `stop()` ends the loop and waits for the thread.
 """
 
@@ -127,11 +127,8 @@ class BackgroundLoop:
                     error=self.last_error,
                     retry_in=round(wait, 2),
                 )
-                if self.backoff is not None:
-                    # A back-off is waited out: a wake must not turn it into a busy loop.
-                    if self._stop.wait(wait):
-                        return
-                    wait = 0
+                # A wake cuts the back-off short: it means new work was saved, so the
+                # database answers again, and /readyz should stop reporting the failure.
                 continue
             self.last_error = None
             if self.backoff is not None:
