@@ -11,11 +11,15 @@ from libs.domain.errors import DomainError
 from libs.domain.values import Role
 from libs.platform.http.auth import KeyRing
 from services.commands.common import service_named, settings_for
+from services.commands.signing import signing
 
 
 @click.group()
 def keys() -> None:
-    """Issue and revoke API keys."""
+    """Issue and revoke API keys; `keys signing` manages the deployment signing key."""
+
+
+keys.add_command(signing)
 
 
 @keys.command("create")

@@ -19,6 +19,7 @@ REPO = Path(__file__).parents[2]
 #: The floors of `libs/platform`, lowest first; a module may import its own floor and below.
 PLATFORM_FLOORS = (
     "libs.platform.runtime",
+    "libs.platform.signing",  # the deployment key, JWS
     "libs.platform.sql",
     "libs.platform.eventstore",  # reads, transcoding, group commit, the feed reader
     "libs.platform.eventstore.integrity",
