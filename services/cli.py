@@ -14,6 +14,7 @@ from services.commands.keys import keys
 from services.commands.migrate import migrate
 from services.commands.rebuild import rebuild_read_models
 from services.commands.serve import serve
+from services.commands.verify_export import verify_export
 from services.devstack.up import up
 
 
@@ -24,6 +25,8 @@ def main() -> None:
 
 for command in (serve, migrate, keys, rebuild_read_models, verify, checkpoint, up):
     main.add_command(command)
+# The offline verifier needs no service settings: it reads files only.
+main.add_command(verify_export)
 
 if __name__ == "__main__":
     main()

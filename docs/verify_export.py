@@ -1,0 +1,1 @@
+../libs/proof/verify_export.py
