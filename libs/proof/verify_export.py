@@ -431,7 +431,7 @@ def _value_at(document: Any, path: str) -> Any:
     return document
 
 
-def _quote(value: Any, limit: int = 60) -> str:
+def _quote(value: Any, limit: int = 80) -> str:
     text = json.dumps(value, ensure_ascii=False, default=str)
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -450,8 +450,8 @@ def check_shown_fields(event: dict[str, Any], reading: dict[str, Any], scope: Sc
         for where in differences(event[name], stored, name):
             found = True
             bare = where.split(" (")[0]
-            shown_value, stored_value = _value_at({"": event}, "." + bare), None
-            stored_value = _value_at({"": stored_view}, "." + bare)
+            shown_value = _value_at(event, "." + bare)
+            stored_value = _value_at(stored_view, "." + bare)
             if "(" in where:
                 scope.fail(f"{label} {where}", "the shown fields differ from the stored event")
             else:
@@ -1294,8 +1294,8 @@ def _signed_manifest(payload: bytes | None, shown: Any, scope: Scope) -> dict[st
         scope.fail(
             where,
             "the manifest shown differs from the signed manifest here: "
-            f"shown {_quote(_value_at({'': shown}, '.' + where.split(' (')[0][9:]))}, "
-            f"signed {_quote(_value_at({'': signed}, '.' + where.split(' (')[0][9:]))}",
+            f"shown {_quote(_value_at(shown, where.split(' (')[0][8:]))}, "
+            f"signed {_quote(_value_at(signed, where.split(' (')[0][8:]))}",
         )
     if not altered:
         scope.ok("manifest", "the manifest shown is the signed one")
