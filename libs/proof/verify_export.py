@@ -72,6 +72,17 @@ SHOWN_FROM_STORED = {
     "actor_role": "actor_role",
     "correlation_id": "correlation_id",
 }
+#: The fields every event of a case file shows, and all it may have: a field outside them
+#: would be read by people with nothing vouching for it.
+SHOWN_EVENT_FIELDS = frozenset({"type", "topic", "data", *SHOWN_FROM_STORED})
+EVENT_FIELDS = SHOWN_EVENT_FIELDS | {"version", "hash", "prev_hash", "stored", "decode_error"}
+CHECKPOINT_FIELDS = frozenset(
+    {
+        *("seq", "created_at", "position", "aggregates", "root", "prev_hash", "hash"),
+        *("jws", "signature", "checkpoint_jws", "leaf", "anchor", "inclusion_proof", "proof"),
+        *("anchored_version", "anchored_hash"),
+    }
+)
 MAX_FAILURES = 40
 
 
@@ -365,8 +376,12 @@ def verify_jws(
 # -- comparing what is shown with what is stored ------------------------------------------------
 
 
+#: RFC 3339 section 5.6 (Python would also read other separators and forms).
+RFC3339 = re.compile(r"\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d:\d\d(\.\d+)?([Zz]|[+-]\d\d:\d\d)?")
+
+
 def _instant(text: Any) -> datetime | None:
-    if not isinstance(text, str):
+    if not isinstance(text, str) or not RFC3339.fullmatch(text):
         return None
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -477,7 +492,9 @@ def _untag(value: Any) -> Any:
 
 
 def _absent_proof_fields(document: dict[str, Any]) -> list[str]:
-    absent = [name for name in ("format", "complaint_id", "head") if name not in document]
+    absent = [
+        name for name in ("format", "complaint_id", "head", "checkpoint") if name not in document
+    ]
     events = document.get("events")
     if not isinstance(events, list):
         return [*absent, "events"]
@@ -492,13 +509,21 @@ def _absent_proof_fields(document: dict[str, Any]) -> list[str]:
 def _stored_of(event: dict[str, Any], scope: Scope) -> tuple[str, bytes] | None:
     label = f"event v{event.get('version')}"
     stored = event.get("stored")
-    if not isinstance(stored, dict) or not isinstance(stored.get("topic"), str):
+    if (
+        not isinstance(stored, dict)
+        or set(stored) != {"topic", "state"}
+        or not isinstance(stored["topic"], str)
+        or not isinstance(stored["state"], str)
+    ):
+        scope.fail(f"{label} stored", 'is not {"topic": text, "state": base64}')
         return None
     try:
-        state = base64.b64decode(str(stored.get("state")), validate=True)
+        state = base64.b64decode(stored["state"], validate=True)
     except (binascii.Error, ValueError):
         scope.fail(f"{label} stored.state", "is not valid base64: the stored state was altered")
         return None
+    if base64.b64encode(state).decode("ascii") != stored["state"]:
+        scope.fail(f"{label} stored.state", "is not the canonical base64 of its own bytes")
     return stored["topic"], state
 
 
@@ -528,10 +553,16 @@ def _check_event_content(
                 f"shown ({event.get('hash')}): the stored event was altered",
             )
         return derived
-    if event.get("topic") not in (None, topic):
-        scope.fail(f"{label} topic", f"shown as {event.get('topic')!r}, stored as {topic!r}")
-    if event.get("type") not in (None, topic.rpartition(".")[2]):
-        scope.fail(f"{label} type", f"shown as {event.get('type')!r}, stored as {topic!r}")
+    for name in sorted(set(event) - EVENT_FIELDS):
+        scope.fail(
+            f"{label} {name}", "is not a field of a case file's event: nothing vouches for it"
+        )
+    for name in sorted(SHOWN_EVENT_FIELDS - set(event)):
+        scope.fail(f"{label} {name}", "is absent: every event shows it")
+    if "topic" in event and event["topic"] != topic:
+        scope.fail(f"{label} topic", f"shown as {event['topic']!r}, stored as {topic!r}")
+    if "type" in event and event["type"] != topic.rpartition(".")[2]:
+        scope.fail(f"{label} type", f"shown as {event['type']!r}, stored as {topic!r}")
     try:
         reading = json.loads(state)
     except ValueError as error:
@@ -539,8 +570,10 @@ def _check_event_content(
         return derived
     if not isinstance(reading, dict):
         scope.fail(f"{label} stored.state", "is not a JSON object")
-    else:
-        check_shown_fields(event, reading, scope)
+        return derived
+    check_shown_fields(event, reading, scope)
+    if event.get("decode_error") is not None:
+        scope.fail(f"{label} decode_error", "says the event cannot be read, but it reads")
     return derived
 
 
@@ -669,6 +702,10 @@ def _check_checkpoint(
         scope.fail("checkpoint", "is not a JSON object")
         return
     name = f"checkpoint #{checkpoint.get('seq')}"
+    for key in sorted(set(checkpoint) - CHECKPOINT_FIELDS):
+        scope.warn(f"{name} {key}", "is not a checkpoint field this verifier knows: not checked")
+    for key in sorted({"seq", "root"} - set(checkpoint)):
+        scope.fail(f"{name} {key}", "is absent: a checkpoint names its number and Merkle root")
     token = _first(checkpoint, "jws", "signature", "checkpoint_jws")
     if token is None:
         scope.warn(
@@ -686,6 +723,8 @@ def _check_checkpoint(
 def _signed_checkpoint_matches(
     payload: bytes, checkpoint: dict[str, Any], scope: Scope, name: str
 ) -> None:
+    """The signed header must seal itself (its `hash` over its other fields) and be the
+    checkpoint shown (an instant may be written with `Z` or `+00:00`)."""
     try:
         signed = json.loads(payload)
     except ValueError:
@@ -694,7 +733,22 @@ def _signed_checkpoint_matches(
     if not isinstance(signed, dict) or "root" not in signed:
         scope.fail(f"{name} signature", "the signed payload names no Merkle root")
         return
-    differing = [key for key in signed if key in checkpoint and checkpoint[key] != signed[key]]
+    sealed = {key: value for key, value in signed.items() if key != "hash"}
+    if "hash" in signed and sha256_hex(canonical_json(sealed)) != signed["hash"]:
+        scope.fail(f"{name} hash", "the signed checkpoint's hash does not seal its fields")
+    for key in sorted(set(signed) - set(checkpoint)):
+        scope.fail(
+            f"{name} {key}", "is signed but not shown: the checkpoint shown is not the one signed"
+        )
+    differing = [
+        key
+        for key in signed
+        if key in checkpoint
+        and checkpoint[key] != signed[key]
+        and (
+            _instant(checkpoint[key]) is None or _instant(checkpoint[key]) != _instant(signed[key])
+        )
+    ]
     for key in differing:
         scope.fail(
             f"{name} {key}",
@@ -704,6 +758,29 @@ def _signed_checkpoint_matches(
     if not differing:
         shown = sorted(key for key in signed if key in checkpoint)
         scope.ok(f"{name} header", f"the shown {', '.join(shown)} are the signed ones")
+
+
+def check_anchor(
+    version: Any, digest: Any, events: list[dict[str, Any]], scope: Scope, part: str, by: str
+) -> bool:
+    """The event at the anchored `version` must have the anchored hash."""
+    if not isinstance(version, int) or not 1 <= version <= len(events):
+        scope.fail(
+            part,
+            f"{by} anchored version {version}, which is not in the file: events were removed "
+            "after it was made",
+        )
+    elif events[version - 1].get("hash") != digest:
+        scope.fail(
+            part,
+            f"{by} anchored version {version} with hash {digest}, but the file's version "
+            f"{version} has {events[version - 1].get('hash')}: the history up to it was "
+            "rewritten after it was made",
+        )
+    else:
+        scope.ok(part, f"version {version} has the hash {by} anchored")
+        return True
+    return False
 
 
 def _check_inclusion(
@@ -716,6 +793,8 @@ def _check_inclusion(
     proof = _first(checkpoint, "inclusion_proof", "proof")
     proof = proof if isinstance(proof, dict) else {}
     leaf = _first(proof, "leaf") or _first(checkpoint, "leaf", "anchor")
+    if leaf is None and "anchored_version" in checkpoint:
+        leaf = {"version": checkpoint["anchored_version"], "hash": checkpoint.get("anchored_hash")}
     if not isinstance(leaf, dict):
         scope.warn(
             f"{name} anchor",
@@ -727,28 +806,14 @@ def _check_inclusion(
     if str(leaf.get("originator_id", complaint_id)) != complaint_id:
         scope.fail(f"{name} anchor", f"anchors {leaf.get('originator_id')}, not {complaint_id}")
         return
-    if not isinstance(version, int) or not 1 <= version <= len(events):
-        scope.fail(
-            f"{name} anchor",
-            f"anchored version {version}, which is not in the file: "
-            "events were removed after the checkpoint",
-        )
-    elif events[version - 1].get("hash") != digest:
-        scope.fail(
-            f"{name} anchor",
-            f"anchored version {version} with hash {digest}, but the "
-            f"file's version {version} has {events[version - 1].get('hash')}: the "
-            "history up to it was rewritten after the checkpoint",
-        )
-    else:
-        scope.ok(f"{name} anchor", f"version {version} is the version the checkpoint anchored")
+    check_anchor(version, digest, events, scope, f"{name} anchor", "the checkpoint")
     path = _first(proof, "path", "hashes", "siblings", "audit_path")
     size = _first(proof, "size", "tree_size") or checkpoint.get("aggregates")
     index = _first(proof, "index", "leaf_index")
     if path is None or size is None or index is None:
         scope.warn(
             f"{name} inclusion proof",
-            "absent: that the anchor is under the signed root was not checked",
+            "absent: that the anchor is under the checkpoint's root was not checked",
         )
         return
     try:
@@ -850,10 +915,11 @@ class CmsSignature:
 def parse_cms(blob: bytes) -> CmsSignature:
     """The signer's digest, signed attributes, signature and certificate of a CMS SignedData
     (the /Contents of a PAdES signature)."""
-    content_type, explicit = der_children(blob, der_at(blob, 0))[:2]
-    if oid_text(content_type.content(blob)) != SIGNED_DATA:
+    top = _tagged(der_at(blob, 0), 0x30)
+    content_type, explicit = der_children(blob, top)[:2]
+    if oid_text(_tagged(content_type, 0x06).content(blob)) != SIGNED_DATA:
         raise ValueError("the signature is not CMS SignedData")
-    items = der_children(blob, der_children(blob, explicit)[0])
+    items = der_children(blob, _tagged(der_children(blob, _tagged(explicit, 0xA0))[0], 0x30))
     certificates = [
         x509.load_der_x509_certificate(c.raw(blob))
         for item in items
@@ -861,20 +927,25 @@ def parse_cms(blob: bytes) -> CmsSignature:
         for c in der_children(blob, item)
         if c.tag == 0x30
     ]
-    signer = der_children(blob, items[-1])[0]
+    signer = _tagged(der_children(blob, _tagged(items[-1], 0x31))[0], 0x30)
     fields = der_children(blob, signer)
+    _tagged(fields[0], 0x02)
+    _tagged(fields[2], 0x30)
     digest_oid = oid_text(der_children(blob, fields[2])[0].content(blob))
     rest = fields[3:]
     attributes_element = rest.pop(0) if rest and rest[0].tag == 0xA0 else None
     if attributes_element is None:
         raise ValueError("the CMS signer has no signed attributes (not PAdES)")
-    signature_oid = oid_text(der_children(blob, rest[0])[0].content(blob))
+    signature_oid = oid_text(der_children(blob, _tagged(rest[0], 0x30))[0].content(blob))
+    _tagged(rest[1], 0x04)
     attributes: dict[str, bytes] = {}
     for attribute in der_children(blob, attributes_element):
         oid, values = der_children(blob, attribute)[:2]
         attributes[oid_text(oid.content(blob))] = der_children(blob, values)[0].raw(blob)
     if digest_oid not in DIGESTS:
         raise ValueError(f"unsupported digest algorithm {digest_oid}")
+    certificate = _signer_certificate(blob, fields[1], certificates)
+    _unsigned_parts_as_made(blob, items, fields, rest, certificate)
     # The signature covers the attributes DER-encoded as a SET OF (RFC 5652 section 5.4).
     raw_attributes = attributes_element.raw(blob)
     return CmsSignature(
@@ -883,19 +954,54 @@ def parse_cms(blob: bytes) -> CmsSignature:
         signed_attributes=b"\x31" + raw_attributes[1:],
         attributes=attributes,
         signature=rest[1].content(blob),
-        certificate=_signer_certificate(blob, fields[1], certificates),
+        certificate=certificate,
     )
 
 
+#: SEQUENCE { id-data }: a detached signature's encapsulated content information.
+DETACHED_DATA = bytes.fromhex("300b06092a864886f70d010701")
+
+
+def _unsigned_parts_as_made(
+    blob: bytes, items: list[Der], fields: list[Der], rest: list[Der], signer: Any
+) -> None:
+    """The parts of a CMS signature that its signature does not cover must be exactly what
+    the signer writes (PAdES B-B with Redress's self-signed key), so that no byte of a
+    signed PDF can change unnoticed."""
+    if items[0].content(blob) not in (b"\x01", b"\x03"):
+        raise ValueError("its SignedData version is not 1 or 3")
+    listed = {
+        oid_text(der_children(blob, a)[0].content(blob)) for a in der_children(blob, items[1])
+    }
+    if listed != {oid_text(der_children(blob, fields[2])[0].content(blob))}:
+        raise ValueError("its digest algorithms are not the signer's")
+    if items[2].raw(blob) != DETACHED_DATA:
+        raise ValueError("it is not a detached signature of data")
+    if any(item.tag == 0xA1 for item in items) or len(der_children(blob, items[-1])) != 1:
+        raise ValueError("it carries revocation lists or more than one signer")
+    if fields[0].content(blob) != b"\x01" or len(rest) != 2:
+        raise ValueError("its signer version is wrong or it has unsigned attributes")
+    signer_der = signer.public_bytes(Encoding.DER)
+    for item in items:
+        if item.tag == 0xA0 and any(c.raw(blob) != signer_der for c in der_children(blob, item)):
+            raise ValueError("it carries a certificate other than the signer's")
+
+
+def _tagged(element: Der, tag: int) -> Der:
+    if element.tag != tag:
+        raise ValueError(f"a DER element has tag {element.tag:#x} where {tag:#x} belongs")
+    return element
+
+
 def _signer_certificate(blob: bytes, sid: Der, certificates: list[x509.Certificate]) -> Any:
-    if sid.tag == 0x30:  # IssuerAndSerialNumber
-        serial = der_children(blob, sid)[1].content(blob)
-        number = int.from_bytes(serial, "big", signed=True)
-        for certificate in certificates:
-            if certificate.serial_number == number:
-                return certificate
-    if len(certificates) == 1:
-        return certificates[0]
+    """The certificate the signer names by issuer and serial number (RFC 5652 5.3)."""
+    issuer, serial = der_children(blob, _tagged(sid, 0x30))[:2]
+    number = int.from_bytes(_tagged(serial, 0x02).content(blob), "big", signed=True)
+    for certificate in certificates:
+        if certificate.serial_number == number and certificate.issuer.public_bytes() == issuer.raw(
+            blob
+        ):
+            return certificate
     raise ValueError("the signer's certificate is not in the signature")
 
 
@@ -1172,11 +1278,18 @@ def check_pdf_signatures(data: bytes, scope: Scope, ring: KeyRing) -> x509.Certi
 def _check_one_signature(
     data: bytes, b: int, c: int, d: int, scope: Scope, part: str, ring: KeyRing
 ) -> x509.Certificate | None:
-    blob = binascii.unhexlify(re.sub(rb"[\s<>]", b"", data[b:c]))
     try:
+        digits = re.sub(rb"[\s<>]", b"", data[b:c])
+        if digits != digits.lower() and digits != digits.upper():
+            raise ValueError("its hexadecimal digits mix upper and lower case")
+        blob = binascii.unhexlify(digits)
         cms = parse_cms(blob)
+        # /Contents is not signed (it holds the signature): nothing may follow the CMS
+        # structure but the zeros it was reserved with.
+        if blob[der_at(blob, 0).end :].strip(b"\x00"):
+            raise ValueError("bytes other than zeros follow the signature in /Contents")
     except (ValueError, IndexError) as error:
-        scope.fail(part, f"the signature's CMS structure cannot be read: {error}")
+        scope.fail(part, f"the signature (/Contents) is malformed or was altered: {error}")
         return None
     digest = _digest(cms.digest, data[:b], data[c : c + d])
     stated = cms.attributes.get(MESSAGE_DIGEST)
@@ -1187,8 +1300,8 @@ def _check_one_signature(
             f"{c + d}): the PDF was altered after signing",
         )
         return None
-    key = cms.certificate.public_key()
     try:
+        key = cms.certificate.public_key()
         if isinstance(key, ec.EllipticCurvePublicKey):
             key.verify(cms.signature, cms.signed_attributes, ec.ECDSA(cms.signature_hash()))
         elif isinstance(key, rsa.RSAPublicKey):
@@ -1197,14 +1310,20 @@ def _check_one_signature(
             )
         else:
             raise InvalidSignature
-    except InvalidSignature:
+        bound = _certificate_binding(cms)
+    except (InvalidSignature, ValueError, IndexError):
         scope.fail(
             part,
             "the signature over the signed attributes does not verify with the certificate's key",
         )
         return None
-    if _certificate_binding(cms) is False:
-        scope.fail(part, "the signed signingCertificateV2 names another certificate")
+    if bound is not True:
+        scope.fail(
+            part,
+            "the signed signingCertificateV2 names another certificate"
+            if bound is False
+            else "no signed signingCertificateV2 attribute (PAdES requires one)",
+        )
         return None
     kid = jwk_of(key).get("kid")
     subject = cms.certificate.subject.rfc4514_string()
@@ -1269,7 +1388,18 @@ def check_bundle(
             "manifest referral_id",
             f"is {manifest.get('referral_id')}, but the bundle's referral is {referral_id}",
         )
-    _check_manifest_checkpoint(manifest.get("checkpoint"), case_file.get("checkpoint"), scope)
+    events = [e for e in case_file.get("events") or [] if isinstance(e, dict)]
+    if events and manifest.get("head") != {
+        "version": events[-1].get("version"),
+        "hash": events[-1].get("hash"),
+    }:
+        scope.fail(
+            "manifest head",
+            f"the signed manifest says {_quote(manifest.get('head'))}, but the case file's "
+            f"last event is version {events[-1].get('version')} with hash "
+            f"{events[-1].get('hash')}",
+        )
+    _check_manifest_checkpoint(manifest.get("checkpoint"), case_file, events, scope)
     _check_documents(bundle, manifest, scope)
     check_case_file(case_file, scope.inner("case_file > "), ring, carried)
     _check_bundle_pdf(manifest, pdfs, scope)
@@ -1327,29 +1457,43 @@ def _check_parts(bundle: dict[str, Any], manifest: dict[str, Any], scope: Scope)
         )
 
 
-def _check_manifest_checkpoint(signed: Any, shown: Any, scope: Scope) -> None:
-    if not isinstance(signed, dict) or not isinstance(shown, dict):
-        if (signed is None) != (shown is None):
-            scope.fail(
-                "manifest checkpoint",
-                f"the manifest names {_quote(signed)}, the case file {_quote(shown)}",
-            )
+def _check_manifest_checkpoint(
+    signed: Any, case_file: dict[str, Any], events: list[dict[str, Any]], scope: Scope
+) -> None:
+    """The checkpoint the manifest names must be the case file's (where it shows one), and
+    the event it anchored must have the anchored hash: the manifest's signature covers it."""
+    if not isinstance(signed, dict):
         return
+    shown = _dict(case_file.get("checkpoint"))
     for key in sorted(set(signed) & set(shown)):
         if signed[key] != shown[key] and not isinstance(signed[key], dict | list):
+            if _instant(signed[key]) is not None and _instant(signed[key]) == _instant(shown[key]):
+                continue
             scope.fail(
                 f"manifest checkpoint {key}",
                 f"the manifest says {_quote(signed[key])}, "
                 f"the case file's checkpoint {_quote(shown[key])}",
             )
+    if "anchored_version" in signed and events:
+        check_anchor(
+            signed["anchored_version"],
+            signed.get("anchored_hash"),
+            events,
+            scope,
+            "manifest checkpoint",
+            f"checkpoint #{signed.get('seq')} (as the manifest signed it)",
+        )
 
 
 def _check_documents(bundle: dict[str, Any], manifest: dict[str, Any], scope: Scope) -> None:
     listed = {}
     for name in ("attached_documents", "policy_documents", "documents"):
         for entry in bundle.get(name) or []:
-            if isinstance(entry, dict) and _first(entry, "ref", "id") is not None:
-                listed[str(_first(entry, "ref", "id"))] = entry
+            reference = (
+                _first(entry, "storage_ref", "ref", "id") if isinstance(entry, dict) else None
+            )
+            if reference is not None:
+                listed[str(reference)] = entry
     documents = [d for d in manifest.get("documents") or [] if isinstance(d, dict)]
     for document in documents:
         entry = listed.get(str(document.get("ref")))
@@ -1449,10 +1593,14 @@ def _check_pdf(data: bytes, verdict: FileVerdict, ring: KeyRing) -> None:
     scope = Scope(verdict)
     certificate = check_pdf_signatures(data, scope, ring)
     carried = [jwk_of(certificate.public_key())] if certificate is not None else []
-    attachments = PdfFile(data).attachments()
+    try:
+        attachments = PdfFile(data).attachments()
+        document = json.loads(attachments[ATTACHMENT]) if ATTACHMENT in attachments else None
+    except (ValueError, IndexError, KeyError, zlib.error) as error:
+        scope.fail("attachments", f"the attached files cannot be read: {error}")
+        return
     if ATTACHMENT in attachments:
         verdict.kind = "case-file-pdf"
-        document = json.loads(attachments[ATTACHMENT])
         verdict.about = check_case_file(document, scope.inner(f"{ATTACHMENT} > "), ring, carried)
     else:
         names = ", ".join(sorted(attachments)) or "none"

@@ -134,7 +134,8 @@ async def test_a_real_export_without_the_proof_fields_is_refused_naming_them(
         event.pop("stored", None)
     found = failures(verify(tmp_path, document))
     assert found == [
-        "proof fields: absent: format, head, events[].stored (every event). This export "
+        "proof fields: absent: format, head, checkpoint, events[].stored (every event). "
+        "This export "
         "predates the redress.case-file/1 format or was stripped: what those fields prove "
         "cannot be checked"
     ]

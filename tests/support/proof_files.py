@@ -169,10 +169,7 @@ def bundle(key: SigningKey, document: dict[str, Any], pdf: bytes | None = None) 
         "referral_id": referral_id,
         "complaint_id": document["complaint_id"],
         "head": document["head"],
-        "checkpoint": {
-            k: document["checkpoint"][k] for k in ("seq", "root", "hash") if document["checkpoint"]
-        }
-        or None,
+        "checkpoint": _anchor(document["checkpoint"]),
         "parts": {name: sha256_of(value) for name, value in parts.items()},
         "documents": [{"ref": "policy/complaints-v3", "sha256": "ab" * 32}],
         "files": {"bundle.pdf": hashlib.sha256(pdf).hexdigest()} if pdf is not None else {},
@@ -181,6 +178,18 @@ def bundle(key: SigningKey, document: dict[str, Any], pdf: bytes | None = None) 
         **parts,
         "manifest": manifest,
         "manifest_jws": sign_compact(canonical_json(manifest), key),
+    }
+
+
+def _anchor(checkpoint: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The checkpoint as the gateway's manifest names it (seq and the anchored head)."""
+    if checkpoint is None:
+        return None
+    leaf = checkpoint["leaf"]
+    return {
+        "seq": checkpoint["seq"],
+        "anchored_version": leaf["version"],
+        "anchored_hash": leaf["hash"],
     }
 
 

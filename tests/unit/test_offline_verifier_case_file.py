@@ -192,8 +192,9 @@ def test_a_history_rewritten_with_new_hashes_is_caught_by_the_signed_checkpoint(
     altered = rewrite(good, 2, json.dumps(state).encode())
     altered["events"][1]["data"]["summary"] = "never called"
     found = failures(verify(tmp_path, altered, published))
-    assert len(found) == 1 and found[0].startswith("checkpoint #7 anchor: anchored version 6")
-    assert "the history up to it was rewritten after the checkpoint" in found[0]
+    assert len(found) == 1
+    assert found[0].startswith("checkpoint #7 anchor: the checkpoint anchored version 6 with")
+    assert "the history up to it was rewritten after it was made" in found[0]
 
 
 def test_events_removed_after_the_checkpoint_are_caught(
@@ -204,8 +205,8 @@ def test_events_removed_after_the_checkpoint_are_caught(
     altered["head"] = {"version": 5, "hash": altered["events"][4]["hash"]}
     found = failures(verify(tmp_path, altered, published))
     assert found == [
-        "checkpoint #7 anchor: anchored version 6, which is not in the file: events were "
-        "removed after the checkpoint"
+        "checkpoint #7 anchor: the checkpoint anchored version 6, which is not in the file: "
+        "events were removed after it was made"
     ]
 
 
@@ -287,7 +288,8 @@ def test_an_export_without_proof_fields_says_which_are_absent(
     }
     found = failures(verify(tmp_path, old, published))
     assert found[0].startswith(
-        "proof fields: absent: format, head, events[].stored (every event). This export "
+        "proof fields: absent: format, head, checkpoint, events[].stored (every event). "
+        "This export "
         "predates the redress.case-file/1 format"
     )
     assert len(found) == 1  # the hashes shown still link, so nothing else is reported
