@@ -340,6 +340,9 @@ def verify_jws(
     except (ValueError, binascii.Error) as error:
         scope.fail(part, f"the JWS cannot be decoded: {error}")
         return None
+    if [_b64url_text(_b64url(piece)) for piece in pieces] != pieces:
+        scope.fail(part, "the JWS is not in canonical base64url: it was altered")
+        return None
     if not isinstance(header, dict) or header.get("alg") != "ES256":
         alg = header.get("alg") if isinstance(header, dict) else None
         scope.fail(part, f"the JWS algorithm is {alg!r}, not ES256")
