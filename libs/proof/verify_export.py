@@ -107,16 +107,19 @@ class FileVerdict:
     kind: str = "unknown"
     about: dict[str, Any] = field(default_factory=dict)
     checks: list[Check] = field(default_factory=list)
+    failures: int = 0
     untold: int = 0
 
     @property
     def valid(self) -> bool:
-        return not any(check.status == "fail" for check in self.checks) and not self.untold
+        return self.failures == 0
 
     def add(self, status: str, part: str, message: str) -> None:
-        if status == "fail" and sum(c.status == "fail" for c in self.checks) >= MAX_FAILURES:
-            self.untold += 1
-            return
+        if status == "fail":
+            self.failures += 1
+            if self.failures > MAX_FAILURES:
+                self.untold += 1
+                return
         self.checks.append(Check(status, part, message))
 
     def as_dict(self) -> dict[str, Any]:
@@ -262,7 +265,10 @@ def public_key_of(jwk: dict[str, Any]) -> Any:
 
 def key_id(jwk: dict[str, Any]) -> str:
     """The thumbprint of the key itself (never trusting a `kid` written beside it)."""
-    return str(jwk_of(public_key_of(jwk)).get("kid") or jwk.get("kid"))
+    kid = jwk_of(public_key_of(jwk)).get("kid")
+    if kid is None:
+        raise ValueError("not a P-256 key")
+    return kid
 
 
 def keys_in(value: Any) -> list[dict[str, Any]]:
@@ -315,7 +321,7 @@ class KeyRing:
         if self.published is None:
             return None
         kid = jwk_of(certificate.public_key()).get("kid")
-        return any(_safe_key_id(jwk) == kid for jwk in self.published)
+        return kid is not None and any(_safe_key_id(jwk) == kid for jwk in self.published)
 
 
 def _safe_key_id(jwk: dict[str, Any]) -> str | None:
@@ -600,19 +606,23 @@ def check_case_file(
         scope.fail("format", f"is {document['format']!r}, not {CASE_FILE_FORMAT!r}")
     complaint_id = str(document.get("complaint_id"))
     raw_events = document.get("events")
-    events = [e for e in raw_events if isinstance(e, dict)] if isinstance(raw_events, list) else []
+    events = raw_events if isinstance(raw_events, list) else []
+    for position, event in enumerate(events):
+        if not isinstance(event, dict):
+            scope.fail(f"events[{position}]", f"is {_quote(event)}, not an event")
+            return {"complaint_id": complaint_id}
     about = {"complaint_id": complaint_id, "events": len(events), "head": document.get("head")}
     if not _versions_in_order(events, scope):
         return about
     content_ok = True
     for position, event in enumerate(events):
         following = events[position + 1] if position + 1 < len(events) else None
-        before = sum(c.status == "fail" for c in scope.verdict.checks)
+        before = scope.verdict.failures
         if "stored" in event and event.get("hash"):
             _check_event_content(complaint_id, event, following, scope)
         else:
             content_ok = False
-        content_ok &= sum(c.status == "fail" for c in scope.verdict.checks) == before
+        content_ok &= scope.verdict.failures == before
         expected_prev = GENESIS if position == 0 else events[position - 1].get("hash")
         if event.get("prev_hash") != expected_prev:
             scope.fail(
@@ -666,6 +676,8 @@ def _versions_in_order(events: list[dict[str, Any]], scope: Scope) -> bool:
 
 def _check_head(head: Any, events: list[dict[str, Any]], scope: Scope) -> None:
     if not isinstance(head, dict):
+        if head is not None:
+            scope.fail("head", f"is {_quote(head)}, not {{version, hash}}")
         return
     last = events[-1]
     if head.get("version") != last["version"]:
@@ -1234,6 +1246,8 @@ class PdfFile:
                 continue
             name = self.resolve(spec.get("UF") or spec.get("F"))
             embedded = self.resolve(spec["EF"])
+            if not isinstance(embedded, dict):
+                continue
             stream = self.resolve(embedded.get("UF") or embedded.get("F"))
             if isinstance(name, bytes) and isinstance(stream, Stream):
                 found[_pdf_text(name)] = self.stream_bytes(stream)
