@@ -1,4 +1,6 @@
-"""The offline verifier on a real history export of the complaints service.
+"""The offline verifier on a real history export of the complaints service: it accepts the
+export as served, and refuses one whose complaint was altered in the database or whose
+shown amount was changed, naming the event.
 
 The proof fields of the case file (`format`, `head`, `events[].stored`) are added to the
 export by issue 18's case-file work; where an export lacks them, this test adds them from
@@ -23,14 +25,15 @@ from libs.platform.eventstore.integrity.audit import chain_recorder
 from libs.proof.verify_export import KeyRing, verify_files
 from tests.conftest import RunningComplaints
 from tests.support.complaints import new_complaint
+from tests.support.tamper import StoredRows
 
 pytestmark = pytest.mark.usefixtures("complaints")
 YESTERDAY = (datetime.now(UTC) - timedelta(days=1)).replace(microsecond=0).isoformat()
 
 
-async def exported(complaints: RunningComplaints) -> dict[str, Any]:
-    """The JSON export of a complaint with an interaction (back-dated), an escalation, an
-    offer with an amount, its acceptance and a resolution."""
+async def opened_and_worked(complaints: RunningComplaints) -> str:
+    """A complaint with an interaction (back-dated), an escalation (version 3), an offer
+    with an amount and its acceptance."""
     client, agent = complaints.client, complaints.headers(Role.AGENT)
     opened = await client.post("/v1/complaints", json=new_complaint(), headers=agent)
     url = f"/v1/complaints/{opened.json()['id']}"
@@ -55,14 +58,22 @@ async def exported(complaints: RunningComplaints) -> dict[str, Any]:
         f"{url}/offers/{offer_id}/response", json={"decision": "accepted"}, headers=agent
     )
     assert response.status_code == 200, response.text
-    export = await client.get(
-        f"{url}/history/export",
+    return str(opened.json()["id"])
+
+
+async def export_of(complaints: RunningComplaints, complaint_id: str) -> dict[str, Any]:
+    export = await complaints.client.get(
+        f"/v1/complaints/{complaint_id}/history/export",
         params={"format": "json"},
         headers=complaints.headers(Role.AUDITOR),
     )
     assert export.status_code == 200, export.text
     document: dict[str, Any] = export.json()
     return document
+
+
+async def exported(complaints: RunningComplaints) -> dict[str, Any]:
+    return await export_of(complaints, await opened_and_worked(complaints))
 
 
 def with_proof_fields(complaints: RunningComplaints, document: dict[str, Any]) -> dict[str, Any]:
@@ -138,4 +149,21 @@ async def test_a_real_export_without_the_proof_fields_is_refused_naming_them(
         "This export "
         "predates the redress.case-file/1 format or was stripped: what those fields prove "
         "cannot be checked"
+    ]
+
+
+async def test_a_complaint_altered_in_the_database_exports_a_file_the_verifier_refuses(
+    complaints: RunningComplaints, database_url: str, tmp_path: Path
+) -> None:
+    complaint_id = await opened_and_worked(complaints)
+    StoredRows(database_url).edit_payload(
+        complaint_id, 3, lambda state: state.update(reason="The customer withdrew")
+    )
+    document = with_proof_fields(complaints, await export_of(complaints, complaint_id))
+    escalation = document["events"][2]
+    assert escalation["data"]["reason"] == "The customer withdrew"  # shown as now stored
+    found = failures(verify(tmp_path, document))
+    assert found == [
+        f"event v3 stored: the stored topic or state does not give the hash shown "
+        f"({escalation['hash']}): the stored event was altered"
     ]
