@@ -206,5 +206,6 @@ def signed_pdf(key: SigningKey, attachment: dict[str, Any] | None, *, title: str
             desc="The case file",
             mime_type="application/json",
             associated_file_relationship="Source",
+            compress=True,  # FlateDecode, as the export PDF stores it
         )
     return sign_pdf(bytes(pdf.output()), key, reason="Redress export")

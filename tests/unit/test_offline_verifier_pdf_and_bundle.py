@@ -6,13 +6,15 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
+from io import BytesIO
 from pathlib import Path
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 
 from libs.platform.signing.keys import SigningKey, SigningKeyStore
-from libs.proof.verify_export import KeyRing, verify_files
+from libs.proof.verify_export import KeyRing, PdfFile, verify_files
 from tests.support import proof_files
 
 
@@ -76,6 +78,15 @@ def test_a_signed_export_pdf_and_its_attached_case_file_verify(
     parts = [check["part"] for check in file["checks"]]
     assert parts[0] == "pdf signature" and "case-file.json > chain" in parts
     assert "case-file.json > checkpoint #7 inclusion proof" in parts
+
+
+def test_the_attachment_read_without_a_pdf_library_is_the_one_pypdf_reads(
+    export_pdf: bytes, case_file: dict[str, Any]
+) -> None:
+    ours = PdfFile(export_pdf).attachments()
+    theirs = {name: data[0] for name, data in PdfReader(BytesIO(export_pdf)).attachments.items()}
+    assert ours == theirs and json.loads(ours["case-file.json"]) == case_file
+    assert b"/FlateDecode" in export_pdf and b'"events"' not in export_pdf  # really compressed
 
 
 def test_one_byte_changed_in_the_signed_pdf_breaks_its_signature(
