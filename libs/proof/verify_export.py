@@ -30,7 +30,7 @@ import json
 import re
 import sys
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -821,7 +821,9 @@ def _check_inclusion(
     if str(leaf.get("originator_id", complaint_id)) != complaint_id:
         scope.fail(f"{name} anchor", f"anchors {leaf.get('originator_id')}, not {complaint_id}")
         return
-    check_anchor(version, digest, events, scope, f"{name} anchor", "the checkpoint")
+    anchored = check_anchor(version, digest, events, scope, f"{name} anchor", "the checkpoint")
+    if not anchored or not isinstance(version, int):
+        return
     path = _first(proof, "path", "hashes", "siblings", "audit_path")
     size = _first(proof, "size", "tree_size") or checkpoint.get("aggregates")
     index = _first(proof, "index", "leaf_index")
@@ -833,7 +835,7 @@ def _check_inclusion(
         return
     try:
         root = merkle_inclusion_root(
-            merkle_leaf_hash(complaint_id, int(version), str(digest)),
+            merkle_leaf_hash(complaint_id, version, str(digest)),
             int(index),
             int(size),
             [str(h) for h in path],
@@ -903,7 +905,8 @@ def oid_text(body: bytes) -> str:
     return ".".join(map(str, [first, numbers[0] - 40 * first, *numbers[1:]]))
 
 
-DIGESTS = {
+HashFactory = Callable[[], hashes.HashAlgorithm]
+DIGESTS: dict[str, HashFactory] = {
     "2.16.840.1.101.3.4.2.1": hashes.SHA256,
     "2.16.840.1.101.3.4.2.2": hashes.SHA384,
     "2.16.840.1.101.3.4.2.3": hashes.SHA512,
@@ -919,8 +922,8 @@ SIGNING_CERTIFICATE_V2 = "1.2.840.113549.1.9.16.2.47"
 
 @dataclass
 class CmsSignature:
-    digest: type[hashes.HashAlgorithm]
-    signature_hash: type[hashes.HashAlgorithm]
+    digest: HashFactory
+    signature_hash: HashFactory
     signed_attributes: bytes  # DER of the SET OF attributes: what the signature covers
     attributes: dict[str, bytes]  # attribute OID: DER of its first value
     signature: bytes
@@ -1020,7 +1023,7 @@ def _signer_certificate(blob: bytes, sid: Der, certificates: list[x509.Certifica
     raise ValueError("the signer's certificate is not in the signature")
 
 
-def _digest(algorithm: type[hashes.HashAlgorithm], *parts: bytes) -> bytes:
+def _digest(algorithm: HashFactory, *parts: bytes) -> bytes:
     hasher = hashes.Hash(algorithm())
     for part in parts:
         hasher.update(part)
@@ -1034,7 +1037,7 @@ def _certificate_binding(cms: CmsSignature) -> bool | None:
         return None
     first = der_children(value, der_children(value, der_at(value, 0))[0])[0]
     parts = der_children(value, first)
-    algorithm: type[hashes.HashAlgorithm] = hashes.SHA256
+    algorithm: HashFactory = hashes.SHA256
     if parts[0].tag == 0x30:
         algorithm = DIGESTS.get(
             oid_text(der_children(value, parts[0])[0].content(value)), hashes.SHA256
@@ -1101,11 +1104,13 @@ class PdfLexer:
         head = data[start : start + 1]
         if head == b"[":
             self.position += 1
-            items = []
-            while (self.skip(), self.data[self.position : self.position + 1])[1] != b"]":
+            items: list[Any] = []
+            while True:
+                self.skip()
+                if self.data[self.position : self.position + 1] == b"]":
+                    self.position += 1
+                    return items
                 items.append(self.value())
-            self.position += 1
-            return items
         if head == b"(":
             return self._literal()
         if head == b"<":
