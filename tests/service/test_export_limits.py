@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from typing import Any
+from uuid import uuid4
 
 import httpx
 import psycopg
@@ -132,7 +133,9 @@ def test_a_key_running_its_limit_of_exports_gets_429_while_others_are_served(
             assert json_export.status_code == 200
             assert theirs.result(timeout=120).status_code == 200
 
-        # Slots are given back when the exports end.
+        # Slots are given back when the exports end, refused ones included.
+        assert slots.running() == 0
+        assert export(url, key, str(uuid4()), "json").status_code == 404
         assert slots.running() == 0
         assert export(url, key, complaint_id, "json").status_code == 200
 
