@@ -58,5 +58,11 @@ class GatewaySettings(BaseSettings):
         200.0, description="Sustained requests per second per API key (0 disables)"
     )
     rate_limit_burst: int = Field(400, description="Requests a key may make in a burst")
+    export_concurrency_per_key: int = Field(
+        2, ge=1, description="Bundle exports (JSON, PDF) a key may run at once (429 beyond)"
+    )
+    export_concurrency_total: int = Field(
+        8, ge=0, description="Bundle exports the process runs at once, all keys (0: no cap)"
+    )
     db_pool_size: int = 16
     migrate_on_start: bool = True

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from libs.domain.referral import Referral
 from libs.platform.http.auth import Principal
 from libs.platform.http.domain_problems import domain_problems
+from libs.platform.http.export_limit import export_slot
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
 from libs.platform.http.problems import Problem, problem_responses
 from libs.platform.http.query_parameters import KnownQueryParameters
@@ -119,6 +120,7 @@ def candidates(
     "/bundle",
     responses={
         **READ_PROBLEMS,
+        **problem_responses(429),
         200: {"content": {"application/json": {}, "application/pdf": {}}},
     },
     summary="The case bundle as delivered: JSON (with its manifest) or PDF",
@@ -127,6 +129,7 @@ async def bundle(
     referral_id: str,
     request: Request,
     _: Principal = Reader,
+    _slot: None = export_slot(Reader),  # at most N bundles at once per key (429 beyond)
     service: GatewayService = Service,
     format: Literal["json", "pdf"] | None = Query(None, description="Or use the Accept header"),
 ) -> Response:
