@@ -10,18 +10,26 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import io
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
+from pathlib import Path
 from typing import Any
+from uuid import uuid4
 
 import orjson
 import pytest
+from pypdf import PdfReader
 
+from libs.domain.referral import Referral
+from libs.domain.values import Role
 from libs.platform.eventstore.integrity.hashchain import canonical_json
 from libs.platform.signing.jws import BadSignature, verify_compact
 from libs.platform.signing.keys import SigningKeyStore
 from services.adr_gateway.adapters.webhook import CASE_EVENT_TYPE
+from tests.support.gateway import gateway_settings, running_gateway, sqlite_url
 from tests.support.referral_bundles import (
     EMAIL_PROVIDER,
     EMAIL_TO,
@@ -272,3 +280,56 @@ def test_the_email_provider_receives_the_signed_manifest_as_an_attachment(
     assert orjson.loads(attachments["case-bundle.json"].get_content()) == bundle
     # Received, three notes, referred.
     assert manifest["head"]["version"] == len(bundle["case_file"]["events"]) == 5
+
+
+async def test_a_bundle_built_before_manifests_were_signed_is_still_served(
+    tmp_path: Path,
+) -> None:
+    """Bundle version 1 (no PDF kept, no manifest_jws): its PDF is rendered from its JSON,
+    and its signed manifest is refused by name, not a 500."""
+    async with running_gateway(gateway_settings(sqlite_url(tmp_path))) as gateway:
+        provider = await gateway.register("http://127.0.0.1:9/cases")
+        referral = gateway.prepared_referral(provider["id"])
+        path = f"/v1/referrals/{referral.reference}/bundle"
+
+        pdf = await gateway.client.get(path, params={"format": "pdf"}, headers=gateway.headers())
+        unsigned = await gateway.client.get(f"{path}/manifest.jws", headers=gateway.headers())
+
+    assert pdf.status_code == 200
+    assert "charged twice" in pdf_text(pdf.content)
+    assert unsigned.status_code == 404
+    assert unsigned.json()["type"].endswith("unsigned-bundle")
+
+
+async def test_no_signed_manifest_yet_is_a_named_refusal(tmp_path: Path) -> None:
+    """Unknown referral: 404; received but not prepared: 409 with Retry-After; a role that
+    may not read bundles: 403."""
+    async with running_gateway(gateway_settings(sqlite_url(tmp_path))) as gateway:
+        waiting = Referral.open(
+            reference=str(uuid4()),
+            complaint_id=str(uuid4()),
+            eligibility={"eligible": True},
+            referred_by="supervisor:test",
+            referred_at=datetime.now(UTC),
+            upstream_event_id="test",
+        )
+        gateway.service.application.save(waiting)
+
+        async def manifest(referral_id: str, role: Role = Role.ADMIN) -> Any:
+            return await gateway.client.get(
+                f"/v1/referrals/{referral_id}/bundle/manifest.jws", headers=gateway.headers(role)
+            )
+
+        unknown = await manifest(str(uuid4()))
+        not_prepared = await manifest(waiting.reference)
+        forbidden = await manifest(waiting.reference, Role.CRM)
+
+    assert unknown.status_code == 404
+    assert not_prepared.status_code == 409
+    assert not_prepared.json()["type"].endswith("not-prepared")
+    assert not_prepared.headers["retry-after"] == "2"
+    assert forbidden.status_code == 403
+
+
+def pdf_text(data: bytes) -> str:
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
