@@ -97,14 +97,14 @@ class BundleSystem:
 
     def delivered(self, referral_id: str) -> dict[str, Any]:
         """The referral once its provider has it."""
-        return eventually(
-            lambda: (
-                (r := self.gateway(f"/v1/referrals/{referral_id}")).status_code == 200
-                and r.json()["delivery"] == "delivered"
-                and r.json()
-            ),
-            timeout=60,
-        )
+
+        def referral() -> dict[str, Any] | None:
+            response = self.gateway(f"/v1/referrals/{referral_id}")
+            found = dict(response.json()) if response.status_code == 200 else {}
+            return found if found.get("delivery") == "delivered" else None
+
+        delivered: dict[str, Any] = eventually(referral, timeout=60)
+        return delivered
 
 
 def eventually(check: Callable[[], Any], timeout: float = 30.0) -> Any:
