@@ -44,6 +44,11 @@ class GatewaySettings(BaseSettings):
         default_factory=list,
         description="Policy documents cited in every bundle (JSON list of {title, url, sha256})",
     )
+    signing_dir: str | None = Field(
+        None,
+        description="The deployment signing key's directory, which signs bundle manifests "
+        "(default var/signing)",
+    )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "adr-gateway@redress.invalid"
