@@ -43,8 +43,8 @@ migrate: $(STAMP)
 	$(BIN)/redress migrate
 
 # Issue 2's comparison (raw / CRUD / Redress), then the auditor's history and verify, the ADR
-# round trip and the whole system under a mixed CRM workload. BENCH_ARGS=--quick for a
-# shorter first part.
+# round trip, the whole system under a mixed CRM workload, and what an export costs.
+# BENCH_ARGS=--quick for a shorter first part.
 bench: $(STAMP)
 	$(BIN)/python -m bench $(BENCH_ARGS)
 	$(BIN)/python -m bench.history
@@ -52,6 +52,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.adr --postgres $(REDRESS_TEST_DATABASE_URL)
 	$(BIN)/python -m bench.follower
 	$(BIN)/python -m bench.system
+	$(BIN)/python -m bench.exports
 
 # The fault tests (tests/faults), longer: more clients and journeys, every service killed
 # five times over, a longer provider outage. `make test` runs them with bounded counts.

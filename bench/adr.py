@@ -12,6 +12,7 @@ the bundle. Target: p95 < 1 s.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import statistics
 import tempfile
 import threading
@@ -75,26 +76,52 @@ def _complaint(events: int) -> Complaint:
     return complaint
 
 
+def _case_file(complaint: Complaint) -> dict[str, Any]:
+    """A history export's shape for the bench complaint: every event with a chain hash."""
+    from libs.platform.runtime.jsonable import jsonable
+
+    events, previous = [], "0" * 64
+    for event in complaint.collect_events():
+        digest = hashlib.sha256(f"{previous}{event.originator_version}".encode()).hexdigest()
+        events.append(
+            {
+                "version": event.originator_version,
+                "type": type(event).__name__,
+                "hash": digest,
+                "prev_hash": previous,
+                "data": jsonable({k: v for k, v in vars(event).items() if k != "originator_id"}),
+            }
+        )
+        previous = digest
+    return {"complaint_id": str(complaint.id), "events": events}
+
+
 def bundles_per_second(events: int = 200, seconds: float = 3.0, pdf: bool = False) -> float:
-    """Case bundles (JSON with manifest; optionally also the PDF) built per second for a
-    complaint of `events` events."""
+    """Case bundles (JSON with the whole case file and the signed manifest; optionally also
+    the PDF) built per second for a complaint of `events` events."""
+    from libs.platform.signing.keys import SigningKeyStore
     from services.adr_gateway.bundles import build_bundle, bundle_pdf
     from services.complaints.api.representation import complaint_view
 
-    view = complaint_view(_complaint(events))
+    complaint = _complaint(events)
+    view = complaint_view(complaint)
+    case_file = _case_file(complaint)
+    with tempfile.TemporaryDirectory() as directory:
+        key = SigningKeyStore(directory).load_or_create()
     built = 0
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
-        bundle = build_bundle(
-            referral={"reference": "bench", "eligibility": {}},
+        build_bundle(
+            referral={"id": "bench", "reference": "bench", "eligibility": {}},
             provider={"id": "bench", "name": "Bench"},
             complaint=view,
-            history=None,
+            case_file=case_file,
+            checkpoint=None,
             firm_name="Bench",
             policy_documents=[],
+            key=key,
+            render_pdf=bundle_pdf if pdf else lambda _body, _key: b"",
         )
-        if pdf:
-            bundle_pdf(bundle.body)
         built += 1
     return built / (time.perf_counter() - started)
 

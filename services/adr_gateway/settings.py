@@ -44,6 +44,11 @@ class GatewaySettings(BaseSettings):
         default_factory=list,
         description="Policy documents cited in every bundle (JSON list of {title, url, sha256})",
     )
+    signing_dir: str | None = Field(
+        None,
+        description="The deployment signing key's directory, which signs bundle manifests "
+        "(default var/signing)",
+    )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "adr-gateway@redress.invalid"
@@ -58,5 +63,11 @@ class GatewaySettings(BaseSettings):
         200.0, description="Sustained requests per second per API key (0 disables)"
     )
     rate_limit_burst: int = Field(400, description="Requests a key may make in a burst")
+    export_concurrency_per_key: int = Field(
+        2, ge=1, description="Bundle exports (JSON, PDF) a key may run at once (429 beyond)"
+    )
+    export_concurrency_total: int = Field(
+        8, ge=0, description="Bundle exports the process runs at once, all keys (0: no cap)"
+    )
     db_pool_size: int = 16
     migrate_on_start: bool = True

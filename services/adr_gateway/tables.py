@@ -14,6 +14,7 @@ from sqlalchemy import (
     MetaData,
     String,
     Table,
+    Text,
 )
 
 from libs.platform.follower import follower_positions_table
@@ -61,6 +62,10 @@ bundles = Table(
     Column("body", LargeBinary, nullable=False),
     Column("built_at", Float, nullable=False),
     Column("size", BigInteger, nullable=False),
+    # The PDF rendering and the manifest's signature, as built with the JSON (null for
+    # bundles built before manifests were signed).
+    Column("pdf", LargeBinary, nullable=True),
+    Column("manifest_jws", Text, nullable=True),
 )
 
 follower_positions = follower_positions_table(metadata)

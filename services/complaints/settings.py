@@ -73,6 +73,12 @@ class ComplaintsSettings(BaseSettings):
         200.0, description="Sustained requests per second per API key (0 disables)"
     )
     rate_limit_burst: int = Field(400, description="Requests a key may make in a burst")
+    export_concurrency_per_key: int = Field(
+        2, ge=1, description="History exports (JSON, PDF) a key may run at once (429 beyond)"
+    )
+    export_concurrency_total: int = Field(
+        8, ge=0, description="History exports the process runs at once, all keys (0: no cap)"
+    )
     migrate_on_start: bool = Field(True, description="Run read-model migrations at start-up")
     adr_gateway_url: str | None = Field(
         None, description="The ADR gateway whose feed brings provider updates (unset: off)"

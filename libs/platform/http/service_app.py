@@ -20,6 +20,7 @@ from sqlalchemy import Engine
 from libs.platform.eventstore.application import discard_broken_connections
 from libs.platform.follower import FollowerCollector, FollowersInFiles
 from libs.platform.http.availability import FailFastWhileUnavailable, StorageCircuit
+from libs.platform.http.export_limit import ExportSlots
 from libs.platform.http.health import probe
 from libs.platform.http.limits import BodySizeLimit
 from libs.platform.http.media_types import accept_json_bodies_only
@@ -91,6 +92,7 @@ def service_app(
     app.state.settings = settings
     app.state.application = service.application
     app.state.keyring = service.keyring
+    app.state.export_slots = ExportSlots.from_settings(settings)
     for name, value in (state or {}).items():
         setattr(app.state, name, value)
 

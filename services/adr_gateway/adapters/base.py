@@ -35,14 +35,17 @@ class Delivery:
     complaint_id: str
     webhook_id: str  # stable per referral: the receiver's de-duplication key
     provider: dict[str, Any]  # the registry entry, with its adapter settings and secret
-    bundle: bytes  # the case bundle as JSON, exactly as built
-    pdf: Callable[[], bytes]  # the bundle as a PDF, made on demand
+    bundle: bytes  # the case bundle as JSON, exactly as built (its manifest_jws included)
+    pdf: Callable[[], bytes]  # the bundle as a PDF, as built (its digest is in the manifest)
     attempt: int
     occurred_at: str  # when the referral was prepared (stable across attempts)
     timeout: float = 15.0
     development: bool = False
     smtp: dict[str, Any] = field(default_factory=dict)
     correlation_id: str = ""  # the CRM request behind the referral, for the provider's logs
+    #: The bundle manifest signed with the deployment key (compact JWS), also inside `bundle`
+    #: as `manifest_jws`; empty for bundles built before manifests were signed.
+    manifest_jws: str = ""
 
 
 class InvalidSettings(ValueError):

@@ -1,4 +1,5 @@
-"""The `email` adapter: the case as an email with the bundle attached as PDF and JSON."""
+"""The `email` adapter: the case as an email with the bundle attached as PDF and JSON, and
+the bundle's signed manifest (a compact JWS) as a third attachment."""
 
 from __future__ import annotations
 
@@ -37,6 +38,12 @@ class EmailAdapter:
             f"A complaint has been referred to {delivery.provider.get('name', 'you')}.\n"
             f"Referral: {delivery.reference}\nComplaint: {delivery.complaint_id}\n\n"
             "The case bundle is attached as a PDF (to read) and as JSON (to import).\n"
+            + (
+                "case-bundle.manifest.jws is the bundle's manifest signed with our published "
+                "key: it lists the sha256 of every part, of the PDF and of the history's head.\n"
+                if delivery.manifest_jws
+                else ""
+            )
         )
         message.add_attachment(
             delivery.pdf(), maintype="application", subtype="pdf", filename="case-bundle.pdf"
@@ -44,6 +51,14 @@ class EmailAdapter:
         message.add_attachment(
             delivery.bundle, maintype="application", subtype="json", filename="case-bundle.json"
         )
+        if delivery.manifest_jws:
+            # RFC 7515 section 9.2.1: application/jose is the compact serialisation's type.
+            message.add_attachment(
+                delivery.manifest_jws.encode("ascii"),
+                maintype="application",
+                subtype="jose",
+                filename="case-bundle.manifest.jws",
+            )
         return message
 
     def deliver(self, delivery: Delivery) -> DeliveryResult:

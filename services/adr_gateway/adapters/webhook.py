@@ -23,7 +23,8 @@ CASE_EVENT_TYPE = "dev.redress.adr_gateway.case.referred"
 
 
 def case_event(delivery: Delivery) -> bytes:
-    """The body: a CloudEvent whose id is the webhook-id, with the bundle as its data."""
+    """The body: a CloudEvent whose id is the webhook-id, with the bundle as its data (its
+    `manifest_jws`, the manifest signed with the deployment key, included)."""
     head = orjson.dumps(
         {
             "specversion": "1.0",

@@ -11,6 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from libs.domain.referral import Referral
 from libs.platform.http.auth import Principal
 from libs.platform.http.domain_problems import domain_problems
+from libs.platform.http.export_limit import export_slot
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
 from libs.platform.http.problems import Problem, problem_responses
 from libs.platform.http.query_parameters import KnownQueryParameters
@@ -24,7 +25,9 @@ from services.adr_gateway.api.deps import (
     Service,
 )
 from services.adr_gateway.bootstrap import GatewayService
-from services.adr_gateway.bundles import bundle_pdf
+from services.adr_gateway.bundle_manifest import sha256
+from services.adr_gateway.delivery.bundle_store import StoredBundle
+from services.adr_gateway.use_cases.referral_delivery import stored_pdf
 from services.adr_gateway.use_cases.referrals import (
     NotPrepared,
     RequestRedelivery,
@@ -115,39 +118,73 @@ def candidates(
     )
 
 
+def _not_built() -> Problem:
+    return Problem(
+        409,
+        "not-prepared",
+        "Not prepared yet",
+        "the bundle has not been built yet; retry shortly",
+        headers={"Retry-After": "2"},
+    )
+
+
+def _stored_bundle(service: GatewayService, referral_id: str) -> StoredBundle:
+    referral = _referral(service, referral_id)
+    stored = service.bundles.stored(str(referral.id))
+    if stored is None:
+        raise _not_built()
+    return stored
+
+
 @router.get(
     "/bundle",
     responses={
         **READ_PROBLEMS,
+        **problem_responses(429),
         200: {"content": {"application/json": {}, "application/pdf": {}}},
     },
-    summary="The case bundle as delivered: JSON (with its manifest) or PDF",
+    summary="The case bundle as delivered: JSON (with its signed manifest) or PDF",
 )
 async def bundle(
     referral_id: str,
     request: Request,
     _: Principal = Reader,
+    _slot: None = export_slot(Reader),  # at most N bundles at once per key (429 beyond)
     service: GatewayService = Service,
     format: Literal["json", "pdf"] | None = Query(None, description="Or use the Accept header"),
 ) -> Response:
-    referral = await run_in_threadpool(_referral, service, referral_id)
-    body = await run_in_threadpool(service.bundles.body, str(referral.id))
-    if body is None:
-        raise Problem(
-            409,
-            "not-prepared",
-            "Not prepared yet",
-            "the bundle has not been built yet; retry shortly",
-            headers={"Retry-After": "2"},
-        )
+    stored = await run_in_threadpool(_stored_bundle, service, referral_id)
     wants_pdf = format == "pdf" or (
         format is None and "application/pdf" in request.headers.get("accept", "")
     )
-    headers = {"ETag": f'"{referral.bundle["sha256"]}"'} if referral.bundle else {}
     if wants_pdf:
-        pdf = await run_in_threadpool(bundle_pdf, body)
-        return Response(pdf, media_type="application/pdf", headers=headers)
-    return Response(body, media_type="application/json", headers=headers)
+        # The PDF as built: its sha256 is the manifest's files["bundle.pdf"].
+        pdf = await run_in_threadpool(stored_pdf, stored)
+        return Response(pdf, media_type="application/pdf", headers={"ETag": f'"{sha256(pdf)}"'})
+    return Response(
+        stored.body, media_type="application/json", headers={"ETag": f'"{stored.sha256}"'}
+    )
+
+
+@router.get(
+    "/bundle/manifest.jws",
+    response_class=Response,
+    responses={**READ_PROBLEMS, 200: {"content": {"application/jose": {}}}},
+    summary="The bundle's manifest signed with the deployment key (compact JWS, ES256)",
+)
+def bundle_manifest_jws(
+    referral_id: str, _: Principal = Reader, service: GatewayService = Service
+) -> Response:
+    stored = _stored_bundle(service, referral_id)
+    if not stored.manifest_jws:
+        raise Problem(
+            404,
+            "unsigned-bundle",
+            "Bundle not signed",
+            "this bundle was built before bundle manifests were signed",
+        )
+    # RFC 7515 section 9.2.1: application/jose names the compact serialisation.
+    return Response(stored.manifest_jws, media_type="application/jose")
 
 
 @router.post(

@@ -18,6 +18,8 @@ import structlog
 from libs.domain.provider_ranking import TrackRecord
 from libs.domain.referral import Referral
 from libs.domain.referral_lifecycle import ReferralStatus
+from libs.platform.runtime.jsonable import jsonable
+from libs.platform.signing.keys import SigningKeyStore
 from services.adr_gateway.adapters import Adapter, Delivery, DeliveryResult, Outcome
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.bundles import (
@@ -27,7 +29,7 @@ from services.adr_gateway.bundles import (
     build_bundle,
     bundle_pdf,
 )
-from services.adr_gateway.delivery.bundle_store import BundleStore
+from services.adr_gateway.delivery.bundle_store import BundleStore, StoredBundle
 from services.adr_gateway.delivery.provider_choice import choose_provider, referral_needs
 from services.adr_gateway.delivery.retry_policy import RetryPolicy, record_attempt
 from services.adr_gateway.settings import GatewaySettings
@@ -53,24 +55,29 @@ def prepare_referral(
     if complaints is None:
         raise NotReady("no complaints service configured (REDRESS_COMPLAINTS_URL)")
     try:
-        complaint = complaints.complaint(referral.complaint_id)
-        history = complaints.history(referral.complaint_id)
+        case = complaints.read_case(referral.complaint_id)
     except (ComplaintsUnavailable, ComplaintMissing) as error:
         raise NotReady(f"cannot read the complaint: {error}") from None
     registry = application.registry()
-    needs = referral_needs(referral, complaint)
+    needs = referral_needs(referral, case.complaint)
     choice = choose_provider(registry.providers, needs, records())
     if choice is None:
         raise NotReady("no registered provider fits this case")
     built = build_bundle(
         referral=_referral_part(referral),
         provider=choice.provider.stored(),
-        complaint=complaint,
-        history=history,
+        complaint=case.complaint,
+        case_file=case.case_file,
+        checkpoint=case.checkpoint,
         firm_name=settings.firm_name,
         policy_documents=settings.policy_documents,
+        # Read on every bundle: a key rotated by `redress keys signing create --rotate` is
+        # used from the next bundle on, without a restart.
+        key=SigningKeyStore(settings.signing_dir).load_or_create(),
     )
-    bundles.store(str(referral.id), built.body, built.sha256)
+    bundles.store(
+        str(referral.id), built.body, built.sha256, pdf=built.pdf, manifest_jws=built.manifest_jws
+    )
     selection = choice.selection()
 
     def prepare(current: Referral) -> None:
@@ -94,9 +101,9 @@ def deliver_referral(
     """One attempt to hand a prepared referral's case to its provider, and its record."""
     assert referral.provider_id is not None and referral.webhook_id is not None
     provider = application.registry().providers.get(referral.provider_id)
-    body = bundles.body(str(referral.id))
+    stored = bundles.stored(str(referral.id))
     adapter = adapters.get(provider.adapter) if provider is not None else None
-    if provider is None or adapter is None or body is None:
+    if provider is None or adapter is None or stored is None:
         missing = "provider" if provider is None else "adapter" if adapter is None else "bundle"
         result = DeliveryResult(Outcome.PERMANENT, None, f"the {missing} is missing")
     else:
@@ -107,8 +114,9 @@ def deliver_referral(
                 complaint_id=referral.complaint_id,
                 webhook_id=referral.webhook_id,
                 provider=provider.stored(),
-                bundle=body,
-                pdf=lambda: bundle_pdf(body),
+                bundle=stored.body,
+                pdf=lambda: stored_pdf(stored),
+                manifest_jws=stored.manifest_jws or "",
                 attempt=referral.attempt_count + 1,
                 occurred_at=referral.referred_at.isoformat(),
                 timeout=settings.delivery_timeout_seconds,
@@ -146,14 +154,27 @@ def seconds_until_due(referral: Referral) -> float:
     return max(0.0, (due - datetime.now(UTC)).total_seconds())
 
 
+def stored_pdf(stored: StoredBundle) -> bytes:
+    """The PDF as built with the bundle (its digest is in the signed manifest); a bundle
+    built before PDFs were kept is rendered from its JSON."""
+    return stored.pdf if stored.pdf is not None else bundle_pdf(stored.body)
+
+
 def _referral_part(referral: Referral) -> dict[str, Any]:
-    """What the bundle says about the referral itself."""
-    return {
-        "reference": referral.reference,
-        "complaint_id": referral.complaint_id,
-        "referred_by": referral.referred_by,
-        "referred_at": referral.referred_at.isoformat(),
-        "preferred_method": referral.preferred_method,
-        "eligibility": referral.eligibility,
-        "override_justification": referral.override_justification,
-    }
+    """What the bundle says about the referral itself. `id` is the referral's public id
+    (the complaints service's, as in `GET /v1/referrals/{id}`), `gateway_id` the gateway's.
+    Made plain JSON here: canonical JSON, which the manifest's digests cover, has no dates."""
+    return jsonable(  # type: ignore[no-any-return]
+        {
+            "id": referral.reference,
+            "gateway_id": str(referral.id),
+            "reference": referral.reference,
+            "complaint_id": referral.complaint_id,
+            "referred_by": referral.referred_by,
+            "referred_at": referral.referred_at.isoformat(),
+            "requested_method": referral.preferred_method,
+            "preferred_method": referral.preferred_method,
+            "eligibility": referral.eligibility,
+            "override_justification": referral.override_justification,
+        }
+    )

@@ -16,6 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from libs.platform.eventstore.integrity.audit import chain_recorder
 from libs.platform.http.auth import READERS, Principal, require_roles
+from libs.platform.http.export_limit import export_slot
 from libs.platform.http.problems import Problem, problem_responses
 from libs.platform.http.query_parameters import KnownQueryParameters
 from services.complaints.api.deps import READ_PROBLEMS, App, Reader
@@ -49,6 +50,8 @@ async def history(application: ComplaintsApplication = App) -> ComplaintHistory:
 
 
 History = Depends(history)
+#: An export holds one of its key's export slots while it runs (429 beyond the limit).
+ExportSlot = export_slot(Reader)
 
 
 def view_links(request: Request) -> ViewLinks:
@@ -101,6 +104,7 @@ def verify(
     "/export",
     responses={
         **READ_PROBLEMS,
+        **problem_responses(429),
         200: {"content": {"application/json": {}, "application/pdf": {}}},
     },
     summary="The history as a report: JSON (events, hashes, verification) or PDF",
@@ -109,6 +113,7 @@ def export(
     complaint_id: str,
     request: Request,
     _: Principal = Reader,
+    _slot: None = ExportSlot,
     events: ComplaintHistory = History,
     format: Literal["json", "pdf"] | None = None,
 ) -> Response:

@@ -36,7 +36,13 @@ from libs.platform.http.free_text import ALL_CONTROLS, multi_line, single_line, 
 from libs.platform.http.instants import Instant
 
 MAX_DESCRIPTION = 20_000
-MAX_BODY_TEXT = 100_000
+#: An interaction's body (a note, a message, a transcript): 20,000 characters, about 3,300
+#: words or eight typed pages, which the longest complaint letter we have seen fits in, and
+#: the same bound as the complaint's own description. Anything longer (a statement, a
+#: scanned letter, call recordings) is a document, sent by reference (`document`, with its
+#: sha256), not as text. The bound also bounds what an export renders per event: it was
+#: 100,000, and 100 notes of 99 KB made one complaint's PDF take minutes (issue 18).
+MAX_BODY_TEXT = 20_000
 MAX_LETTER = 50_000
 
 # Free text (libs/platform/http/free_text.py): multi-line text may hold TAB, LF and CR and
@@ -208,7 +214,11 @@ class RecordInteraction(Request):
     kind: InteractionKind
     direction: Direction
     summary: Text
-    body: BodyText | None = None
+    body: BodyText | None = Field(
+        None,
+        description=f"The text of the note, message or call (at most {MAX_BODY_TEXT:,} "
+        "characters; longer material is a `document`, sent by reference)",
+    )
     document: DocumentRef | None = None
     language: (
         Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")] | None
