@@ -11,6 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asn1crypto import x509 as asn1_x509
+from cryptography.hazmat.primitives.serialization import Encoding
+from pyhanko.pdf_utils.reader import PdfFileReader
+from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.status import SignatureCoverageLevel
+from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
 from libs.platform.signing.keys import SigningKey, SigningKeyStore
@@ -107,6 +113,36 @@ def test_bytes_appended_after_signing_are_reported(
         f"pdf byte range: the signature covers the file up to byte {len(export_pdf)} of "
         f"{len(altered)}: {len(altered) - len(export_pdf)} bytes were added after signing"
     ]
+
+
+def pyhanko_accepts(pdf: bytes, key: SigningKey) -> bool:
+    """pyHanko's full validator, trusting the deployment certificate: intact, valid,
+    trusted and covering the entire file."""
+    root = asn1_x509.Certificate.load(key.certificate.public_bytes(Encoding.DER))
+    signature = PdfFileReader(BytesIO(pdf)).embedded_signatures[0]
+    status = validate_pdf_signature(signature, ValidationContext(trust_roots=[root]))
+    return bool(
+        status.intact
+        and status.valid
+        and status.trusted
+        and status.coverage == SignatureCoverageLevel.ENTIRE_FILE
+    )
+
+
+@pytest.mark.parametrize(
+    "variant",
+    ["as signed", "one byte changed", "bytes appended"],
+)
+def test_the_verdict_on_a_pdf_signature_agrees_with_pyhankos_validator(
+    tmp_path: Path, export_pdf: bytes, key: SigningKey, published: KeyRing, variant: str
+) -> None:
+    pdf = {
+        "as signed": export_pdf,
+        "one byte changed": one_byte_changed(export_pdf),
+        "bytes appended": export_pdf + b"\n% appended\n",
+    }[variant]
+    ours = verify_files([write(tmp_path, "export.pdf", pdf)], published)["valid"]
+    assert ours == pyhanko_accepts(pdf, key) == (variant == "as signed")
 
 
 def test_a_pdf_signed_with_an_unpublished_key_is_refused(
