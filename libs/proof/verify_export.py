@@ -1662,7 +1662,9 @@ def render_text(result: dict[str, Any]) -> str:
             lines.append(f"  FAIL  … and {file['more_failures']} more failures")
         lines.append(f"  => {'VALID' if file['valid'] else 'INVALID'}")
     count = sum(len(file["failures"]) + file["more_failures"] for file in result["files"])
-    lines.append("VALID" if result["valid"] else f"INVALID: {count} failures")
+    lines.append(
+        "VALID" if result["valid"] else f"INVALID: {count} failure{'' if count == 1 else 's'}"
+    )
     return "\n".join(lines)
 
 

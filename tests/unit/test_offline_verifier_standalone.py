@@ -108,7 +108,7 @@ def test_the_standalone_script_exits_non_zero_and_says_what_failed(
         '  FAIL  event v2 data.summary: shown as "something else" but the stored event says '
         '"called the customer"' in done.stdout.splitlines()
     )
-    assert done.stdout.splitlines()[-1] == "INVALID: 1 failures"
+    assert done.stdout.splitlines()[-1] == "INVALID: 1 failure"
 
 
 def test_without_keys_the_script_warns_loudly_about_trust_on_first_use(
