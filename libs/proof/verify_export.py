@@ -1243,7 +1243,8 @@ class PdfFile:
         return raw
 
     def attachments(self) -> dict[str, bytes]:
-        """Embedded files by name (file specifications with an /EF entry)."""
+        """Embedded files by name (file specifications with an /EF entry). Two different
+        files under one name would leave a reader unsure which was checked: refused."""
         found: dict[str, bytes] = {}
         for number in sorted({*self.offsets, *self.in_streams}):
             spec = self._safe(number)
@@ -1255,7 +1256,10 @@ class PdfFile:
                 continue
             stream = self.resolve(embedded.get("UF") or embedded.get("F"))
             if isinstance(name, bytes) and isinstance(stream, Stream):
-                found[_pdf_text(name)] = self.stream_bytes(stream)
+                text, content = _pdf_text(name), self.stream_bytes(stream)
+                if found.get(text, content) != content:
+                    raise ValueError(f"two different files are attached as {text}")
+                found[text] = content
         return found
 
 

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from asn1crypto import x509 as asn1_x509
 from cryptography.hazmat.primitives.serialization import Encoding
+from fpdf import FPDF
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko.sign.validation.status import SignatureCoverageLevel
@@ -20,6 +21,7 @@ from pyhanko_certvalidator import ValidationContext
 from pypdf import PdfReader
 
 from libs.platform.signing.keys import SigningKey, SigningKeyStore
+from libs.platform.signing.pdf import sign_pdf
 from libs.proof.verify_export import KeyRing, PdfFile, verify_files
 from tests.support import proof_files
 
@@ -184,9 +186,25 @@ def test_a_case_file_altered_before_the_pdf_was_signed_is_still_refused(
     )
 
 
-def test_a_pdf_without_a_signature_is_refused(tmp_path: Path, published: KeyRing) -> None:
-    from fpdf import FPDF
+def test_two_different_case_files_attached_to_one_pdf_are_refused(
+    tmp_path: Path, key: SigningKey, case_file: dict[str, Any], published: KeyRing
+) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.embed_file(basename="case-file.json", bytes=json.dumps(case_file).encode())
+    other = {**case_file, "exported_at": "2026-03-10T10:00:00+00:00"}
+    pdf.embed_file(basename="case-filf.json", bytes=json.dumps(other).encode())
+    # fpdf2 refuses a second file of the same name: the name is changed in the bytes.
+    twice = bytes(pdf.output()).replace(b"case-filf.json", b"case-file.json")
+    signed = sign_pdf(twice, key, reason="Redress export")
+    found = failures(verify_files([write(tmp_path, "export.pdf", signed)], published))
+    assert found == [
+        "attachments: the attached files cannot be read: two different files are attached as "
+        "case-file.json"
+    ]
 
+
+def test_a_pdf_without_a_signature_is_refused(tmp_path: Path, published: KeyRing) -> None:
     pdf = FPDF()
     pdf.add_page()
     found = failures(verify_files([write(tmp_path, "plain.pdf", bytes(pdf.output()))], published))
