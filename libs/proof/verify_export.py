@@ -748,6 +748,8 @@ def _signed_checkpoint_matches(
     if not isinstance(signed, dict) or "root" not in signed:
         scope.fail(f"{name} signature", "the signed payload names no Merkle root")
         return
+    if canonical_json(signed) != payload:
+        scope.fail(f"{name} signature", "the signed payload is not canonical JSON")
     sealed = {key: value for key, value in signed.items() if key != "hash"}
     if "hash" in signed and sha256_hex(canonical_json(sealed)) != signed["hash"]:
         scope.fail(f"{name} hash", "the signed checkpoint's hash does not seal its fields")
@@ -1443,6 +1445,8 @@ def _signed_manifest(payload: bytes | None, shown: Any, scope: Scope) -> dict[st
     except ValueError:
         scope.fail("manifest_jws", "the signed payload is not JSON")
         return _dict(shown)
+    if canonical_json(signed) != payload:
+        scope.fail("manifest_jws", "the signed payload is not the canonical JSON of a manifest")
     altered = list(differences(shown, signed, "manifest"))
     for where in altered[:10]:
         scope.fail(
