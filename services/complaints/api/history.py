@@ -27,7 +27,8 @@ from services.complaints.history.links import (
     ViewLinks,
 )
 from services.complaints.history.page import render_history_page
-from services.complaints.history.point_in_time import complaint_at, view_at
+from services.complaints.history.page_state import regime_of, requested_moment, shown_state
+from services.complaints.history.point_in_time import view_at
 from services.complaints.history.problems import history_problems, parse_id
 from services.complaints.history.queries import MAX_PAGE, ComplaintHistory
 from services.complaints.history.report import export_document, history_pdf
@@ -97,6 +98,34 @@ def verify(
         return events.verify(identity)
 
 
+_reader = require_roles(*READERS)
+
+
+async def page_viewer(
+    complaint_id: str,
+    request: Request,
+    token: Annotated[str | None, Query(max_length=1000)] = None,
+) -> str | None:
+    """A signed link for this complaint, or a read key in the Authorization header.
+
+    The page and the exports it links to take either: a page opened from a signed link
+    (a browser with no API key) can download the history it shows."""
+    if token is None:
+        await _reader(request)
+        return None
+    try:
+        view_links(request).check(token, parse_id(complaint_id))
+    except InvalidLink as error:
+        raise Problem(
+            401,
+            "invalid-link",
+            "Invalid link",
+            str(error),
+            headers={"WWW-Authenticate": 'Bearer realm="redress"'},
+        ) from None
+    return token
+
+
 @router.get(
     "/export",
     responses={
@@ -108,7 +137,7 @@ def verify(
 def export(
     complaint_id: str,
     request: Request,
-    _: Principal = Reader,
+    _viewer: str | None = Depends(page_viewer),
     events: ComplaintHistory = History,
     format: Literal["json", "pdf"] | None = None,
 ) -> Response:
@@ -159,36 +188,15 @@ def view_link(
     }
 
 
-_reader = require_roles(*READERS)
-
-
-async def page_viewer(
-    complaint_id: str,
-    request: Request,
-    token: Annotated[str | None, Query(max_length=1000)] = None,
-) -> str | None:
-    """A signed link for this complaint, or a read key in the Authorization header."""
-    if token is None:
-        await _reader(request)
-        return None
-    try:
-        view_links(request).check(token, parse_id(complaint_id))
-    except InvalidLink as error:
-        raise Problem(
-            401,
-            "invalid-link",
-            "Invalid link",
-            str(error),
-            headers={"WWW-Authenticate": 'Bearer realm="redress"'},
-        ) from None
-    return token
-
-
 @router.get(
     "/view",
     response_class=HTMLResponse,
     responses=problem_responses(401, 403, 404, 422),
-    summary="The case-history page: timeline, state at any version, verification",
+    summary="The case-history page: the state at any version or time, timeline, verification",
+    description="Opens with a read key or a signed link (`token`, from `…/history/view-link`). "
+    "`version` shows the state after that version; `as_of` the last version recorded by "
+    "that moment — RFC 3339 with an offset, or a local date-time without one (as the page's "
+    "picker sends it), read in the complaint's regime's time zone. Not both.",
 )
 def view(
     complaint_id: str,
@@ -196,18 +204,22 @@ def view(
     token: str | None = Depends(page_viewer),
     events: ComplaintHistory = History,
     version: Annotated[int | None, Query()] = None,
+    as_of: Annotated[str | None, Query(max_length=64)] = None,
 ) -> HTMLResponse:
     identity = parse_id(complaint_id)
+    policy = getattr(request.app.state, "policy", None)
     with history_problems():
         head = events.head_version(identity)
-        past, moment = complaint_at(events.application, identity, version=version, as_of=None)
-        shown = past.version
-        state = view_at(past, getattr(request.app.state, "policy", None), moment)
+        stored = events.all_events(identity)
+        regime = regime_of(stored, policy)
+        moment = requested_moment(as_of, version, regime.calendar.zone if regime else UTC)
+        shown = shown_state(events, policy, identity, stored, version=version, as_of=moment)
         html = render_history_page(
             complaint_id=str(identity),
-            events=events.all_events(identity),
-            state=state,
-            version=shown,
+            events=stored,
+            recorded_versions=sorted(events.recorder.select_chain(identity)),
+            shown=shown,
+            regime=regime,
             head=head,
             verification=events.verify(identity),
             token=token,
