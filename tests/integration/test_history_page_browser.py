@@ -11,6 +11,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -62,10 +63,11 @@ def served(tmp_path: Path) -> Iterator[Served]:
         thread.join(timeout=10)
 
 
-def a_complaint_with_calls(served: Served, calls: int) -> tuple[str, list[int]]:
+def a_complaint_with_calls(served: Served, calls: int, **complaint: Any) -> tuple[str, list[int]]:
     """A complaint and the version after each call recorded on it."""
     with httpx.Client(base_url=served.url, headers=served.headers(Role.CRM), timeout=10) as api:
-        complaint_id = str(api.post("/v1/complaints", json=new_complaint()).json()["id"])
+        opened = api.post("/v1/complaints", json=new_complaint(**complaint))
+        complaint_id = str(opened.raise_for_status().json()["id"])
         versions = []
         for n in range(calls):
             call = api.post(
@@ -79,7 +81,10 @@ def a_complaint_with_calls(served: Served, calls: int) -> tuple[str, list[int]]:
 def test_an_auditor_steps_back_through_a_case_in_a_browser(served: Served) -> None:
     from playwright.sync_api import expect
 
-    complaint_id, after_call = a_complaint_with_calls(served, 2)
+    # Received 20 days ago: the default regime gives 2 business days to acknowledge (none
+    # was sent: breached) and 30 days to answer (still running).
+    received = (datetime.now(UTC) - timedelta(days=20)).isoformat()
+    complaint_id, after_call = a_complaint_with_calls(served, 2, occurred_at=received)
     with httpx.Client(base_url=served.url, headers=served.headers(Role.CRM), timeout=10) as api:
         escalated = api.post(
             f"/v1/complaints/{complaint_id}/escalations", json={"reason": "asked for a manager"}
@@ -100,6 +105,9 @@ def test_an_auditor_steps_back_through_a_case_in_a_browser(served: Served) -> No
         expect(status).to_have_text("escalated")
         expect(calls).to_have_count(2)
         expect(page.locator(f'li[data-version="{head}"]')).to_contain_text("Escalated")
+        clock = '[data-clock="{}"] [data-field="State"]'
+        expect(page.locator(clock.format("Acknowledgement"))).to_have_text("breached")
+        expect(page.locator(clock.format("Final response"))).to_have_text("running")
 
         # Step back to just after the first call with the control: one call, still open.
         page.get_by_label("Step to version").fill(str(after_call[0]))

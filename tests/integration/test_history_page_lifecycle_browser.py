@@ -188,14 +188,14 @@ def the_whole_state_is_shown(page: Page, head: int) -> None:
     regime.to_contain_text("Europe/London")
     clocks = page.get_by_test_id("clocks")
     for clock in ("Acknowledgement", "Final response"):
-        row = clocks.locator(f'tr[data-clock="{clock}"]')
-        expect(row.locator('td[data-label="State"]')).to_have_text("met")
+        row = clocks.locator(f'[data-clock="{clock}"]')
+        expect(row.locator('[data-field="State"]')).to_have_text("met")
         expect(row).to_contain_text("DISP 1.6")
     # Due at the end of a day in London: the zone's name and its offset.
-    due = clocks.locator('tr[data-clock="Final response"] td[data-label="Due"]')
+    due = clocks.locator('[data-clock="Final response"] dd[data-field="Due"]')
     expect(due).to_have_text(re.compile(r"23:59:59 (GMT|BST) \(UTC\+0[01]:00\)"))
-    window = clocks.locator("tr", has_text="Referral to the Financial Ombudsman")
-    expect(window.locator('td[data-label="State"]')).to_have_text("met")
+    window = clocks.locator("[data-clock^='Referral to the Financial Ombudsman']")
+    expect(window.locator('[data-field="State"]')).to_have_text("met")
 
     offers = expect(page.get_by_test_id("offers"))
     for fact in ("Half refund", "£600.00", "rejected", "Not enough", "£1,234.50", "accepted"):
@@ -259,9 +259,14 @@ def a_moment_picked_shows_the_state_then(page: Page, case: dict[str, Any]) -> No
     expect(page.get_by_test_id("state-version")).to_have_text(str(case["final_version"]))
     status = page.locator('[data-testid=state-summary] dd[data-field="Status"]')
     expect(status).to_have_text("final response issued")
-    expect(page.get_by_test_id("state-moment")).to_contain_text("the last version recorded")
+    expect(page.get_by_test_id("state-moment")).to_contain_text(
+        "is the last version recorded by then"
+    )
     expect(page.get_by_test_id("adr")).to_contain_text("Not referred to ADR")
     expect(page.get_by_test_id("appeal")).to_have_count(0)
+    # Then the customer's six months to go to the ombudsman were still running.
+    window = "[data-clock^='Referral to the Financial Ombudsman'] [data-field='State']"
+    expect(page.locator(window)).to_have_text("running")
 
 
 def the_exports_answer_to_the_same_link(page: Page, case: dict[str, Any]) -> bytes:

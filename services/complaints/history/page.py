@@ -61,6 +61,7 @@ def render_history_page(
 
     missing = missing_versions((e["version"] for e in events), recorded_versions, verification)
     rows = timeline(events, verification, missing, zone)
+    recorded = next((r["recorded"] for r in rows if r["version"] == shown.version), "")
     return (
         _environment()
         .get_template("history.html.j2")
@@ -72,6 +73,7 @@ def render_history_page(
             shown=shown,
             sections=state_sections(shown.state, regime, zone) if shown.state else None,
             shown_at=when(shown.moment, zone),
+            version_recorded=recorded,
             as_of_label=when(shown.as_of, zone) if shown.as_of else "",
             picker=picker_value(shown.moment, zone),
             zone_name=regime.calendar.timezone if regime else "UTC",

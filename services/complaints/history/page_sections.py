@@ -250,7 +250,7 @@ def _adr(adr: dict[str, Any] | None, at: Any) -> dict[str, Any] | None:
         ("Requested method", words(adr.get("preferred_method"))),
         ("Requested provider", adr.get("preferred_provider_id") or NONE),
         ("Provider", adr.get("provider_id") or "not yet taken by a provider"),
-        ("Provider status", words(adr.get("provider_status"))),
+        ("Last status reported", words(adr.get("provider_status"))),
         ("Complete file since", at(adr.get("file_complete_at"))),
     ]
     return {
