@@ -189,6 +189,11 @@ def test_a_tampered_complaint_shows_invalid_with_the_altered_and_missing_events_
             expect(page.get_by_test_id("state-version")).to_have_text("1")
             expect(page.get_by_test_id("state-note")).to_contain_text("Version 4 cannot be rebuilt")
             expect(page.get_by_test_id("customer")).to_contain_text("Ada Lovelace")
+            page.get_by_test_id("step-next").click()  # to the deleted version 2
+            expect(page.get_by_test_id("state-note")).to_contain_text(
+                "Version 2 is not among the stored events"
+            )
+            expect(page.get_by_test_id("state-version")).to_have_text("1")
             assert horizontal_overflow(page) <= 0, f"cut off at {width} px"
             screenshot(page, tmp_path, f"gap-{width}")
 

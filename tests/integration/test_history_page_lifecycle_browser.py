@@ -160,6 +160,10 @@ def test_the_whole_life_of_a_complaint_reads_on_its_history_page(tmp_path: Path)
                     the_whole_state_is_shown(page, case["head"])
                     assert horizontal_overflow(page) <= 0, f"cut off at {width} px"
                     screenshot(page, tmp_path, f"lifecycle-{width}")
+                    if width == min(WIDTHS):  # and down to the narrowest phone in use
+                        page.set_viewport_size({"width": 360, "height": 900})
+                        assert horizontal_overflow(page) <= 0, "cut off at 360 px"
+                        page.set_viewport_size({"width": width, "height": 900})
 
                     the_stepper_moves_through_versions(page, case["head"])
 

@@ -109,11 +109,19 @@ def shown_state(
     except Exception as error:  # the stored events no longer replay: say so, never a 500
         log.warning("history page: replay failed", version=target, error=repr(error))
         return _rebuilt_before(history, policy, complaint_id, events, target, as_of)
+    # A version that is not stored (deleted) replays to the last one before it.
+    note = (
+        f"Version {target} is not among the stored events (deleted). Shown instead: version "
+        f"{complaint.version}, the last one before it."
+        if complaint.version != target
+        else ""
+    )
     return ShownState(
         view_at(complaint, policy, as_of or complaint.modified_on),
         complaint.version,
         as_of or complaint.modified_on,
         as_of,
+        note,
     )
 
 
