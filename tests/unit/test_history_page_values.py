@@ -44,6 +44,7 @@ def test_the_pickers_local_time_is_read_in_the_regimes_zone() -> None:
     # UTC: Python never finds a time in a repeated hour equal to one in another zone.)
     twice = parse_as_of("2026-10-25T01:30", LONDON).astimezone(UTC)
     assert twice == datetime(2026, 10, 25, 0, 30, tzinfo=UTC)
+    assert parse_as_of("2026-07-01t13:00z", LONDON) == datetime(2026, 7, 1, 13, tzinfo=UTC)
     moment = datetime(2026, 7, 1, 12, 0, 0, 999_999, tzinfo=UTC)
     assert picker_value(moment, LONDON) == "2026-07-01T13:00:00"
 

@@ -20,6 +20,7 @@ from libs.platform.http.problems import Problem, problem_responses
 from libs.platform.http.query_parameters import KnownQueryParameters
 from services.complaints.api.deps import READ_PROBLEMS, App, Reader
 from services.complaints.application import ComplaintsApplication
+from services.complaints.history.human import AS_OF_PATTERN
 from services.complaints.history.links import (
     DEFAULT_TTL_SECONDS,
     MAX_TTL_SECONDS,
@@ -204,7 +205,7 @@ def view(
     token: str | None = Depends(page_viewer),
     events: ComplaintHistory = History,
     version: Annotated[int | None, Query()] = None,
-    as_of: Annotated[str | None, Query(max_length=64)] = None,
+    as_of: Annotated[str | None, Query(max_length=64, pattern=AS_OF_PATTERN)] = None,
 ) -> HTMLResponse:
     identity = parse_id(complaint_id)
     policy = getattr(request.app.state, "policy", None)

@@ -15,15 +15,21 @@ from zoneinfo import ZoneInfo
 
 from babel.numbers import UnknownCurrencyError, format_currency
 
-from libs.platform.http.instants import EARLIEST_YEAR, LATEST_YEAR, RFC3339, parse_instant
+from libs.platform.http.instants import EARLIEST_YEAR, LATEST_YEAR
 
 #: The page is written in British English; amounts follow its conventions.
 LOCALE = "en_GB"
 NONE = "—"
 
-#: What the page's date-time picker (`<input type="datetime-local">`) sends: a local time
-#: without an offset, read in the regime's time zone (the picker's label names it).
-_LOCAL = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]+)?)?$")
+#: The page's `as_of`: a date and a time to the minute or second (any fraction), with an
+#: offset (RFC 3339) or without one — as the page's picker (`<input type="datetime-local">`)
+#: sends it, read in the regime's time zone. Years 1900 to 2999, as the API's times.
+AS_OF_PATTERN = (
+    r"^(?:19[0-9][0-9]|2[0-9][0-9][0-9])-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"[Tt](?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]+)?)?"
+    r"(?:[Zz]|[+-](?:[01][0-9]|2[0-3]):[0-5][0-9])?$"
+)
+_AS_OF = re.compile(AS_OF_PATTERN)
 
 
 class BadMoment(ValueError):
@@ -101,26 +107,20 @@ def yes_no(value: Any) -> str:
 
 
 def parse_as_of(text: str, zone: tzinfo) -> datetime:
-    """The page's `as_of`: RFC 3339 with an offset (as the API takes it), or the picker's
-    local date-time read in `zone`. BadMoment saying why otherwise."""
-    if RFC3339.fullmatch(text):
-        try:
-            return parse_instant(text)
-        except ValueError as error:  # pydantic's error, with the rule in its message
-            raise BadMoment(str(error)) from None
-    if not _LOCAL.fullmatch(text):
+    """The page's `as_of` (see AS_OF_PATTERN) as an aware datetime; BadMoment saying why
+    not."""
+    if not _AS_OF.fullmatch(text):
         raise BadMoment(
             f"{text[:40]!r} is not a date-time: use YYYY-MM-DDThh:mm[:ss] (read in the "
-            "regime's time zone) or RFC 3339 with an offset"
+            "regime's time zone) or RFC 3339 with an offset, in the years "
+            f"{EARLIEST_YEAR} to {LATEST_YEAR}"
         )
     try:
-        local = datetime.fromisoformat(text)
+        moment = datetime.fromisoformat(text.upper())
     except ValueError:
-        raise BadMoment(f"{text[:40]!r}: no such date or time") from None
-    if not EARLIEST_YEAR <= local.year <= LATEST_YEAR:
-        raise BadMoment(f"the year must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
-    # A time that happens twice (clocks going back) is read as its first occurrence (fold=0).
-    return local.replace(tzinfo=zone)
+        raise BadMoment(f"{text[:40]!r}: no such date") from None
+    # A local time that happens twice (clocks going back) is read as its first (fold=0).
+    return moment if moment.tzinfo else moment.replace(tzinfo=zone)
 
 
 def zone_of(name: str | None) -> ZoneInfo:

@@ -58,7 +58,7 @@ def requested_moment(as_of: str | None, version: int | None, zone: tzinfo) -> da
     if version is not None:
         raise invalid("query.as_of", "give either version or as_of, not both")
     try:
-        return parse_as_of(as_of.strip(), zone).astimezone(UTC)
+        return parse_as_of(as_of, zone).astimezone(UTC)
     except BadMoment as error:
         raise invalid("query.as_of", str(error)) from None
 
