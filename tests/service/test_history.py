@@ -262,7 +262,7 @@ async def test_the_page_opens_with_a_read_key_or_a_signed_link_only(
     assert minted.status_code == 200, minted.text
     token = minted.json()["path"].split("token=")[1]
     opened = await client.get(page, params={"token": token})
-    assert opened.status_code == 200 and "Verified" in opened.text
+    assert opened.status_code == 200 and ">VALID<" in opened.text
 
     other_id, _ = await open_with_interactions(complaints, 0)
     elsewhere = await client.get(f"/v1/complaints/{other_id}/history/view", params={"token": token})
@@ -272,6 +272,35 @@ async def test_the_page_opens_with_a_read_key_or_a_signed_link_only(
     assert (await client.get(page, params={"token": "garbage"})).status_code == 401
     too_long = await client.get(f"{page}-link", params={"ttl_seconds": 10**9}, headers=auditor)
     assert too_long.status_code == 422
+
+
+async def test_the_pages_signed_link_also_opens_that_complaints_exports_only(
+    complaints: RunningComplaints,
+) -> None:
+    """The page links to the exports with its own token: a browser opened from a link has
+    no API key to send. The token opens no other complaint's export."""
+    complaint_id, _ = await open_with_interactions(complaints, 1)
+    other_id, _ = await open_with_interactions(complaints, 0)
+    client, auditor = complaints.client, complaints.headers(Role.AUDITOR)
+    minted = await client.get(f"/v1/complaints/{complaint_id}/history/view-link", headers=auditor)
+    token = minted.json()["path"].split("token=")[1]
+    page = await client.get(f"/v1/complaints/{complaint_id}/history/view", params={"token": token})
+    assert f'href="export?format=json&amp;token={token}"' in page.text
+    assert f'href="export?format=pdf&amp;token={token}"' in page.text
+
+    export = f"/v1/complaints/{complaint_id}/history/export"
+    as_json = await client.get(export, params={"format": "json", "token": token})
+    assert as_json.status_code == 200, as_json.text
+    assert as_json.json()["complaint_id"] == complaint_id
+    as_pdf = await client.get(export, params={"format": "pdf", "token": token})
+    assert as_pdf.status_code == 200 and as_pdf.content.startswith(b"%PDF-")
+
+    elsewhere = await client.get(
+        f"/v1/complaints/{other_id}/history/export", params={"token": token}
+    )
+    assert elsewhere.status_code == 401
+    assert (await client.get(export, params={"token": "garbage"})).status_code == 401
+    assert (await client.get(export)).status_code == 401
 
 
 async def test_an_expired_link_no_longer_opens_the_page(complaints: RunningComplaints) -> None:

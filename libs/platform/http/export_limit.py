@@ -158,8 +158,9 @@ def _slots_of(request: Request) -> ExportSlots:
 
 def export_slot(reader: Any) -> Any:
     """A FastAPI dependency (`Depends`) holding an export slot of the caller's key for the
-    request; `reader` is the route's own authorisation dependency, so the key is checked
-    (once) before a slot is counted. Add it to every route that renders an export."""
+    request; `reader` is the route's own authorisation dependency (its result has the
+    `key_id` slots are counted against), so the key is checked (once) before a slot is
+    counted. Add it to every route that renders an export."""
 
     async def dependency(request: Request, principal: Principal = reader) -> AsyncIterator[None]:
         slots = _slots_of(request)

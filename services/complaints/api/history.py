@@ -8,6 +8,7 @@ with a read key or with a short-lived signed link minted here.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -21,6 +22,7 @@ from libs.platform.http.problems import Problem, problem_responses
 from libs.platform.http.query_parameters import KnownQueryParameters
 from services.complaints.api.deps import READ_PROBLEMS, App, Reader
 from services.complaints.application import ComplaintsApplication
+from services.complaints.history.human import AS_OF_PATTERN
 from services.complaints.history.links import (
     DEFAULT_TTL_SECONDS,
     MAX_TTL_SECONDS,
@@ -28,7 +30,8 @@ from services.complaints.history.links import (
     ViewLinks,
 )
 from services.complaints.history.page import render_history_page
-from services.complaints.history.point_in_time import complaint_at, view_at
+from services.complaints.history.page_state import regime_of, requested_moment, shown_state
+from services.complaints.history.point_in_time import view_at
 from services.complaints.history.problems import history_problems, parse_id
 from services.complaints.history.queries import MAX_PAGE, ComplaintHistory
 from services.complaints.history.report import export_document, history_pdf
@@ -50,8 +53,6 @@ async def history(application: ComplaintsApplication = App) -> ComplaintHistory:
 
 
 History = Depends(history)
-#: An export holds one of its key's export slots while it runs (429 beyond the limit).
-ExportSlot = export_slot(Reader)
 
 
 def view_links(request: Request) -> ViewLinks:
@@ -100,6 +101,51 @@ def verify(
         return events.verify(identity)
 
 
+_reader = require_roles(*READERS)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads a complaint's history: a read key's principal, or a signed link.
+
+    `key_id` is what export slots are counted against: the key, or for a link the
+    complaint it opens (every holder of one complaint's links shares its slots)."""
+
+    key_id: str
+    principal: Principal | None
+    token: str | None = None
+
+
+async def page_viewer(
+    complaint_id: str,
+    request: Request,
+    token: Annotated[str | None, Query(max_length=1000)] = None,
+) -> Viewer:
+    """A signed link for this complaint, or a read key in the Authorization header.
+
+    The page and the exports it links to take either: a page opened from a signed link
+    (a browser with no API key) can download the history it shows."""
+    if token is None:
+        principal = await _reader(request)
+        return Viewer(principal.key_id, principal)
+    try:
+        view_links(request).check(token, parse_id(complaint_id))
+    except InvalidLink as error:
+        raise Problem(
+            401,
+            "invalid-link",
+            "Invalid link",
+            str(error),
+            headers={"WWW-Authenticate": 'Bearer realm="redress"'},
+        ) from None
+    return Viewer(f"link:{complaint_id}", None, token)
+
+
+PageViewer = Depends(page_viewer)
+#: An export holds one of its reader's export slots while it runs (429 beyond the limit).
+ExportSlot = export_slot(PageViewer)
+
+
 @router.get(
     "/export",
     responses={
@@ -112,7 +158,6 @@ def verify(
 def export(
     complaint_id: str,
     request: Request,
-    _: Principal = Reader,
     _slot: None = ExportSlot,
     events: ComplaintHistory = History,
     format: Literal["json", "pdf"] | None = None,
@@ -164,58 +209,41 @@ def view_link(
     }
 
 
-_reader = require_roles(*READERS)
-
-
-async def page_viewer(
-    complaint_id: str,
-    request: Request,
-    token: Annotated[str | None, Query(max_length=1000)] = None,
-) -> str | None:
-    """A signed link for this complaint, or a read key in the Authorization header."""
-    if token is None:
-        await _reader(request)
-        return None
-    try:
-        view_links(request).check(token, parse_id(complaint_id))
-    except InvalidLink as error:
-        raise Problem(
-            401,
-            "invalid-link",
-            "Invalid link",
-            str(error),
-            headers={"WWW-Authenticate": 'Bearer realm="redress"'},
-        ) from None
-    return token
-
-
 @router.get(
     "/view",
     response_class=HTMLResponse,
     responses=problem_responses(401, 403, 404, 422),
-    summary="The case-history page: timeline, state at any version, verification",
+    summary="The case-history page: the state at any version or time, timeline, verification",
+    description="Opens with a read key or a signed link (`token`, from `…/history/view-link`). "
+    "`version` shows the state after that version; `as_of` the last version recorded by "
+    "that moment — RFC 3339 with an offset, or a local date-time without one (as the page's "
+    "picker sends it), read in the complaint's regime's time zone. Not both.",
 )
 def view(
     complaint_id: str,
     request: Request,
-    token: str | None = Depends(page_viewer),
+    viewer: Viewer = PageViewer,
     events: ComplaintHistory = History,
     version: Annotated[int | None, Query()] = None,
+    as_of: Annotated[str | None, Query(max_length=64, pattern=AS_OF_PATTERN)] = None,
 ) -> HTMLResponse:
     identity = parse_id(complaint_id)
+    policy = getattr(request.app.state, "policy", None)
     with history_problems():
         head = events.head_version(identity)
-        past, moment = complaint_at(events.application, identity, version=version, as_of=None)
-        shown = past.version
-        state = view_at(past, getattr(request.app.state, "policy", None), moment)
+        stored = events.all_events(identity)
+        regime = regime_of(stored, policy)
+        moment = requested_moment(as_of, version, regime.calendar.zone if regime else UTC)
+        shown = shown_state(events, policy, identity, stored, version=version, as_of=moment)
         html = render_history_page(
             complaint_id=str(identity),
-            events=events.all_events(identity),
-            state=state,
-            version=shown,
+            events=stored,
+            recorded_versions=sorted(events.recorder.select_chain(identity)),
+            shown=shown,
+            regime=regime,
             head=head,
             verification=events.verify(identity),
-            token=token,
+            token=viewer.token,
         )
     return HTMLResponse(html, headers=PAGE_HEADERS)
 

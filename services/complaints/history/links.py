@@ -3,7 +3,9 @@
 A browser cannot send an `Authorization` header when a person clicks a link, so an auditor
 (or anyone with read access) can mint a link that carries its own proof: the complaint id
 and an expiry, signed with HMAC-SHA256. A link opens one complaint's page, read-only, until
-it expires; it grants nothing else.
+it expires — and the page's own links: other versions and moments of it, and that
+complaint's history export (JSON or PDF), which holds what the page shows. It grants
+nothing else.
 """
 
 from __future__ import annotations
