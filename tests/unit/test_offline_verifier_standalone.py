@@ -160,3 +160,21 @@ def test_a_file_that_is_not_an_export_is_refused_with_a_reason(tmp_path: Path) -
             "message": "is neither a case file (no `events`) nor a bundle (no `manifest`)",
         }
     ]
+
+
+def test_the_published_key_may_be_given_as_its_certificate(
+    files: dict[str, Path], key: SigningKey, tmp_path: Path
+) -> None:
+    certificate = tmp_path / "certificate.pem"
+    certificate.write_bytes(key.certificate_pem)
+    done = standalone("--keys", str(certificate), str(files["pdf"]))
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.splitlines()[0] == f"keys: the published keys in {certificate}"
+
+
+def test_a_keys_file_without_keys_is_a_usage_error(files: dict[str, Path], tmp_path: Path) -> None:
+    empty = tmp_path / "keys.json"
+    empty.write_text('{"keys": []}')
+    done = standalone("--keys", str(empty), str(files["case"]))
+    assert done.returncode == 2
+    assert f"--keys: {empty} holds no keys" in done.stderr
