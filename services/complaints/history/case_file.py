@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from eventsourcing.domain import EventSourcingError
+
 from libs.casefile.codec import from_json
 from libs.casefile.model import (
     FORMAT,
@@ -68,7 +70,7 @@ def build_case_file(
     moment = (now or datetime.now(UTC)).astimezone(UTC)
     events = history.all_events(complaint_id, with_stored=True)
     verification = history.verify(complaint_id)
-    complaint = history.application.complaint(complaint_id)
+    complaint = _replayed(history, complaint_id, events)
     state = view_at(complaint, policy, moment)
     regime = policy.regime(complaint.regime)
     letter_rule = regime.letter(LetterKind.FINAL_RESPONSE)
@@ -110,6 +112,37 @@ def build_case_file(
         events=tuple(from_json(Event, event) for event in events),
         state=state,
     )
+
+
+def _replayed(
+    history: ComplaintHistory, complaint_id: UUID, events: list[dict[str, Any]]
+) -> Complaint:
+    """The complaint replayed to its head; when the stored events no longer replay (one
+    was deleted or rewritten), to the last version before the first damaged one, so that
+    the file still shows what can be shown, and its verification says why no more."""
+    application = history.application
+    try:
+        return application.complaint(complaint_id)
+    except (EventSourcingError, ValueError, KeyError, TypeError):
+        pass
+    version = 0
+    for event in events:  # the versions before the first gap or unreadable row
+        if event["version"] != version + 1 or event.get("decode_error"):
+            break
+        version = event["version"]
+    while version >= 1:
+        try:
+            return application.complaint(complaint_id, version=version)
+        except (EventSourcingError, ValueError, KeyError, TypeError):
+            version -= 1
+    raise DamagedHistory(complaint_id)
+
+
+class DamagedHistory(EventSourcingError):
+    """Not even the complaint's first event replays."""
+
+    def __init__(self, complaint_id: UUID) -> None:
+        super().__init__(f"complaint {complaint_id}: no stored event replays")
 
 
 def _checkpoint(history: ComplaintHistory, complaint_id: UUID) -> Checkpoint | None:
