@@ -112,10 +112,14 @@ class CaseFilePdf(FPDF):
     def line_of(
         self, text: Any, *, size: float = 9, bold: bool = False, mono: bool = False, color: Any = 0
     ) -> None:
-        """One line that never wraps (cut at the margin): fast, for the many short lines."""
+        """One line: a cell, fast, for the many short lines; wrapped when it would not fit."""
         self.set_font("mono" if mono else "body", "B" if bold and not mono else "", size)
         self.set_text_color(*(color if isinstance(color, tuple) else (color,)))
-        self.cell(0, LINE, _clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        text = _clean(text)
+        if len(text) > 60 and self.get_string_width(text) > self.epw:
+            self.multi_cell(0, LINE, text, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        else:
+            self.cell(0, LINE, text, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0)
         self.set_font("body", "", 9)
 
