@@ -13,8 +13,6 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from fpdf.enums import XPos, YPos
-
 from libs.casefile.formatting import human_time, plain
 from libs.casefile.history_pdf import ATTACHMENT, attach, draw_case
 from libs.casefile.model import CaseFile
@@ -28,19 +26,11 @@ def _referral(pdf: CaseFilePdf, case: CaseFile, referral: Mapping[str, Any]) -> 
     tz = case.regime.timezone
     provider = referral.get("provider") or {}
     customer = case.parties.customer
-    pdf.set_font("body", "B", 18)
-    pdf.cell(0, 11, "ADR case file", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("body", "", 10)
-    pdf.set_text_color(*GREY)
-    pdf.cell(
-        0,
-        6,
-        f"Referral {referral.get('reference') or referral.get('id')}",
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
-    pdf.set_text_color(0)
-    pdf.ln(3)
+    pdf.style(size=18, bold=True)
+    pdf.write_lines("ADR case file", height=11)
+    pdf.style(size=10, color=GREY)
+    pdf.write_lines(f"Referral {referral.get('reference') or referral.get('id')}", height=6)
+    pdf.y += 3
     pdf.banner(verdict_line(case), GREEN if case.verification.valid else RED)
     pdf.subheading("Referral")
     pdf.rows(
@@ -115,15 +105,14 @@ def _manifest(pdf: CaseFilePdf, manifest: Mapping[str, Any]) -> None:
         pdf.mono_rows([("sha256", document.get("sha256") or "—")])
 
 
-def render_bundle_pdf(bundle: Mapping[str, Any], key: SigningKey) -> bytes:
-    """The bundle's PDF; ValueError when its `case_file` is not a case file."""
-    case = CaseFile.from_json(bundle["case_file"])
+def _drawn(bundle: Mapping[str, Any], case: CaseFile, *, whole_fonts: bool) -> CaseFilePdf:
     referral = bundle.get("referral") or {}
     pdf = CaseFilePdf(
         title=f"ADR case file, referral {referral.get('reference') or referral.get('id')}",
         reference=case.reference,
         firm=case.parties.firm.name,
         invalid=not case.verification.valid,
+        whole_fonts=whole_fonts,
     )
     pdf.add_page()
     _referral(pdf, case, referral)
@@ -133,8 +122,19 @@ def render_bundle_pdf(bundle: Mapping[str, Any], key: SigningKey) -> bytes:
     _documents(pdf, "Attached documents", list(bundle.get("attached_documents") or []))
     _manifest(pdf, bundle.get("manifest") or {})
     hash_annex(pdf, case)
+    return pdf
+
+
+def render_bundle_pdf(bundle: Mapping[str, Any], key: SigningKey) -> bytes:
+    """The bundle's PDF; ValueError when its `case_file` is not a case file. Call it off
+    the event loop: the signer (pyHanko) runs an event loop of its own."""
+    case = CaseFile.from_json(bundle["case_file"])
+    pdf = _drawn(bundle, case, whole_fonts=False)
+    if pdf.lacks_glyphs:  # a script beyond the core fonts: draw it again with the whole
+        pdf = _drawn(bundle, case, whole_fonts=True)
     # The case file exactly as the bundle carries it (its digest is in the manifest).
     body = json.dumps(bundle["case_file"], ensure_ascii=False).encode()
     attach(pdf, body, name=ATTACHMENT, description="The case file (JSON)")
+    referral = bundle.get("referral") or {}
     reason = f"ADR case file for referral {referral.get('reference') or referral.get('id')}"
     return sign_pdf(bytes(pdf.output()), key, reason=reason)

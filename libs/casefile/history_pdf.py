@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 
-from fpdf.enums import XPos, YPos
-
 from libs.casefile import pdf_case, pdf_decisions, pdf_record
 from libs.casefile.formatting import human_time
 from libs.casefile.model import CaseFile
@@ -38,13 +36,11 @@ def cover(pdf: CaseFilePdf, case: CaseFile, key: SigningKey, title: str) -> None
     """What the reader needs first: whose case, who exported it and when, and whether the
     history holds."""
     tz = case.regime.timezone
-    pdf.set_font("body", "B", 18)
-    pdf.cell(0, 11, title, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_font("body", "", 10)
-    pdf.set_text_color(*GREY)
-    pdf.cell(0, 6, f"Case {case.reference}", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_text_color(0)
-    pdf.ln(3)
+    pdf.style(size=18, bold=True)
+    pdf.write_lines(title, height=11)
+    pdf.style(size=10, color=GREY)
+    pdf.write_lines(f"Case {case.reference}", height=6)
+    pdf.y += 3
     pdf.banner(pdf_record.verdict_line(case), GREEN if case.verification.valid else RED)
     pdf.rows(
         [
@@ -61,7 +57,7 @@ def cover(pdf: CaseFilePdf, case: CaseFile, key: SigningKey, title: str) -> None
     pdf.mono_rows([("Head hash", f"{case.head.hash} (version {case.head.version})")])
     pdf_record.checkpoint(pdf, case)
     pdf.mono_rows([("Signing key (kid)", key.kid)])
-    pdf.ln(2)
+    pdf.y += 2
     pdf.para(
         f"This file is PDF/A-3b, signed (PAdES) with the deployment key above; the case file "
         f"as JSON is attached as {ATTACHMENT}, with every event's stored bytes, so that the "
@@ -86,17 +82,25 @@ def draw_case(pdf: CaseFilePdf, case: CaseFile) -> None:
     pdf_record.timeline(pdf, case)
 
 
-def render_history_pdf(case: CaseFile, key: SigningKey) -> bytes:
+def _drawn(case: CaseFile, key: SigningKey, *, whole_fonts: bool) -> CaseFilePdf:
     pdf = CaseFilePdf(
         title=f"Case file of complaint {case.complaint_id}",
         reference=case.reference,
         firm=case.parties.firm.name,
         invalid=not case.verification.valid,
+        whole_fonts=whole_fonts,
     )
     pdf.add_page()
     cover(pdf, case, key, "Case file")
     pdf_record.verification(pdf, case)
     draw_case(pdf, case)
     pdf_record.hash_annex(pdf, case)
+    return pdf
+
+
+def render_history_pdf(case: CaseFile, key: SigningKey) -> bytes:
+    pdf = _drawn(case, key, whole_fonts=False)
+    if pdf.lacks_glyphs:  # a script beyond the core fonts: draw it again with the whole
+        pdf = _drawn(case, key, whole_fonts=True)
     attach(pdf, case_file_json(case), name=ATTACHMENT, description="The case file (JSON)")
     return sign_pdf(bytes(pdf.output()), key, reason=f"Case file of complaint {case.complaint_id}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from libs.casefile.formatting import BODY_LIMIT, clipped, human_time, money, words
 from libs.casefile.model import CaseFile
-from libs.casefile.pdf_base import AMBER, GREEN, RED, CaseFilePdf
+from libs.casefile.pdf_base import AMBER, GREEN, GREY, RED, CaseFilePdf
 
 STATE_COLOURS = {"met": GREEN, "breached": RED, "pending": AMBER}
 
@@ -91,36 +91,28 @@ def regime_and_clocks(pdf: CaseFilePdf, case: CaseFile) -> None:
 
 
 def interactions(pdf: CaseFilePdf, case: CaseFile) -> None:
+    """Each interaction in a few lines: when it happened and was recorded, by whom, what;
+    its document; its body up to `BODY_LIMIT` characters."""
     tz = case.regime.timezone
     pdf.heading("Interactions")
     if not case.interactions:
         pdf.none()
     for number, item in enumerate(case.interactions, start=1):
         pdf.subheading(f"{number}. {item.kind} ({item.direction}): {item.summary}")
-        document = item.document
-        pdf.rows(
-            [
-                ("Happened", human_time(item.occurred_at, tz)),
-                ("Recorded", human_time(item.recorded_at, tz)),
-                ("By", item.actor or "—"),
-                ("Language", item.language or "—"),
-                (
-                    "Document",
-                    f"{document.filename or document.ref} ({document.media_type}), sha256 "
-                    f"{document.sha256}"
-                    if document
-                    else "—",
-                ),
-                (
-                    "Body",
-                    clipped(
-                        item.body,
-                        BODY_LIMIT,
-                        f"the whole body is in case-file.json, interactions[{number - 1}].body",
-                    ),
-                ),
-            ]
+        pdf.line_of(
+            f"happened {human_time(item.occurred_at, tz)} · recorded "
+            f"{human_time(item.recorded_at, tz)} · by {item.actor or '—'}"
+            + (f" · language {item.language}" if item.language else ""),
+            size=8,
+            color=GREY,
         )
+        document = item.document
+        if document:
+            pdf.rows([("Document", f"{document.filename or document.ref} ({document.media_type})")])
+            pdf.mono_rows([("sha256", document.sha256)])
+        if item.body:
+            pointer = f"the whole body is in case-file.json, interactions[{number - 1}].body"
+            pdf.para(clipped(item.body, BODY_LIMIT, pointer))
 
 
 def escalations_and_offers(pdf: CaseFilePdf, case: CaseFile) -> None:

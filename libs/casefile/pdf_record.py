@@ -124,7 +124,7 @@ def _event(pdf: CaseFilePdf, event: Event, mark: str | None, tz: str) -> None:
         pdf.line_of(text, color=RED if mark else 0)
     else:
         pdf.para(text, color=RED if mark else 0)
-    pdf.ln(1.2)
+    pdf.y += 1.2
 
 
 def timeline(pdf: CaseFilePdf, case: CaseFile) -> None:
@@ -147,7 +147,7 @@ def timeline(pdf: CaseFilePdf, case: CaseFile) -> None:
                 bold=True,
                 color=RED,
             )
-            pdf.ln(1.2)
+            pdf.y += 1.2
         else:
             _event(pdf, event, marks.get(version), tz)
 
