@@ -97,8 +97,22 @@ def interactions(pdf: CaseFilePdf, case: CaseFile) -> None:
     pdf.heading("Interactions")
     if not case.interactions:
         pdf.none()
+    marks = case.event_marks()
+    altered = {
+        str((event.data or {}).get("interaction_id"))
+        for event in case.events
+        if marks.get(event.version) == "altered"
+    }
     for number, item in enumerate(case.interactions, start=1):
         pdf.subheading(f"{number}. {item.kind} ({item.direction}): {item.summary}")
+        if item.id in altered:
+            pdf.line_of(
+                "ALTERED: recorded by an event whose stored content does not match its hash; "
+                "shown as stored now, not as recorded",
+                size=8,
+                bold=True,
+                color=RED,
+            )
         pdf.line_of(
             f"happened {human_time(item.occurred_at, tz)} · recorded "
             f"{human_time(item.recorded_at, tz)} · by {item.actor or '—'}"

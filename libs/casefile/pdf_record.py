@@ -39,6 +39,16 @@ def verification(pdf: CaseFilePdf, case: CaseFile) -> None:
         )
         for problem in found.problems:
             pdf.rows([(f"version {problem.version} ({problem.kind})", problem.reason)])
+        if case.summary.version < case.head.version:
+            pdf.rows(
+                [
+                    (
+                        "Replayed to",
+                        f"version {case.summary.version}: the stored events after it no longer "
+                        "replay, so the sections below show the complaint as it stood then",
+                    )
+                ]
+            )
     pdf.rows(
         [
             ("Verified", human_time(found.verified_at, tz)),

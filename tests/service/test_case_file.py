@@ -26,6 +26,7 @@ from libs.platform.eventstore.integrity.hashchain import GENESIS, event_hash
 from libs.platform.signing.keys import SigningKeyStore
 from tests.conftest import RunningComplaints
 from tests.support.case_files import AWARD, CUSTOMER, DOCUMENT, complaint_through_every_step
+from tests.support.complaints import new_complaint
 from tests.support.pdf_facts import PdfFacts, signature_verifies
 from tests.support.tamper import StoredRows
 
@@ -194,6 +195,8 @@ async def test_a_tampered_complaint_is_marked_invalid_and_its_damage_shown_not_s
     assert "v3 InteractionRecorded — ALTERED" in text
     assert "as stored now, not as recorded: call (inbound): Customer was happy" in text
     assert "v6 MISSING: deleted from the store" in text
+    assert "Replayed to version 5" in text  # the events after the gap no longer replay
+    assert "ALTERED: recorded by an event whose stored content does not match" in text
     assert all("INVALID HISTORY" in page for page in facts.pages)
 
 
@@ -251,3 +254,16 @@ async def test_the_bundle_pdf_is_the_case_file_an_ombudsman_reads(
         assert f"page {number} of {len(pages)}" in page
     assert json.loads(facts.attachment("case-file.json")) == case_file
     assert signature_verifies(pdf, published(complaints))
+
+
+async def test_a_script_beyond_the_core_fonts_is_drawn_with_the_whole_fonts(
+    complaints: RunningComplaints,
+) -> None:
+    name = "Անի Մելքոնյան"  # Armenian: in DejaVu Sans, not in its core cut
+    body = new_complaint(customer={"id": "C-am-1", "name": name, "email": "ani@example.am"})
+    opened = await complaints.client.post(
+        "/v1/complaints", json=body, headers=complaints.headers(Role.CRM)
+    )
+    assert opened.status_code == 201, opened.text
+    text = PdfFacts.of(await export(complaints, opened.json()["id"], "pdf")).text
+    assert f"Name {name}" in text
