@@ -71,7 +71,9 @@ def _documents(pdf: CaseFilePdf, title: str, documents: list[Mapping[str, Any]])
             for key, value in document.items()
             if key not in ("sha256", "title", "name") and value not in (None, "")
         }
-        pdf.rows([(key.replace("_", " "), plain(value)) for key, value in shown.items()])
+        pdf.rows(
+            [(key.replace("_", " ").capitalize(), plain(value)) for key, value in shown.items()]
+        )
         pdf.mono_rows([("sha256", document.get("sha256") or "—")])
 
 

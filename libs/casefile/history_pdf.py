@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 
 from libs.casefile import pdf_case, pdf_decisions, pdf_record
-from libs.casefile.formatting import human_time
+from libs.casefile.formatting import human_time, words
 from libs.casefile.model import CaseFile
 from libs.casefile.pdf_base import GREEN, GREY, RED, CaseFilePdf
 from libs.platform.signing.keys import SigningKey
@@ -47,7 +47,7 @@ def cover(pdf: CaseFilePdf, case: CaseFile, key: SigningKey, title: str) -> None
             ("Complaint", case.complaint_id),
             ("Customer", case.parties.customer.name),
             ("Firm", case.parties.firm.name),
-            ("Status", f"{case.summary.status} (version {case.summary.version})"),
+            ("Status", f"{words(case.summary.status)} (version {case.summary.version})"),
             ("Regime", f"{case.regime.title or case.regime.name} ({case.regime.name})"),
             ("Exported by", f"{case.exported_by.actor} (role {case.exported_by.role})"),
             ("Exported at", human_time(case.exported_at, tz)),
