@@ -8,8 +8,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from libs.casefile import CaseFile
+from libs.casefile.codec import from_json
 from libs.casefile.formatting import BODY_LIMIT, clipped, human_time, money
-from libs.casefile.sections import Money
+from libs.casefile.sections import Customer, Money
 from libs.casefile.stored import shown_fields, untagged
 
 
@@ -92,3 +94,11 @@ def test_the_stored_state_reads_as_json_with_tagged_values_as_their_data() -> No
     assert untagged({"_type_": "x", "_data_": {"_type_": "y", "_data_": 1}}) == 1
     with pytest.raises(ValueError):
         shown_fields(b"[1, 2]")
+
+
+def test_a_document_that_is_not_a_case_file_is_refused_naming_what_does_not_fit() -> None:
+    with pytest.raises(ValueError, match=r"not a redress\.case-file/1 document"):
+        CaseFile.from_json({"format": "something/else"})
+    with pytest.raises(ValueError, match=r"Customer\.name"):
+        from_json(Customer, {"id": "C-1", "name": 42})
+    assert from_json(Customer, {"id": "C-1", "name": "Ada", "extra": 1}) == Customer("C-1", "Ada")
