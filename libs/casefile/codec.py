@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar, Union
+from typing import Any, TypeVar, Union, cast
 
 T = TypeVar("T")
 
@@ -77,7 +77,7 @@ def _list(value: Any) -> list[Any]:
 def _dataclass(cls: type[T], value: Any) -> T:
     if not isinstance(value, dict):
         raise ValueError(f"expected a {cls.__name__} object, found {type(value).__name__}")
-    hints = _hints(cls)
+    hints = _hints(cast(type, cls))
     arguments: dict[str, Any] = {}
     for field in fields(cls):  # type: ignore[arg-type]
         if field.name in value:

@@ -137,14 +137,14 @@ class CaseFilePdf(FPDF):
         key = id(font)
         measure = self._width_tables.get(key)
         if measure is None:
-            table = font.cw
-            default = getattr(getattr(font, "desc", None), "missing_width", 500) or 500
+            table: Any = getattr(font, "cw", {})
+            default: float = getattr(getattr(font, "desc", None), "missing_width", 500) or 500
             known: dict[str, float] = {}
 
             def measure(word: str) -> float:
                 size = known.get(word)
                 if size is None:
-                    size = float(sum(table.get(ord(c)) or default for c in word))
+                    size = float(sum((table.get(ord(c)) or default) for c in word))
                     if len(known) < 50_000:
                         known[word] = size
                 return size
