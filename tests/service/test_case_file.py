@@ -12,6 +12,7 @@ import asyncio
 import base64
 import json
 import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -132,9 +133,10 @@ async def test_the_pdf_of_a_complaint_through_every_step_states_every_fact(
         "fos-sandbox",
         "The firm should pay £150 for the distress caused",
         "£150.00",
-        # documents with digests, flags
+        # documents with digests, flags, the acknowledgement
         DOCUMENT["sha256"],
         "vulnerable customer set",
+        "acknowledged by email: We received your complaint (receipt confirmed: yes",
     ]
     for fact in expected:
         assert fact in text, fact
@@ -267,3 +269,24 @@ async def test_a_script_beyond_the_core_fonts_is_drawn_with_the_whole_fonts(
     assert opened.status_code == 201, opened.text
     text = PdfFacts.of(await export(complaints, opened.json()["id"], "pdf")).text
     assert f"Name {name}" in text
+
+
+async def test_a_breached_deadline_is_shown_with_its_clock_due_time_and_state(
+    complaints: RunningComplaints,
+) -> None:
+    received = datetime.now(UTC) - timedelta(days=20)
+    body = new_complaint(regime="uk-fca-disp", occurred_at=received.isoformat())
+    opened = await complaints.client.post(
+        "/v1/complaints", json=body, headers=complaints.headers(Role.CRM)
+    )
+    assert opened.status_code == 201, opened.text
+    document = await export(complaints, opened.json()["id"], "json")
+    [acknowledgement] = [c for c in document["clocks"] if c["clock"] == "acknowledgement"]
+    assert acknowledgement["state"] == "breached"
+    text = PdfFacts.of(await export(complaints, opened.json()["id"], "pdf")).text
+    due = human_time(acknowledgement["due_at"], "Europe/London")
+    assert (
+        f"Acknowledgement (firm's clock) BREACHED Started {human_time(received, 'Europe/London')}"
+        in text
+    )
+    assert f"Due {due} Met not met Rule DISP 1.6.1R" in text
