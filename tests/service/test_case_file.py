@@ -171,6 +171,9 @@ async def test_the_pdf_is_pdf_a_3b_with_the_json_attached_and_signed(
     assert without_moments(attached) == without_moments(document)
     assert facts.attachment_relationship("case-file.json") == "/Data"
     assert 'pdfaid:part="3"' in facts.xmp and 'pdfaid:conformance="B"' in facts.xmp
+    # PDF/A-3 is PDF 1.7: the signature must not raise the catalog's version to 2.0
+    assert facts.reader.pdf_header == "%PDF-1.7"
+    assert "/Version" not in facts.reader.trailer["/Root"]
     [intent] = facts.output_intents
     assert intent["/S"] == "/GTS_PDFA1" and intent["/OutputConditionIdentifier"] == "sRGB"
     assert "/DestOutputProfile" in intent
