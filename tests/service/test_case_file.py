@@ -14,6 +14,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from uuid import UUID
 
 import pytest
 
@@ -26,6 +27,7 @@ from libs.platform.eventstore.integrity.audit import chain_recorder, write_check
 from libs.platform.eventstore.integrity.hashchain import GENESIS, event_hash
 from libs.platform.signing.keys import SigningKeyStore
 from tests.conftest import RunningComplaints
+from tests.integration.test_schema_evolution import as_version_1_would_have_stored_it
 from tests.support.case_files import AWARD, CUSTOMER, DOCUMENT, complaint_through_every_step
 from tests.support.complaints import new_complaint
 from tests.support.pdf_facts import PdfFacts, signature_verifies
@@ -293,3 +295,23 @@ async def test_a_breached_deadline_is_shown_with_its_clock_due_time_and_state(
         in text
     )
     assert f"Due {due} Met not met Rule DISP 1.6.1R" in text
+
+
+async def test_an_event_stored_by_an_older_version_is_shown_as_stored_in_the_export(
+    complaints: RunningComplaints,
+) -> None:
+    opened = await complaints.client.post(
+        "/v1/complaints", json=new_complaint(), headers=complaints.headers(Role.CRM)
+    )
+    complaint_id = UUID(opened.json()["id"])
+    old = as_version_1_would_have_stored_it(complaints, complaint_id)
+    complaints.service.application.recorder.insert_events([old])
+    [_, v2] = (await export(complaints, str(complaint_id), "json"))["events"]
+    # The export shows what is stored (no `language`: version 1 had none), as anyone
+    # re-reading the bytes would; the paged history shows the upcast event.
+    assert "language" not in v2["data"] and v2["data"]["summary"] == "old call"
+    assert v2["data"] == shown_fields(base64.b64decode(v2["stored"]["state"])).data
+    paged = await complaints.client.get(
+        f"/v1/complaints/{complaint_id}/history", headers=complaints.headers(Role.AUDITOR)
+    )
+    assert paged.json()["items"][1]["data"]["language"] is None

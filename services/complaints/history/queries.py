@@ -16,11 +16,12 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from libs.casefile.stored import shown_fields
+from libs.casefile.stored import ENVELOPE_KEYS, shown_fields
 from libs.domain.complaint import Complaint
 from libs.platform.eventstore.integrity.audit import chain_recorder, verify_aggregate
 from libs.platform.eventstore.integrity.hashchain import ChainVerdict
 from libs.platform.eventstore.integrity.recorders import HashChainRecorder
+from libs.platform.runtime.jsonable import jsonable
 from services.complaints.application import COMPLAINT_TOPIC_PREFIX, ComplaintsApplication
 
 MAX_PAGE = 1000
@@ -123,10 +124,10 @@ class ComplaintHistory:
     ) -> dict[str, Any]:
         """One event as an auditor reads it: envelope, data and chain hash.
 
-        The shown fields are the generic reading of the stored bytes (`shown_fields`, the
-        rule docs/proof-formats.md states), not the decoded domain event: anyone can
-        re-derive them offline, and an upcast never changes what the record says.
-        `with_stored` adds the stored topic and bytes (base64) themselves."""
+        `with_stored` (the case file) adds the stored topic and bytes (base64), and shows the
+        fields as the generic reading of those bytes (`shown_fields`, the rule
+        docs/proof-formats.md states), which anyone can re-derive offline; without it, they
+        are the decoded domain event's (an upcast's added fields included)."""
         item: dict[str, Any] = {
             "version": stored.originator_version,
             "type": stored.topic.rpartition(".")[2],
@@ -135,8 +136,8 @@ class ComplaintHistory:
             "prev_hash": chain[1] if chain else None,
         }
         try:
-            shown = shown_fields(stored.state)
-        except ValueError as error:  # a damaged row must still be listed, not fail the page
+            item.update(self._shown(stored, generic=with_stored))
+        except Exception as error:  # a damaged row must still be listed, not fail the page
             item.update(
                 recorded_at=None,
                 occurred_at=None,
@@ -146,21 +147,34 @@ class ComplaintHistory:
                 data=None,
                 decode_error=f"{type(error).__name__}: {error}",
             )
-        else:
-            item.update(
-                recorded_at=shown.recorded_at,
-                occurred_at=shown.occurred_at,
-                actor=shown.actor,
-                actor_role=shown.actor_role,
-                correlation_id=shown.correlation_id,
-                data=shown.data,
-            )
         if with_stored:
             item["stored"] = {
                 "topic": stored.topic,
                 "state": base64.b64encode(stored.state).decode("ascii"),
             }
         return item
+
+    def _shown(self, stored: StoredEvent, *, generic: bool) -> dict[str, Any]:
+        if generic:
+            shown = shown_fields(stored.state)
+            return {
+                "recorded_at": shown.recorded_at,
+                "occurred_at": shown.occurred_at,
+                "actor": shown.actor,
+                "actor_role": shown.actor_role,
+                "correlation_id": shown.correlation_id,
+                "data": shown.data,
+            }
+        event = self.application.mapper.to_domain_event(stored)
+        fields = vars(event)
+        return {
+            "recorded_at": jsonable(event.timestamp),
+            "occurred_at": jsonable(fields.get("occurred_at")),
+            "actor": fields.get("actor"),
+            "actor_role": fields.get("actor_role"),
+            "correlation_id": fields.get("correlation_id"),
+            "data": jsonable({k: v for k, v in fields.items() if k not in ENVELOPE_KEYS}),
+        }
 
     # -- the past --------------------------------------------------------------------------
 
