@@ -105,14 +105,14 @@ def documents(pdf: CaseFilePdf, case: CaseFile) -> None:
         pdf.mono_rows([("sha256", document.sha256)])
 
 
-def _event(pdf: CaseFilePdf, event: Event, mark: str | None, tz: str) -> None:
+def _event(pdf: CaseFilePdf, event: Event, mark: str | None, why: str | None, tz: str) -> None:
     if pdf.get_y() > pdf.h - 35:
         pdf.add_page()
     title = f"v{event.version}  {event.type}" + ("  — ALTERED" if mark == "altered" else "")
     pdf.line_of(title, bold=True, color=RED if mark else 0)
     if mark == "altered":
         pdf.line_of(
-            "ALTERED: its stored content does not match the hash recorded when it was written",
+            f"ALTERED: {why or 'its stored content is not what was recorded'}",
             size=8,
             bold=True,
             color=RED,
@@ -140,6 +140,7 @@ def _event(pdf: CaseFilePdf, event: Event, mark: str | None, tz: str) -> None:
 def timeline(pdf: CaseFilePdf, case: CaseFile) -> None:
     tz = case.regime.timezone
     marks = case.event_marks()
+    reasons = {problem.version: problem.reason for problem in case.verification.problems}
     pdf.heading("Timeline: every event")
     pdf.para(
         "Each event with when it happened (as reported, possibly back-dated) and when it was "
@@ -159,7 +160,7 @@ def timeline(pdf: CaseFilePdf, case: CaseFile) -> None:
             )
             pdf.y += 1.2
         else:
-            _event(pdf, event, marks.get(version), tz)
+            _event(pdf, event, marks.get(version), reasons.get(version), tz)
 
 
 def hash_annex(pdf: CaseFilePdf, case: CaseFile) -> None:
