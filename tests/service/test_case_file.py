@@ -8,7 +8,6 @@ checked by pyHanko against the published certificate (SQLite and PostgreSQL)."""
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import json
 import re
@@ -19,7 +18,6 @@ from uuid import UUID
 import pytest
 
 from libs.casefile import FORMAT, CaseFile
-from libs.casefile.bundle_pdf import render_bundle_pdf
 from libs.casefile.formatting import human_time
 from libs.casefile.stored import shown_fields
 from libs.domain.values import Role
@@ -205,62 +203,6 @@ async def test_a_tampered_complaint_is_marked_invalid_and_its_damage_shown_not_s
     assert "Replayed to version 5" in text  # the events after the gap no longer replay
     assert "ALTERED: recorded by an event whose stored content does not match" in text
     assert all("INVALID HISTORY" in page for page in facts.pages)
-
-
-async def test_the_bundle_pdf_is_the_case_file_an_ombudsman_reads(
-    complaints: RunningComplaints,
-) -> None:
-    complaint_id = await complaint_through_every_step(complaints)
-    case_file = await export(complaints, complaint_id, "json")
-    referral = {
-        "id": "ref-1",
-        "reference": "ADR-2026-0042",
-        "complaint_id": complaint_id,
-        "provider": {"id": "fos-sandbox", "name": "Financial Ombudsman Service"},
-        "referred_at": case_file["adr"]["referred_at"],
-        "requested_method": "mediation",
-    }
-    documents = [{"ref": DOCUMENT["storage_ref"], "sha256": DOCUMENT["sha256"]}]
-    bundle = {
-        "bundle_version": 2,
-        "referral": referral,
-        "case_file": case_file,
-        "policy_documents": [],
-        "attached_documents": [{**documents[0], "summary": "Bank statement for March"}],
-        "manifest": {
-            "algorithm": "sha256",
-            "complaint_id": complaint_id,
-            "head": case_file["head"],
-            "checkpoint": None,
-            "parts": {"case_file": "c" * 64, "referral": "d" * 64},
-            "documents": documents,
-        },
-    }
-    key = SigningKeyStore(complaints.service.settings.signing_dir).load_or_create()
-    # Off the event loop, as the gateway must call it: pyHanko's signer runs a loop of its own.
-    pdf = await asyncio.to_thread(render_bundle_pdf, bundle, key)
-    facts = PdfFacts.of(pdf)
-    text = facts.text
-    for fact in (
-        "ADR case file",
-        "Referral ADR-2026-0042",
-        "Provider Financial Ombudsman Service (fos-sandbox)",
-        "Requested method mediation",
-        *CUSTOMER.values(),
-        "Policy documents none",
-        "Bank statement for March",
-        DOCUMENT["sha256"],
-        "c" * 64,
-        case_file["head"]["hash"],
-        "The firm should pay £150 for the distress caused",
-    ):
-        assert fact in text, fact
-    assert "Referred 6" in text or "Referred 7" in text
-    pages = facts.pages
-    for number, page in enumerate(pages, start=1):
-        assert f"page {number} of {len(pages)}" in page
-    assert json.loads(facts.attachment("case-file.json")) == case_file
-    assert signature_verifies(pdf, published(complaints))
 
 
 async def test_a_script_beyond_the_core_fonts_is_drawn_with_the_whole_fonts(
