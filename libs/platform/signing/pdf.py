@@ -20,6 +20,10 @@ from pyhanko_certvalidator.registry import SimpleCertificateStore
 from libs.platform.signing.keys import SigningKey
 
 FIELD_NAME = "RedressSignature"
+#: Room for the signature's CMS: one ECDSA P-256 signature with its certificate and signed
+#: attributes takes about 1.5 KB. Reserving it spares pyHanko the dry run that measures it
+#: (a third of the signing time).
+SIGNATURE_BYTES = 8192
 
 
 def _signer(key: SigningKey) -> signers.SimpleSigner:
@@ -63,5 +67,7 @@ def sign_pdf(pdf: bytes, key: SigningKey, *, reason: str, location: str = "Redre
         subfilter=fields.SigSeedSubFilter.PADES,
         md_algorithm="sha256",
     )
-    output = _Pdf17Signer(metadata, signer=_signer(key)).sign_pdf(writer, in_place=False)
+    output = _Pdf17Signer(metadata, signer=_signer(key)).sign_pdf(
+        writer, in_place=False, bytes_reserved=SIGNATURE_BYTES
+    )
     return output.getvalue()  # type: ignore[no-any-return]
