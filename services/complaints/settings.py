@@ -92,6 +92,12 @@ class ComplaintsSettings(BaseSettings):
     history_link_secret: str | None = Field(
         None, description="Key signing case-history page links (default: random per process)"
     )
+    signing_dir: str = Field(
+        "var/signing",
+        description="The deployment signing key's folder (REDRESS_SIGNING_DIR): it signs "
+        "export PDFs (see docs/proof-formats.md)",
+    )
+    firm_name: str = Field("Redress demo firm", description="The firm named in case files")
 
     @property
     def backdate_window(self) -> timedelta:
