@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 from pydantic import ValidationError
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from libs.platform.sql.storage import UnsupportedDatabaseUrl
@@ -41,7 +42,8 @@ def settings_for(entry: ServiceEntry, **overrides: Any) -> Any:
 
 @contextmanager
 def progress(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar with the rate in events per second; yields what to report to."""
+    """A progress bar with the rate in events per second; yields what to report to. It is
+    drawn on stderr: stdout carries only a command's result (pure JSON with `--json`)."""
     started = time.perf_counter()
     with Progress(
         TextColumn(description),
@@ -49,6 +51,7 @@ def progress(description: str) -> Iterator[Callable[[int, int], None]]:
         MofNCompleteColumn(),
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
+        console=Console(stderr=True),
     ) as bar:
         task = bar.add_task(description, total=None, rate="")
 

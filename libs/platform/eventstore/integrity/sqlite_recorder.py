@@ -45,12 +45,21 @@ class HashChainSQLiteRecorder(WritesChain, TupleNotificationReads, SQLiteApplica
             f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table} ("
             "seq INTEGER PRIMARY KEY, created_at TEXT NOT NULL, position INTEGER NOT NULL, "
             "aggregates INTEGER NOT NULL, root TEXT NOT NULL, prev_hash TEXT NOT NULL, "
-            "hash TEXT NOT NULL)",
+            "hash TEXT NOT NULL, jws TEXT)",
             f"CREATE TABLE IF NOT EXISTS {self.leaves_table} ("
             "seq INTEGER NOT NULL, originator_id TEXT NOT NULL, "
             "originator_version INTEGER NOT NULL, hash TEXT NOT NULL, "
             "PRIMARY KEY (originator_id, seq)) WITHOUT ROWID",
         ]
+
+    def create_table(self) -> None:
+        super().create_table()
+        # Checkpoint logs made before checkpoints were signed gain the signature column;
+        # their rows keep a NULL there (reported as unsigned, not as invalid).
+        with self.datastore.transaction(commit=True) as c:
+            c.execute(f"PRAGMA table_info({self.checkpoints_table})")
+            if "jws" not in {row[1] for row in c.fetchall()}:
+                c.execute(f"ALTER TABLE {self.checkpoints_table} ADD COLUMN jws TEXT")
 
     def _db_id(self, originator_id: UUID | str) -> str:
         # The library stores UUIDs as 32 hex digits in SQLite.
@@ -166,7 +175,8 @@ class HashChainSQLiteRecorder(WritesChain, TupleNotificationReads, SQLiteApplica
     def insert_checkpoint(self, record: CheckpointRecord, leaves: Sequence[Head]) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(
-                f"INSERT INTO {self.checkpoints_table} VALUES (?,?,?,?,?,?,?)",
+                f"INSERT INTO {self.checkpoints_table} (seq, created_at, position, aggregates, "
+                "root, prev_hash, hash, jws) VALUES (?,?,?,?,?,?,?,?)",
                 # SQLite keeps the time as ISO 8601 text.
                 (record.seq, record.created_at.isoformat(), *record.columns()[2:]),
             )
@@ -175,12 +185,16 @@ class HashChainSQLiteRecorder(WritesChain, TupleNotificationReads, SQLiteApplica
                 [(record.seq, self._db_id(oid), version, h) for oid, version, h in leaves],
             )
 
-    def select_checkpoints(self, latest_only: bool = False) -> list[CheckpointRecord]:
+    def select_checkpoints(
+        self, latest_only: bool = False, from_seq: int = 0
+    ) -> list[CheckpointRecord]:
+        """The checkpoint log in order (from `from_seq` on), or only its latest entry."""
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                f"SELECT seq, created_at, position, aggregates, root, prev_hash, hash "
-                f"FROM {self.checkpoints_table} ORDER BY seq "
-                + ("DESC LIMIT 1" if latest_only else "ASC")
+                f"SELECT seq, created_at, position, aggregates, root, prev_hash, hash, jws "
+                f"FROM {self.checkpoints_table} WHERE seq >= ? ORDER BY seq "
+                + ("DESC LIMIT 1" if latest_only else "ASC"),
+                (from_seq,),
             )
             return [
                 CheckpointRecord(
@@ -191,9 +205,33 @@ class HashChainSQLiteRecorder(WritesChain, TupleNotificationReads, SQLiteApplica
                     r[4],
                     r[5],
                     r[6],
+                    r[7],
                 )
                 for r in c.fetchall()
             ]
+
+    def count_events_after(self, position: int) -> int:
+        """Events recorded after the notification id `position` (none anchored yet)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT COUNT(*) FROM {self.events_table_name} WHERE rowid > ?",
+                (position,),
+            )
+            return int(c.fetchone()[0])
+
+    def scan_events_upto(self, position: int) -> Iterator[ScannedEvent]:
+        """Every event with notification id <= `position`, by aggregate and version: the
+        log as it stood when a checkpoint at `position` was written."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT originator_id, originator_version, topic, state "
+                f"FROM {self.events_table_name} WHERE rowid <= ? "
+                "ORDER BY originator_id, originator_version",
+                (position,),
+            )
+            while batch := c.sqlite_cursor.fetchmany(SCAN_BATCH):
+                for raw_id, version, topic, state in batch:
+                    yield ScannedEvent(self._py_id(raw_id), int(version), topic, bytes(state))
 
     def checkpoint_leaves(self, seq: int) -> list[Head]:
         with self.datastore.transaction(commit=False) as c:
