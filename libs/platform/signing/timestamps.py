@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -32,8 +33,8 @@ class TimestampImprint:
 
 
 def request_timestamp(url: str, data: bytes, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> bytes:
-    """A DER time-stamp token over SHA-256 of `data`, from the TSA at `url`. Runs its own
-    event loop: call it from a worker thread or a command, never from async code."""
+    """A DER time-stamp token over SHA-256 of `data`, from the TSA at `url`. It blocks: it
+    runs its own event loop (on a thread of its own when the caller's thread has one)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pyHanko's import warns about DSA's deprecation
         import aiohttp
@@ -47,8 +48,16 @@ def request_timestamp(url: str, data: bytes, timeout: float = DEFAULT_TIMEOUT_SE
             token = await stamper.async_timestamp(digest, "sha256")
             return bytes(token.dump())
 
-    try:
+    def run() -> bytes:
         return asyncio.run(ask())
+
+    try:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return run()
+        with ThreadPoolExecutor(1) as pool:
+            return pool.submit(run).result()
     except Exception as error:  # network, HTTP status, a refused or malformed reply
         raise TimestampUnavailable(f"{type(error).__name__}: {error}".strip()) from None
 

@@ -186,7 +186,7 @@ def _name_differences(
                     oid,
                     was[0],
                     head.version,
-                    f"truncated: version {head.version + 1} to {was[0]} removed",
+                    f"truncated: {_versions(head.version + 1, was[0])} removed",
                 )
             )
         elif head.version > was[0]:
@@ -206,6 +206,10 @@ def _name_differences(
                 )
             )
     return found
+
+
+def _versions(first: int, last: int) -> str:
+    return f"version {first}" if first == last else f"versions {first} to {last}"
 
 
 def verify_against(
