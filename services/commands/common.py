@@ -1,20 +1,29 @@
 """What the `redress` commands share: naming a service on the command line, reading its
-settings with errors an operator can act on, and the progress bar of a long replay."""
+settings with errors an operator can act on, and the progress bar of a long replay (on
+stderr, as are log lines: stdout is for a command's result)."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
+import structlog
 from pydantic import ValidationError
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from libs.platform.sql.storage import UnsupportedDatabaseUrl
 from services.registry import SERVICES, ServiceEntry
+
+
+def notices_to_stderr() -> None:
+    """Log lines of a command go to stderr, so that stdout carries only its result (pure
+    JSON with `--json`). `redress serve` configures its own JSON logs on stdout."""
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
 
 
 def service_named(name: str) -> ServiceEntry:
