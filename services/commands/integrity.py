@@ -204,8 +204,8 @@ def checkpoint(force: bool) -> None:
         raise click.ClickException(str(error)) from None
     finally:
         application.close()
-    for error in publication.timestamp_errors:
-        click.echo(f"not time-stamped (will retry): {error}", err=True)
+    for failure in publication.timestamp_errors:
+        click.echo(f"not time-stamped (will retry): {failure}", err=True)
     if record is None:
         click.echo("nothing recorded since the last checkpoint; none written (use --force)")
         return

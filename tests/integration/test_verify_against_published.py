@@ -7,6 +7,7 @@ tests."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -207,3 +208,33 @@ async def test_a_cut_is_caught_even_when_the_checkpoint_heads_are_deleted_too(
     assert "checkpoint #2 was published but is missing from the database" in problems
     assert "no longer make the published root of checkpoint #2" in problems
     assert "cannot be named" in problems
+
+
+async def test_checkpoints_written_while_complaints_are_written_agree_with_the_events(
+    complaints: RunningComplaints, database_url: str, tmp_path: Path
+) -> None:
+    """A checkpoint's position and its heads come from one snapshot: each published line,
+    held to the events up to its position, verifies, however the writes interleaved."""
+    deployment = Deployment(complaints, tmp_path)
+    targets = [await a_complaint_with_notes(complaints, 0) for _ in range(3)]
+    writing = True
+
+    async def keep_writing(complaint_id: str) -> None:
+        while writing:
+            await add_notes(complaints, complaint_id, 1)
+
+    writers = [asyncio.create_task(keep_writing(target)) for target in targets]
+    try:
+        for _ in range(6):
+            await asyncio.to_thread(deployment.checkpoint)
+            await asyncio.sleep(0.01)
+    finally:
+        writing = False
+        await asyncio.gather(*writers)
+
+    recorder = chain_recorder(complaints.service.application.recorder)
+    lines = read_published(str(deployment.log))
+    assert len(lines) >= 2
+    for line in lines:
+        held = verify_against(recorder, [line], deployment.published_keys())
+        assert held.valid, held.as_dict()

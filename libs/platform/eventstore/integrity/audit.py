@@ -84,12 +84,15 @@ def write_checkpoint(
 ) -> CheckpointRecord | None:
     """Anchors the head of every chain, signed with `sign` when given. Returns None when
     nothing was recorded since the last checkpoint (unless `force`)."""
-    position = int(recorder.max_notification_id() or 0)
     latest = recorder.select_checkpoints(latest_only=True)
     previous = latest[0] if latest else None
-    if previous is not None and previous.position == position and not force:
+    # The cheap question first: an idle service reads no heads.
+    idle = previous is not None and (recorder.max_notification_id() or 0) == previous.position
+    if idle and not force:
         return None
-    heads = recorder.recorded_heads()
+    # The position and the heads from one snapshot: `verify --against` re-derives the heads
+    # from the events up to the position, and a write between two reads would differ.
+    position, heads = recorder.snapshot_heads()
     leaves = [Leaf(oid, version, digest) for oid, (version, digest) in heads.items()]
     unsealed = CheckpointRecord(
         seq=previous.seq + 1 if previous else 1,

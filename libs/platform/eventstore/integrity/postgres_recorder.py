@@ -306,14 +306,33 @@ class HashChainPostgresRecorder(
 
     def recorded_heads(self) -> dict[str, tuple[int, str]]:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(
-                self._sql(
-                    "SELECT DISTINCT ON (originator_id) originator_id::text, "
-                    "originator_version, hash FROM {schema}.{hashes} "
-                    "ORDER BY originator_id, originator_version DESC"
-                )
+            return self._heads(curs)
+
+    def _heads(self, curs: Any) -> dict[str, tuple[int, str]]:
+        curs.execute(
+            self._sql(
+                "SELECT DISTINCT ON (originator_id) originator_id::text, "
+                "originator_version, hash FROM {schema}.{hashes} "
+                "ORDER BY originator_id, originator_version DESC"
             )
-            return {r[0]: (int(r[1]), r[2]) for r in curs.fetchall()}
+        )
+        return {r[0]: (int(r[1]), r[2]) for r in curs.fetchall()}
+
+    def snapshot_heads(self) -> tuple[int, dict[str, tuple[int, str]]]:
+        """The highest notification id and every chain head, from one snapshot (REPEATABLE
+        READ): the heads are exactly those of the events up to that id. Events and hashes
+        commit together, and writers hold the table lock, so ids commit in order."""
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor(row_factory=tuple_row) as curs,
+        ):
+            curs.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            curs.execute(
+                self._sql("SELECT COALESCE(MAX(notification_id), 0) FROM {schema}.{events}")
+            )
+            row = curs.fetchone()
+            return int(row[0]) if row else 0, self._heads(curs)
 
     # -- checkpoints -----------------------------------------------------------------------
 

@@ -163,12 +163,24 @@ class HashChainSQLiteRecorder(WritesChain, TupleNotificationReads, SQLiteApplica
 
     def recorded_heads(self) -> dict[str, tuple[int, str]]:
         with self.datastore.transaction(commit=False) as c:
-            # SQLite takes the bare `hash` column from the row holding the maximum.
-            c.execute(
-                "SELECT originator_id, MAX(originator_version), hash "
-                f"FROM {self.hashes_table} GROUP BY originator_id"
-            )
-            return {self._py_id(r[0]): (int(r[1]), r[2]) for r in c.fetchall()}
+            return self._heads(c)
+
+    def _heads(self, c: SQLiteCursor) -> dict[str, tuple[int, str]]:
+        # SQLite takes the bare `hash` column from the row holding the maximum.
+        c.execute(
+            "SELECT originator_id, MAX(originator_version), hash "
+            f"FROM {self.hashes_table} GROUP BY originator_id"
+        )
+        return {self._py_id(r[0]): (int(r[1]), r[2]) for r in c.fetchall()}
+
+    def snapshot_heads(self) -> tuple[int, dict[str, tuple[int, str]]]:
+        """The highest notification id and every chain head, read in one transaction: the
+        heads are exactly those of the events up to that id (a checkpoint's position must
+        cover what its root does, and nothing else)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table_name}")
+            position = int(c.fetchone()[0])
+            return position, self._heads(c)
 
     # -- checkpoints -----------------------------------------------------------------------
 
