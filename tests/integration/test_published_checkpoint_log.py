@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from libs.platform.eventstore.integrity.against import verify_against
 from libs.platform.eventstore.integrity.audit import chain_recorder, write_checkpoint
 from libs.platform.eventstore.integrity.hashchain import canonical_json
 from libs.platform.eventstore.integrity.published_log import read_published
@@ -183,3 +184,22 @@ async def test_a_tsa_outage_loses_no_checkpoint_and_the_token_is_asked_for_again
         token_imprint(token).digest == hashlib.sha256(canonical_json(record.header())).hexdigest()
     )
     assert deployment.checkpoint()[1].appended == [] and len(lines(deployment.log)) == 2
+
+
+async def test_verify_against_holds_each_token_to_its_checkpoint(
+    complaints: RunningComplaints, database_url: str, tmp_path: Path, tsa: LocalTsa
+) -> None:
+    deployment = Deployment(complaints, tmp_path, checkpoint_tsa_url=tsa.url)
+    complaint_id = await a_complaint_with_notes(complaints)
+    deployment.checkpoint()
+    await add_notes(complaints, complaint_id, 1)
+    deployment.checkpoint()
+    recorder = chain_recorder(complaints.service.application.recorder)
+    keys = deployment.published_keys()
+    published = read_published(str(deployment.log))
+    assert verify_against(recorder, published, keys).valid
+
+    first, second = lines(deployment.log)
+    second["timestamp"] = first["timestamp"]  # an older token passed off as the newer's
+    held = verify_against(recorder, read_published(json.dumps(second)), keys)
+    assert held.problems == ["published checkpoint #2's time-stamp token is for other data"]

@@ -17,6 +17,9 @@ that is said instead.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -28,7 +31,11 @@ from libs.platform.eventstore.integrity.hashchain import GENESIS, event_hash
 from libs.platform.eventstore.integrity.merkle import Leaf, merkle_root
 from libs.platform.eventstore.integrity.published_log import PublishedCheckpoint
 from libs.platform.eventstore.integrity.recorders import HashChainRecorder
-from libs.platform.eventstore.integrity.signed_checkpoints import signature_problem
+from libs.platform.eventstore.integrity.signed_checkpoints import (
+    header_bytes,
+    signature_problem,
+)
+from libs.platform.signing.timestamps import token_imprint
 
 
 @dataclass(frozen=True)
@@ -134,6 +141,10 @@ def _check_published_log(
             problem = signature_problem(line.seq, line.header, line.jws, keys)
             if problem is not None:
                 report.problems.append(f"published {problem}")
+        if line.timestamp is not None:
+            stamped = _timestamp_problem(line)
+            if stamped is not None:
+                report.problems.append(stamped)
         if previous is not None:
             if line.seq == previous.seq:
                 report.problems.append(
@@ -145,6 +156,20 @@ def _check_published_log(
                     f"published checkpoint #{line.seq} does not follow #{previous.seq}"
                 )
         previous = line
+
+
+def _timestamp_problem(line: PublishedCheckpoint) -> str | None:
+    """Whether the line's RFC 3161 token is over this header (the TSA's signature on it is
+    checked with the TSA's certificate, e.g. `openssl ts -verify`: docs/proof-formats.md)."""
+    assert line.timestamp is not None
+    try:
+        imprint = token_imprint(base64.b64decode(line.timestamp["token"]))
+    except (KeyError, TypeError, ValueError, binascii.Error) as error:
+        return f"published checkpoint #{line.seq}'s time-stamp token is unreadable ({error})"
+    expected = hashlib.sha256(header_bytes(line.header)).hexdigest()
+    if imprint.algorithm != "sha256" or imprint.digest != expected:
+        return f"published checkpoint #{line.seq}'s time-stamp token is for other data"
+    return None
 
 
 def _check_database_holds(
@@ -226,6 +251,8 @@ def verify_against(
     newest = published[-1]
     report.published = newest.header
     _check_published_log(published, keys, report)
+    if keys is None and any(line.jws for line in published):
+        report.notes.append("signatures not checked: no published keys (give --keys)")
     _check_database_holds(recorder, published, report)
     position, root = int(newest.header["position"]), str(newest.header["root"])
     derived = heads_at(recorder, position)
