@@ -186,15 +186,27 @@ class HashChainPostgresRecorder(
                 "seq bigint PRIMARY KEY, created_at timestamptz NOT NULL, "
                 "position bigint NOT NULL, aggregates bigint NOT NULL, root text NOT NULL, "
                 "prev_hash text NOT NULL, hash text NOT NULL, jws text)",
-                # Checkpoint logs made before checkpoints were signed gain the signature
-                # column; their rows keep a NULL there (reported as unsigned, not invalid).
-                "ALTER TABLE {schema}.{checkpoints} ADD COLUMN IF NOT EXISTS jws text",
                 "CREATE TABLE IF NOT EXISTS {schema}.{leaves} ("
                 "seq bigint NOT NULL, originator_id {id_type} NOT NULL, "
                 "originator_version bigint NOT NULL, hash text NOT NULL, "
                 "PRIMARY KEY (originator_id, seq))",
             )
         )
+
+    def create_table(self) -> None:
+        super().create_table()
+        # Checkpoint logs made before checkpoints were signed gain the signature column;
+        # their rows keep a NULL there (reported as unsigned, not invalid). Looked up
+        # first: ALTER TABLE locks the table even when there is nothing to add.
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = %s "
+                "AND table_name = %s AND column_name = 'jws'",
+                (self.datastore.schema, self.checkpoints_table),
+            )
+            if curs.fetchone() is None:
+                add = "ALTER TABLE {schema}.{checkpoints} ADD COLUMN IF NOT EXISTS jws text"
+                curs.execute(self._sql(add))
 
     def _notify_channel(self, curs: Any) -> None:
         # The library NOTIFYs listeners of every insert; nothing here LISTENs (followers

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import PersistenceError, StoredEvent
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
     SQLiteCursor,
@@ -55,11 +55,23 @@ class HashChainSQLiteRecorder(WritesChain, TupleNotificationReads, SQLiteApplica
     def create_table(self) -> None:
         super().create_table()
         # Checkpoint logs made before checkpoints were signed gain the signature column;
-        # their rows keep a NULL there (reported as unsigned, not as invalid).
-        with self.datastore.transaction(commit=True) as c:
+        # their rows keep a NULL there (reported as unsigned, not as invalid). Processes
+        # starting together may race to add it: the loser finds it added.
+        for attempt in range(3):
+            if self._has_signature_column():
+                return
+            try:
+                with self.datastore.transaction(commit=True) as c:
+                    c.execute(f"ALTER TABLE {self.checkpoints_table} ADD COLUMN jws TEXT")
+                return
+            except PersistenceError:
+                if attempt == 2 and not self._has_signature_column():
+                    raise
+
+    def _has_signature_column(self) -> bool:
+        with self.datastore.transaction(commit=False) as c:
             c.execute(f"PRAGMA table_info({self.checkpoints_table})")
-            if "jws" not in {row[1] for row in c.fetchall()}:
-                c.execute(f"ALTER TABLE {self.checkpoints_table} ADD COLUMN jws TEXT")
+            return "jws" in {row[1] for row in c.fetchall()}
 
     def _db_id(self, originator_id: UUID | str) -> str:
         # The library stores UUIDs as 32 hex digits in SQLite.
