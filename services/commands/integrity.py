@@ -154,17 +154,21 @@ def _print_signatures(result: dict[str, Any]) -> None:
         click.echo("  checkpoint signatures not checked: no signing key (give --keys)")
 
 
+def _events(count: int) -> str:
+    return f"{count} event" if count == 1 else f"{count} events"
+
+
 def _print_gap(gap: dict[str, Any]) -> None:
     interval = gap["checkpoint_interval_seconds"]
     every = f"checkpoints every {interval:g}s" if interval else "no periodic checkpoints"
     if gap["checkpoint_seq"] is None:
         click.echo(
-            f"  not yet anchored: {gap['events_since_checkpoint']} events, "
+            f"  not yet anchored: {_events(gap['events_since_checkpoint'])}, "
             f"no checkpoint yet ({every})"
         )
         return
     click.echo(
-        f"  not yet anchored: {gap['events_since_checkpoint']} events recorded since checkpoint "
+        f"  not yet anchored: {_events(gap['events_since_checkpoint'])} recorded since checkpoint "
         f"#{gap['checkpoint_seq']}, written {gap['seconds_since_checkpoint']:.0f}s ago ({every})"
     )
 
@@ -183,7 +187,7 @@ def _print_against(held: dict[str, Any]) -> None:
     for note in held["notes"]:
         click.echo(f"  note: {note}")
     if held["events_after"]:
-        click.echo(f"  {held['events_after']} events recorded after it (not covered by it)")
+        click.echo(f"  {_events(held['events_after'])} recorded after it (not covered by it)")
 
 
 @click.command()
