@@ -79,9 +79,10 @@ def verify(
     if against is not None and not everything:
         raise click.UsageError("--against goes with --all")
     published = None
+    torn: list[int] = []
     if against is not None:
         try:
-            published = read_published(against)
+            published = read_published(against, torn)
         except (OSError, MalformedPublishedLog) as error:
             raise click.BadParameter(str(error), param_hint="--against") from None
     keys = published_keys(keys_file)
@@ -105,6 +106,8 @@ def verify(
             result["gap"]["checkpoint_interval_seconds"] = settings.checkpoint_interval_seconds
             if published is not None:
                 held = verify_against(recorder, published, keys).as_dict()
+                if torn:
+                    held["notes"].append(f"skipped torn lines (cut short by a crash): {torn}")
                 result["against"] = held
                 result["valid"] = result["valid"] and held["valid"]
     finally:

@@ -78,16 +78,21 @@ def published(record: CheckpointRecord, **timestamp: Any) -> PublishedCheckpoint
     return PublishedCheckpoint(record.header(), record.jws, **timestamp)
 
 
-def parse_lines(lines: Sequence[str]) -> list[PublishedCheckpoint]:
-    """The checkpoints in a published log (later time-stamp lines joined to theirs)."""
+def parse_lines(lines: Sequence[str], torn: list[int] | None = None) -> list[PublishedCheckpoint]:
+    """The checkpoints in a published log (later time-stamp lines joined to theirs). A line
+    that is not JSON was cut short by a crash while it was written (it was never reported
+    written, and the next append starts a fresh line): skipped, its number added to `torn`.
+    A JSON line that is not one of Redress's is refused."""
     found: list[PublishedCheckpoint] = []
     for number, raw in enumerate(lines, start=1):
         if not raw.strip():
             continue
         try:
             line = json.loads(raw)
-        except json.JSONDecodeError as error:
-            raise MalformedPublishedLog(f"line {number} is not JSON ({error})") from None
+        except json.JSONDecodeError:
+            if torn is not None:
+                torn.append(number)
+            continue
         kind = line.get("format") if isinstance(line, dict) else None
         if kind == CHECKPOINT_FORMAT and isinstance(line.get("checkpoint"), dict):
             found.append(
@@ -110,11 +115,15 @@ def parse_lines(lines: Sequence[str]) -> list[PublishedCheckpoint]:
     return found
 
 
-def read_published(source: str) -> list[PublishedCheckpoint]:
-    """A published log's checkpoints, from a file's path or from one line of it."""
+def read_published(source: str, torn: list[int] | None = None) -> list[PublishedCheckpoint]:
+    """A published log's checkpoints, from a file's path or from one line of it (the
+    numbers of torn lines, skipped, added to `torn`)."""
     if source.lstrip().startswith("{"):
-        return parse_lines([source])
-    return parse_lines(Path(source).read_text(encoding="utf-8").splitlines())
+        found = parse_lines([source], torn)
+        if not found:
+            raise MalformedPublishedLog("the line given is not a Redress checkpoint line")
+        return found
+    return parse_lines(Path(source).read_text(encoding="utf-8").splitlines(), torn)
 
 
 class CheckpointLogFile:
