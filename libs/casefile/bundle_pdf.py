@@ -127,9 +127,10 @@ def _drawn(bundle: Mapping[str, Any], case: CaseFile, *, whole_fonts: bool) -> C
     return pdf
 
 
-def render_bundle_pdf(bundle: Mapping[str, Any], key: SigningKey) -> bytes:
-    """The bundle's PDF; ValueError when its `case_file` is not a case file. Call it off
-    the event loop: the signer (pyHanko) runs an event loop of its own."""
+def render_bundle_pdf(bundle: Mapping[str, Any], key: SigningKey | None) -> bytes:
+    """The bundle's PDF, signed with `key` (unsigned without one); ValueError when its
+    `case_file` is not a case file. Call it off the event loop: the signer (pyHanko) runs
+    an event loop of its own."""
     case = CaseFile.from_json(bundle["case_file"])
     pdf = _drawn(bundle, case, whole_fonts=False)
     if pdf.lacks_glyphs:  # a script beyond the core fonts: draw it again with the whole
@@ -139,4 +140,5 @@ def render_bundle_pdf(bundle: Mapping[str, Any], key: SigningKey) -> bytes:
     attach(pdf, body, name=ATTACHMENT, description="The case file (JSON)")
     referral = bundle.get("referral") or {}
     reason = f"ADR case file for referral {referral.get('reference') or referral.get('id')}"
-    return sign_pdf(bytes(pdf.output()), key, reason=reason)
+    rendered = bytes(pdf.output())
+    return rendered if key is None else sign_pdf(rendered, key, reason=reason)

@@ -106,6 +106,9 @@ class Checkpoint:
     aggregates: int
     anchored_version: int
     anchored_hash: str
+    #: The deployment key's JWS over the checkpoint's header (docs/proof-formats.md,
+    #: "Checkpoints"); None for a checkpoint written before checkpoints were signed.
+    jws: str | None = None
 
 
 @dataclass(frozen=True)

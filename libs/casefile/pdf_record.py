@@ -73,6 +73,12 @@ def checkpoint(pdf: CaseFilePdf, case: CaseFile) -> None:
                 f"version {anchor.anchored_version} of this complaint "
                 f"(of {anchor.aggregates} chains)",
             ),
+            (
+                "Signed",
+                "yes, with the deployment key (the JWS is in the attached case-file.json)"
+                if anchor.jws
+                else "no (written before checkpoints were signed)",
+            ),
         ]
     )
     pdf.mono_rows(

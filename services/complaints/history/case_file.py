@@ -168,6 +168,7 @@ def _checkpoint(history: ComplaintHistory, complaint_id: UUID) -> Checkpoint | N
         aggregates=record.aggregates,
         anchored_version=version,
         anchored_hash=digest,
+        jws=record.jws,
     )
 
 
