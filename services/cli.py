@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import click
 
+from services.commands.common import notices_to_stderr
 from services.commands.integrity import checkpoint, verify
 from services.commands.keys import keys
 from services.commands.migrate import migrate
@@ -21,6 +22,7 @@ from services.devstack.up import up
 @click.group()
 def main() -> None:
     """Redress: event-sourced complaint handling, from first contact to external ADR."""
+    notices_to_stderr()
 
 
 for command in (serve, migrate, keys, rebuild_read_models, verify, checkpoint, up):

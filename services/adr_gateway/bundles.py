@@ -17,6 +17,7 @@ from typing import Any
 
 import orjson
 
+from libs.casefile.bundle_pdf import render_bundle_pdf
 from libs.platform.signing.keys import SigningKey
 from services.adr_gateway.bundle_manifest import (
     canonical,
@@ -189,6 +190,10 @@ def build_bundle(
 
 def bundle_pdf(body: bytes, key: SigningKey | None = None) -> bytes:
     """The bundle as a PDF, from its JSON (the manifest without `files`, or a whole bundle
-    as stored). `key` signs the PDF where the renderer does (the case-file renderer of
-    `libs/casefile`); the basic renderer used until then does not sign."""
-    return render_basic_pdf(orjson.loads(body))
+    as stored), rendered by the case file's own renderer and signed with `key` (PAdES).
+    Bundles stored before bundles were signed have no key to hand: their PDF is unsigned;
+    those of bundle version 1 hold no case file and keep their first, plain layout."""
+    bundle = orjson.loads(body)
+    if "case_file" not in bundle:
+        return render_basic_pdf(bundle)
+    return render_bundle_pdf(bundle, key)

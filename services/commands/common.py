@@ -1,19 +1,29 @@
 """What the `redress` commands share: naming a service on the command line, reading its
-settings with errors an operator can act on, and the progress bar of a long replay."""
+settings with errors an operator can act on, and the progress bar of a long replay (on
+stderr, as are log lines: stdout is for a command's result)."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
+import structlog
 from pydantic import ValidationError
+from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from libs.platform.sql.storage import UnsupportedDatabaseUrl
 from services.registry import SERVICES, ServiceEntry
+
+
+def notices_to_stderr() -> None:
+    """Log lines of a command go to stderr, so that stdout carries only its result (pure
+    JSON with `--json`). `redress serve` configures its own JSON logs on stdout."""
+    structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
 
 
 def service_named(name: str) -> ServiceEntry:
@@ -41,7 +51,8 @@ def settings_for(entry: ServiceEntry, **overrides: Any) -> Any:
 
 @contextmanager
 def progress(description: str) -> Iterator[Callable[[int, int], None]]:
-    """A progress bar with the rate in events per second; yields what to report to."""
+    """A progress bar with the rate in events per second; yields what to report to. It is
+    drawn on stderr: stdout carries only a command's result (pure JSON with `--json`)."""
     started = time.perf_counter()
     with Progress(
         TextColumn(description),
@@ -49,6 +60,7 @@ def progress(description: str) -> Iterator[Callable[[int, int], None]]:
         MofNCompleteColumn(),
         TextColumn("{task.fields[rate]}"),
         TimeRemainingColumn(),
+        console=Console(stderr=True),
     ) as bar:
         task = bar.add_task(description, total=None, rate="")
 

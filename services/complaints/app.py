@@ -23,6 +23,7 @@ from services.complaints.api import (
     reports,
 )
 from services.complaints.bootstrap import ComplaintsService, bootstrap
+from services.complaints.history.gap_metrics import CheckpointGapCollector
 
 ROUTERS = (
     complaints.router,
@@ -50,7 +51,10 @@ def create_app(service: ComplaintsService | None = None) -> FastAPI:
         summary="The case of record: complaints from first contact to closure, as events.",
         engine=service.read_engine,
         routers=ROUTERS,
-        collectors=[TimersDueCollector(service.scheduler.due_count)],
+        collectors=[
+            TimersDueCollector(service.scheduler.due_count),
+            CheckpointGapCollector(service.application),
+        ],
         state={
             "read_engine": service.read_engine,
             "idempotency": service.idempotency,

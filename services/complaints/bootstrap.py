@@ -98,7 +98,7 @@ def bootstrap(settings: ComplaintsSettings | None = None) -> ComplaintsService:
         policy=policy,
         scheduler=scheduler,
         scheduler_runner=SchedulerRunner(scheduler, settings.scheduler_poll_seconds),
-        checkpointer=Checkpointer(application, settings.checkpoint_interval_seconds),
+        checkpointer=Checkpointer(application, settings),
         followers=_followers(settings, application),
     )
 

@@ -89,9 +89,23 @@ class ComplaintsSettings(BaseSettings):
     checkpoint_interval_seconds: float = Field(
         300.0, description="How often to anchor every chain head in a Merkle checkpoint (0: never)"
     )
+    checkpoint_log: str = Field(
+        "var/checkpoints.jsonl",
+        description="The append-only file every checkpoint is also written to, for shipping "
+        "elsewhere",
+    )
+    checkpoint_tsa_url: str | None = Field(
+        None, description="An RFC 3161 time-stamping authority for each checkpoint (unset: off)"
+    )
     history_link_secret: str | None = Field(
         None, description="Key signing case-history page links (default: random per process)"
     )
+    signing_dir: str = Field(
+        "var/signing",
+        description="The deployment signing key's folder (REDRESS_SIGNING_DIR): it signs "
+        "export PDFs (see docs/proof-formats.md)",
+    )
+    firm_name: str = Field("Redress demo firm", description="The firm named in case files")
 
     @property
     def backdate_window(self) -> timedelta:

@@ -38,6 +38,10 @@ def up(database: str) -> None:
     links = development_links(databases, {name: e.port for name, e in SERVICES.items()})
     # The complaint list is kept by its own process (services/complaints/projection_process).
     links.setdefault("complaints", {})["REDRESS_PROJECTION_IN_PROCESS"] = "false"
+    # A published checkpoint log belongs to one database: switching between `--database
+    # sqlite` and `postgres` must not make either look cut (docs/proof-formats.md).
+    if "REDRESS_CHECKPOINT_LOG" not in os.environ:
+        links["complaints"]["REDRESS_CHECKPOINT_LOG"] = f"var/checkpoints-{database}.jsonl"
     for index, entry in enumerate(SERVICES.values()):
         url = databases.get(entry.part_of or entry.name, "")
         env = {**os.environ, "REDRESS_DATABASE_URL": url, **links.get(entry.name, {})}

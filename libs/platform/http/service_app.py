@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from libs.platform.eventstore.application import discard_broken_connections
 from libs.platform.follower import FollowerCollector, FollowersInFiles
+from libs.platform.http import signing_keys
 from libs.platform.http.availability import FailFastWhileUnavailable, StorageCircuit
 from libs.platform.http.export_limit import ExportSlots
 from libs.platform.http.health import probe
@@ -99,6 +100,7 @@ def service_app(
     install_problem_handlers(app)
     for router in routers:
         app.include_router(router)
+    app.include_router(signing_keys.router)  # every service publishes the deployment key
 
     registry = CollectorRegistry()
     follower_gauges: FollowersInFiles | None = None

@@ -172,12 +172,21 @@ class SigningKeyStore:
         return SigningKey(private_key, x509.load_pem_x509_certificate(certificate_pem))
 
     def load_or_create(self) -> SigningKey:
-        """The key, made on first use. Two processes starting together agree on one key:
-        the pair is written to a private folder and renamed into place, and the loser of
-        the rename loads the winner's."""
-        if self.exists:
-            return self.load()
-        return self._install(_new_key("Redress signing key", datetime.now(UTC)), replace=False)
+        """The key, made on first use. Processes starting together agree on one key: the
+        private key is linked into place (which fails if one is there already) before its
+        certificate, and a process that finds a key whose certificate is not there yet
+        waits for it."""
+        if not self.exists:
+            self._install(_new_key("Redress signing key", datetime.now(UTC)), replace=False)
+        for _ in range(500):
+            try:
+                key = self.load()
+            except NoSigningKey:
+                key = None
+            if key is not None and key.certificate.public_key() == key.public_key:
+                return key
+            time.sleep(0.01)
+        raise NoSigningKey(f"the signing key in {self.directory} has no matching certificate")
 
     def rotate(self) -> SigningKey:
         """A new key; the old certificate is kept under `retired/` and stays published."""
@@ -186,7 +195,9 @@ class SigningKeyStore:
             retired = self.directory / RETIRED
             retired.mkdir(parents=True, exist_ok=True)
             (retired / f"{old.kid}.pem").write_bytes(old.certificate_pem)
-        return self._install(_new_key("Redress signing key", datetime.now(UTC)), replace=True)
+        key = _new_key("Redress signing key", datetime.now(UTC))
+        self._install(key, replace=True)
+        return key
 
     def published(self) -> list[dict[str, object]]:
         """Every certificate a signature may name: the current one first, then retired."""
@@ -199,7 +210,7 @@ class SigningKeyStore:
                 certificates.append(x509.load_pem_x509_certificate(path.read_bytes()))
         return [published_key(certificate) for certificate in certificates]
 
-    def _install(self, key: SigningKey, *, replace: bool) -> SigningKey:
+    def _install(self, key: SigningKey, *, replace: bool) -> None:
         self.directory.mkdir(parents=True, exist_ok=True)
         staging = self.directory / f".new-{os.getpid()}-{os.urandom(4).hex()}"
         staging.mkdir(mode=0o700)
@@ -209,27 +220,17 @@ class SigningKeyStore:
             with os.fdopen(descriptor, "wb") as file:
                 file.write(key.private_pem)
             (staging / CERTIFICATE_FILE).write_bytes(key.certificate_pem)
-            # The certificate goes first: a reader that finds key.pem finds its certificate.
             if replace:
+                # The certificate first: a reader that finds the new key finds its certificate.
                 os.replace(staging / CERTIFICATE_FILE, self.directory / CERTIFICATE_FILE)
                 os.replace(key_path, self.directory / KEY_FILE)
-                return key
+                return
             try:
-                os.link(key_path, self.directory / f".{KEY_FILE}.claim")
+                os.link(key_path, self.directory / KEY_FILE)
             except FileExistsError:
-                return self._wait_for_winner()
+                return  # another process won; its certificate follows
             os.replace(staging / CERTIFICATE_FILE, self.directory / CERTIFICATE_FILE)
-            os.replace(key_path, self.directory / KEY_FILE)
-            (self.directory / f".{KEY_FILE}.claim").unlink(missing_ok=True)
-            return key
         finally:
             for leftover in staging.iterdir():
                 leftover.unlink()
             staging.rmdir()
-
-    def _wait_for_winner(self) -> SigningKey:
-        for _ in range(200):
-            if self.exists and (self.directory / CERTIFICATE_FILE).exists():
-                return self.load()
-            time.sleep(0.01)
-        return self.load()

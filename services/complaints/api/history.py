@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from asgi_correlation_id import correlation_id
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
+from libs.casefile.model import ExportedBy
 from libs.platform.eventstore.integrity.audit import chain_recorder
 from libs.platform.http.auth import READERS, Principal, require_roles
 from libs.platform.http.export_limit import export_slot
@@ -31,10 +33,13 @@ from services.complaints.history.links import (
 )
 from services.complaints.history.page import render_history_page
 from services.complaints.history.page_state import regime_of, requested_moment, shown_state
-from services.complaints.history.point_in_time import view_at
 from services.complaints.history.problems import history_problems, parse_id
 from services.complaints.history.queries import MAX_PAGE, ComplaintHistory
-from services.complaints.history.report import export_document, history_pdf
+from services.complaints.use_cases.case_files import (
+    ExportCaseFile,
+    export_case_file,
+    export_case_file_pdf,
+)
 
 router = APIRouter(prefix="/v1/complaints/{complaint_id}/history", tags=["history"])
 audit_router = APIRouter(prefix="/v1/audit", tags=["history"])
@@ -142,6 +147,15 @@ async def page_viewer(
 
 
 PageViewer = Depends(page_viewer)
+
+
+def exported_by(viewer: Viewer) -> ExportedBy:
+    """Who the case file's cover names as its exporter."""
+    if viewer.principal is None:
+        return ExportedBy(actor="holder of a signed case-history link", role="link")
+    return ExportedBy(actor=viewer.principal.actor, role=viewer.principal.role.value)
+
+
 #: An export holds one of its reader's export slots while it runs (429 beyond the limit).
 ExportSlot = export_slot(PageViewer)
 
@@ -158,30 +172,35 @@ ExportSlot = export_slot(PageViewer)
 def export(
     complaint_id: str,
     request: Request,
+    viewer: Viewer = PageViewer,
     _slot: None = ExportSlot,
-    events: ComplaintHistory = History,
+    application: ComplaintsApplication = App,
     format: Literal["json", "pdf"] | None = None,
 ) -> Response:
     identity = parse_id(complaint_id)
     wants_pdf = format == "pdf" or (
         format is None and "application/pdf" in request.headers.get("accept", "")
     )
-    with history_problems():
-        items = events.all_events(identity)
-        verification = events.verify(identity)
-        current = events.application.complaint(identity)
-        state = view_at(current, getattr(request.app.state, "policy", None), datetime.now(UTC))
+    settings = request.app.state.settings
+    query = ExportCaseFile(
+        complaint_id=identity,
+        exported_by=exported_by(viewer),
+        correlation_id=correlation_id.get(),
+        firm_name=settings.firm_name,
+    )
+    policy = request.app.state.policy
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     filename = f"complaint-{identity}-history-{stamp}"
-    if wants_pdf:
-        return Response(
-            history_pdf(state, items, verification),
-            media_type="application/pdf",
-            headers={"Content-Disposition": f'attachment; filename="{filename}.pdf"'},
-        )
+    with history_problems():
+        if wants_pdf:
+            return Response(
+                export_case_file_pdf(application, policy, query, settings.signing_dir),
+                media_type="application/pdf",
+                headers={"Content-Disposition": f'attachment; filename="{filename}.pdf"'},
+            )
+        document = export_case_file(application, policy, query).to_json()
     return JSONResponse(
-        export_document(state, items, verification),
-        headers={"Content-Disposition": f'attachment; filename="{filename}.json"'},
+        document, headers={"Content-Disposition": f'attachment; filename="{filename}.json"'}
     )
 
 

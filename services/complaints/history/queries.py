@@ -16,6 +16,7 @@ from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from libs.casefile.stored import ENVELOPE_KEYS, shown_fields
 from libs.domain.complaint import Complaint
 from libs.platform.eventstore.integrity.audit import chain_recorder, verify_aggregate
 from libs.platform.eventstore.integrity.hashchain import ChainVerdict
@@ -24,17 +25,6 @@ from libs.platform.runtime.jsonable import jsonable
 from services.complaints.application import COMPLAINT_TOPIC_PREFIX, ComplaintsApplication
 
 MAX_PAGE = 1000
-ENVELOPE = (
-    "originator_id",
-    "originator_version",
-    "originator_topic",
-    "timestamp",
-    "actor",
-    "actor_role",
-    "correlation_id",
-    "occurred_at",
-    "command_id",
-)
 # RFC 3339 section 5.6: a full date, "T" (or a space), a time, and an offset: no naive times.
 
 
@@ -120,14 +110,24 @@ class ComplaintHistory:
             items, encode_cursor(stored[-1].originator_version) if more else None, head
         )
 
-    def all_events(self, complaint_id: UUID) -> list[dict[str, Any]]:
+    def all_events(self, complaint_id: UUID, *, with_stored: bool = False) -> list[dict[str, Any]]:
         self.head_version(complaint_id)
         stored = self.recorder.select_events(complaint_id)
         hashes = self.recorder.select_chain(complaint_id)
-        return [self.describe(event, hashes.get(event.originator_version)) for event in stored]
+        return [
+            self.describe(event, hashes.get(event.originator_version), with_stored=with_stored)
+            for event in stored
+        ]
 
-    def describe(self, stored: StoredEvent, chain: tuple[str, str] | None) -> dict[str, Any]:
-        """One event as an auditor reads it: envelope, data and chain hash."""
+    def describe(
+        self, stored: StoredEvent, chain: tuple[str, str] | None, *, with_stored: bool = False
+    ) -> dict[str, Any]:
+        """One event as an auditor reads it: envelope, data and chain hash.
+
+        `with_stored` (the case file) adds the stored topic and bytes (base64), and shows the
+        fields as the generic reading of those bytes (`shown_fields`, the rule
+        docs/proof-formats.md states), which anyone can re-derive offline; without it, they
+        are the decoded domain event's (an upcast's added fields included)."""
         item: dict[str, Any] = {
             "version": stored.originator_version,
             "type": stored.topic.rpartition(".")[2],
@@ -136,7 +136,7 @@ class ComplaintHistory:
             "prev_hash": chain[1] if chain else None,
         }
         try:
-            event = self.application.mapper.to_domain_event(stored)
+            item.update(self._shown(stored, generic=with_stored))
         except Exception as error:  # a damaged row must still be listed, not fail the page
             item.update(
                 recorded_at=None,
@@ -147,17 +147,34 @@ class ComplaintHistory:
                 data=None,
                 decode_error=f"{type(error).__name__}: {error}",
             )
-            return item
-        fields = vars(event)
-        item.update(
-            recorded_at=jsonable(event.timestamp),
-            occurred_at=jsonable(fields.get("occurred_at")),
-            actor=fields.get("actor"),
-            actor_role=fields.get("actor_role"),
-            correlation_id=fields.get("correlation_id"),
-            data=jsonable({k: v for k, v in fields.items() if k not in ENVELOPE}),
-        )
+        if with_stored:
+            item["stored"] = {
+                "topic": stored.topic,
+                "state": base64.b64encode(stored.state).decode("ascii"),
+            }
         return item
+
+    def _shown(self, stored: StoredEvent, *, generic: bool) -> dict[str, Any]:
+        if generic:
+            shown = shown_fields(stored.state)
+            return {
+                "recorded_at": shown.recorded_at,
+                "occurred_at": shown.occurred_at,
+                "actor": shown.actor,
+                "actor_role": shown.actor_role,
+                "correlation_id": shown.correlation_id,
+                "data": shown.data,
+            }
+        event = self.application.mapper.to_domain_event(stored)
+        fields = vars(event)
+        return {
+            "recorded_at": jsonable(event.timestamp),
+            "occurred_at": jsonable(fields.get("occurred_at")),
+            "actor": fields.get("actor"),
+            "actor_role": fields.get("actor_role"),
+            "correlation_id": fields.get("correlation_id"),
+            "data": jsonable({k: v for k, v in fields.items() if k not in ENVELOPE_KEYS}),
+        }
 
     # -- the past --------------------------------------------------------------------------
 

@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
+from libs.platform.eventstore.integrity.gap import CheckpointGap, checkpoint_gap
 from libs.platform.eventstore.integrity.hashchain import (
     GENESIS,
     Anchor,
@@ -30,6 +31,11 @@ from libs.platform.eventstore.integrity.recorders import (
     HashChainPostgresRecorder,
     HashChainRecorder,
     HashChainSQLiteRecorder,
+)
+from libs.platform.eventstore.integrity.signed_checkpoints import (
+    CheckpointSigner,
+    header_bytes,
+    signature_problems,
 )
 
 Progress = Callable[[int, int], None]
@@ -66,31 +72,27 @@ def verify_aggregate(recorder: HashChainRecorder, originator_id: UUID | str) -> 
 
 def checkpoint_hash(record: CheckpointRecord) -> str:
     """What seals a checkpoint: the hash of every field of it but the hash itself."""
-    return hashlib.sha256(
-        canonical_json(
-            {
-                "aggregates": record.aggregates,
-                "created_at": record.created_at.astimezone(UTC).isoformat(),
-                "position": record.position,
-                "prev_hash": record.prev_hash,
-                "root": record.root,
-                "seq": record.seq,
-            }
-        )
-    ).hexdigest()
+    return hashlib.sha256(canonical_json(record.sealed_fields())).hexdigest()
 
 
 def write_checkpoint(
-    recorder: HashChainRecorder, *, force: bool = False, now: datetime | None = None
+    recorder: HashChainRecorder,
+    *,
+    force: bool = False,
+    now: datetime | None = None,
+    sign: CheckpointSigner | None = None,
 ) -> CheckpointRecord | None:
-    """Anchors the head of every chain. Returns None when nothing was recorded since the
-    last checkpoint (unless `force`)."""
-    position = int(recorder.max_notification_id() or 0)
+    """Anchors the head of every chain, signed with `sign` when given. Returns None when
+    nothing was recorded since the last checkpoint (unless `force`)."""
     latest = recorder.select_checkpoints(latest_only=True)
     previous = latest[0] if latest else None
-    if previous is not None and previous.position == position and not force:
+    # The cheap question first: an idle service reads no heads.
+    idle = previous is not None and (recorder.max_notification_id() or 0) == previous.position
+    if idle and not force:
         return None
-    heads = recorder.recorded_heads()
+    # The position and the heads from one snapshot: `verify --against` re-derives the heads
+    # from the events up to the position, and a write between two reads would differ.
+    position, heads = recorder.snapshot_heads()
     leaves = [Leaf(oid, version, digest) for oid, (version, digest) in heads.items()]
     unsealed = CheckpointRecord(
         seq=previous.seq + 1 if previous else 1,
@@ -102,19 +104,27 @@ def write_checkpoint(
         hash="",
     )
     record = replace(unsealed, hash=checkpoint_hash(unsealed))
+    if sign is not None:
+        record = replace(record, jws=sign(header_bytes(record.header())))
     recorder.insert_checkpoint(
         record, [(leaf.originator_id, leaf.version, leaf.hash) for leaf in sorted(leaves)]
     )
     return record
 
 
-def verify_checkpoint_log(recorder: HashChainRecorder) -> list[str]:
-    """Problems with the checkpoint log itself: a header altered, removed or reordered, or
-    the latest checkpoint's leaves no longer matching its root."""
+def verify_checkpoint_log(
+    recorder: HashChainRecorder,
+    keys: Sequence[dict[str, Any]] | None = None,
+    checkpoints: list[CheckpointRecord] | None = None,
+) -> list[str]:
+    """Problems with the checkpoint log itself: a header altered, removed or reordered, a
+    signature that does not verify against the published `keys` (when given) or that was
+    removed, or the latest checkpoint's leaves no longer matching its root."""
     problems: list[str] = []
     prev_hash = GENESIS
     expected_seq = 1
-    checkpoints = recorder.select_checkpoints()
+    if checkpoints is None:
+        checkpoints = recorder.select_checkpoints()
     for record in checkpoints:
         if record.seq != expected_seq:
             problems.append(f"checkpoint #{expected_seq} is missing from the checkpoint log")
@@ -124,6 +134,7 @@ def verify_checkpoint_log(recorder: HashChainRecorder) -> list[str]:
             problems.append(f"checkpoint #{record.seq} was altered (its hash does not match)")
         prev_hash = record.hash
         expected_seq = record.seq + 1
+    problems.extend(signature_problems(checkpoints, keys)[0])
     if checkpoints:
         latest = checkpoints[-1]
         leaves = [Leaf(*head) for head in recorder.checkpoint_leaves(latest.seq)]
@@ -145,6 +156,12 @@ class AuditReport:
     failures: list[ChainVerdict] = field(default_factory=list)
     checkpoint: CheckpointRecord | None = None
     checkpoint_problems: list[str] = field(default_factory=list)
+    #: Checkpoints written before checkpoints were signed (reported, not invalid).
+    unsigned_checkpoints: int = 0
+    #: Whether signatures were checked against the deployment's published keys.
+    signatures_checked: bool = False
+    #: What is not anchored yet: see `gap.CheckpointGap`.
+    gap: CheckpointGap | None = None
     seconds: float = 0.0
 
     @property
@@ -167,15 +184,23 @@ class AuditReport:
             ],
             "checkpoint": self.checkpoint.as_dict() if self.checkpoint else None,
             "checkpoint_problems": self.checkpoint_problems,
+            "unsigned_checkpoints": self.unsigned_checkpoints,
+            "signatures_checked": self.signatures_checked,
+            "gap": self.gap.as_dict() if self.gap else None,
             "seconds": round(self.seconds, 3),
         }
 
 
-def verify_all(recorder: HashChainRecorder, progress: Progress | None = None) -> AuditReport:
+def verify_all(
+    recorder: HashChainRecorder,
+    progress: Progress | None = None,
+    keys: Sequence[dict[str, Any]] | None = None,
+) -> AuditReport:
     """Re-derives every chain in one streamed read of the events table, and checks each
-    against the latest checkpoint."""
+    against the latest checkpoint (and every checkpoint's signature against the published
+    `keys`, when given)."""
     started = time.perf_counter()
-    report = AuditReport()
+    report = AuditReport(signatures_checked=keys is not None)
     # Heads and anchors are read before the scan: whatever is written during the scan is
     # then either seen whole (event and hash commit together) or not at all.
     heads = recorder.recorded_heads()
@@ -216,7 +241,10 @@ def verify_all(recorder: HashChainRecorder, progress: Progress | None = None) ->
         )
         report.aggregates += 1
         report.failures.append(verdict)
-    report.checkpoint_problems = verify_checkpoint_log(recorder)
+    checkpoints = recorder.select_checkpoints()
+    report.checkpoint_problems = verify_checkpoint_log(recorder, keys, checkpoints)
+    report.unsigned_checkpoints = signature_problems(checkpoints, None)[1]
+    report.gap = checkpoint_gap(recorder, report.checkpoint)
     report.seconds = time.perf_counter() - started
     if progress is not None:
         progress(done, total)

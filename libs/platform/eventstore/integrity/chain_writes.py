@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from eventsourcing.persistence import StoredEvent
@@ -51,8 +51,27 @@ class CheckpointRecord:
     root: str
     prev_hash: str
     hash: str
+    #: The deployment key's JWS over `header()` (docs/proof-formats.md, "Checkpoints");
+    #: None for a checkpoint written before checkpoints were signed.
+    jws: str | None = None
 
-    def columns(self) -> tuple[int, datetime, int, int, str, str, str]:
+    def sealed_fields(self) -> dict[str, Any]:
+        """What the checkpoint's hash covers: every field but the hash and the signature."""
+        return {
+            "aggregates": self.aggregates,
+            "created_at": self.created_at.astimezone(UTC).isoformat(),
+            "position": self.position,
+            "prev_hash": self.prev_hash,
+            "root": self.root,
+            "seq": self.seq,
+        }
+
+    def header(self) -> dict[str, Any]:
+        """What the signature covers and the published log carries: the sealed fields
+        and the hash."""
+        return {**self.sealed_fields(), "hash": self.hash}
+
+    def columns(self) -> tuple[int, datetime, int, int, str, str, str, str | None]:
         """The checkpoint log's row, in the table's column order."""
         return (
             self.seq,
@@ -62,6 +81,7 @@ class CheckpointRecord:
             self.root,
             self.prev_hash,
             self.hash,
+            self.jws,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -73,6 +93,7 @@ class CheckpointRecord:
             "root": self.root,
             "prev_hash": self.prev_hash,
             "hash": self.hash,
+            "jws": self.jws,
         }
 
 

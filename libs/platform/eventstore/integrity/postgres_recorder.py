@@ -185,13 +185,28 @@ class HashChainPostgresRecorder(
                 "CREATE TABLE IF NOT EXISTS {schema}.{checkpoints} ("
                 "seq bigint PRIMARY KEY, created_at timestamptz NOT NULL, "
                 "position bigint NOT NULL, aggregates bigint NOT NULL, root text NOT NULL, "
-                "prev_hash text NOT NULL, hash text NOT NULL)",
+                "prev_hash text NOT NULL, hash text NOT NULL, jws text)",
                 "CREATE TABLE IF NOT EXISTS {schema}.{leaves} ("
                 "seq bigint NOT NULL, originator_id {id_type} NOT NULL, "
                 "originator_version bigint NOT NULL, hash text NOT NULL, "
                 "PRIMARY KEY (originator_id, seq))",
             )
         )
+
+    def create_table(self) -> None:
+        super().create_table()
+        # Checkpoint logs made before checkpoints were signed gain the signature column;
+        # their rows keep a NULL there (reported as unsigned, not invalid). Looked up
+        # first: ALTER TABLE locks the table even when there is nothing to add.
+        with self.datastore.transaction(commit=True) as curs:
+            curs.execute(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = %s "
+                "AND table_name = %s AND column_name = 'jws'",
+                (self.datastore.schema, self.checkpoints_table),
+            )
+            if curs.fetchone() is None:
+                add = "ALTER TABLE {schema}.{checkpoints} ADD COLUMN IF NOT EXISTS jws text"
+                curs.execute(self._sql(add))
 
     def _notify_channel(self, curs: Any) -> None:
         # The library NOTIFYs listeners of every insert; nothing here LISTENs (followers
@@ -303,21 +318,44 @@ class HashChainPostgresRecorder(
 
     def recorded_heads(self) -> dict[str, tuple[int, str]]:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
-            curs.execute(
-                self._sql(
-                    "SELECT DISTINCT ON (originator_id) originator_id::text, "
-                    "originator_version, hash FROM {schema}.{hashes} "
-                    "ORDER BY originator_id, originator_version DESC"
-                )
+            return self._heads(curs)
+
+    def _heads(self, curs: Any) -> dict[str, tuple[int, str]]:
+        curs.execute(
+            self._sql(
+                "SELECT DISTINCT ON (originator_id) originator_id::text, "
+                "originator_version, hash FROM {schema}.{hashes} "
+                "ORDER BY originator_id, originator_version DESC"
             )
-            return {r[0]: (int(r[1]), r[2]) for r in curs.fetchall()}
+        )
+        return {r[0]: (int(r[1]), r[2]) for r in curs.fetchall()}
+
+    def snapshot_heads(self) -> tuple[int, dict[str, tuple[int, str]]]:
+        """The highest notification id and every chain head, from one snapshot (REPEATABLE
+        READ): the heads are exactly those of the events up to that id. Events and hashes
+        commit together, and writers hold the table lock, so ids commit in order."""
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor(row_factory=tuple_row) as curs,
+        ):
+            curs.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            curs.execute(
+                self._sql("SELECT COALESCE(MAX(notification_id), 0) FROM {schema}.{events}")
+            )
+            row = curs.fetchone()
+            return int(row[0]) if row else 0, self._heads(curs)
 
     # -- checkpoints -----------------------------------------------------------------------
 
     def insert_checkpoint(self, record: CheckpointRecord, leaves: Sequence[Head]) -> None:
         with self.datastore.transaction(commit=True) as curs:
             curs.execute(
-                self._sql("INSERT INTO {schema}.{checkpoints} VALUES (%s, %s, %s, %s, %s, %s, %s)"),
+                self._sql(
+                    "INSERT INTO {schema}.{checkpoints} (seq, created_at, position, "
+                    "aggregates, root, prev_hash, hash, jws) "
+                    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
+                ),
                 record.columns(),
             )
             curs.execute(
@@ -333,21 +371,55 @@ class HashChainPostgresRecorder(
                 ),
             )
 
-    def select_checkpoints(self, latest_only: bool = False) -> list[CheckpointRecord]:
+    def select_checkpoints(
+        self, latest_only: bool = False, from_seq: int = 0
+    ) -> list[CheckpointRecord]:
+        """The checkpoint log in order (from `from_seq` on), or only its latest entry."""
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
             curs.execute(
                 self._sql(
-                    "SELECT seq, created_at, position, aggregates, root, prev_hash, hash "
-                    "FROM {schema}.{checkpoints} ORDER BY seq "
+                    "SELECT seq, created_at, position, aggregates, root, prev_hash, hash, jws "
+                    "FROM {schema}.{checkpoints} WHERE seq >= %s ORDER BY seq "
                     + ("DESC LIMIT 1" if latest_only else "ASC")
-                )
+                ),
+                (from_seq,),
             )
             return [
                 CheckpointRecord(
-                    int(r[0]), r[1].astimezone(UTC), int(r[2]), int(r[3]), r[4], r[5], r[6]
+                    int(r[0]), r[1].astimezone(UTC), int(r[2]), int(r[3]), r[4], r[5], r[6], r[7]
                 )
                 for r in curs.fetchall()
             ]
+
+    def count_events_after(self, position: int) -> int:
+        """Events recorded after the notification id `position` (none anchored yet)."""
+        with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:
+            curs.execute(
+                self._sql("SELECT COUNT(*) FROM {schema}.{events} WHERE notification_id > %s"),
+                (position,),
+            )
+            row = curs.fetchone()
+            return int(row[0]) if row else 0
+
+    def scan_events_upto(self, position: int) -> Iterator[ScannedEvent]:
+        """Every event with notification id <= `position`, by aggregate and version: the
+        log as it stood when a checkpoint at `position` was written."""
+        with (
+            self.datastore.get_connection() as conn,
+            conn.transaction(),
+            conn.cursor(name="redress_verify_upto", row_factory=tuple_row) as curs,
+        ):
+            curs.itersize = SCAN_BATCH
+            curs.execute(
+                self._sql(
+                    "SELECT originator_id::text, originator_version, topic, state "
+                    "FROM {schema}.{events} WHERE notification_id <= %s "
+                    "ORDER BY originator_id, originator_version"
+                ),
+                (position,),
+            )
+            for oid, version, topic, state in curs:
+                yield ScannedEvent(oid, int(version), topic, bytes(state))
 
     def checkpoint_leaves(self, seq: int) -> list[Head]:
         with self.datastore.get_connection() as conn, conn.cursor(row_factory=tuple_row) as curs:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from uuid import UUID
 
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import PersistenceError, StoredEvent
 from eventsourcing.sqlite import (
     SQLiteApplicationRecorder,
     SQLiteCursor,
@@ -45,12 +45,33 @@ class HashChainSQLiteRecorder(WritesChain, TupleNotificationReads, SQLiteApplica
             f"CREATE TABLE IF NOT EXISTS {self.checkpoints_table} ("
             "seq INTEGER PRIMARY KEY, created_at TEXT NOT NULL, position INTEGER NOT NULL, "
             "aggregates INTEGER NOT NULL, root TEXT NOT NULL, prev_hash TEXT NOT NULL, "
-            "hash TEXT NOT NULL)",
+            "hash TEXT NOT NULL, jws TEXT)",
             f"CREATE TABLE IF NOT EXISTS {self.leaves_table} ("
             "seq INTEGER NOT NULL, originator_id TEXT NOT NULL, "
             "originator_version INTEGER NOT NULL, hash TEXT NOT NULL, "
             "PRIMARY KEY (originator_id, seq)) WITHOUT ROWID",
         ]
+
+    def create_table(self) -> None:
+        super().create_table()
+        # Checkpoint logs made before checkpoints were signed gain the signature column;
+        # their rows keep a NULL there (reported as unsigned, not as invalid). Processes
+        # starting together may race to add it: the loser finds it added.
+        for attempt in range(3):
+            if self._has_signature_column():
+                return
+            try:
+                with self.datastore.transaction(commit=True) as c:
+                    c.execute(f"ALTER TABLE {self.checkpoints_table} ADD COLUMN jws TEXT")
+                return
+            except PersistenceError:
+                if attempt == 2 and not self._has_signature_column():
+                    raise
+
+    def _has_signature_column(self) -> bool:
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"PRAGMA table_info({self.checkpoints_table})")
+            return "jws" in {row[1] for row in c.fetchall()}
 
     def _db_id(self, originator_id: UUID | str) -> str:
         # The library stores UUIDs as 32 hex digits in SQLite.
@@ -154,19 +175,32 @@ class HashChainSQLiteRecorder(WritesChain, TupleNotificationReads, SQLiteApplica
 
     def recorded_heads(self) -> dict[str, tuple[int, str]]:
         with self.datastore.transaction(commit=False) as c:
-            # SQLite takes the bare `hash` column from the row holding the maximum.
-            c.execute(
-                "SELECT originator_id, MAX(originator_version), hash "
-                f"FROM {self.hashes_table} GROUP BY originator_id"
-            )
-            return {self._py_id(r[0]): (int(r[1]), r[2]) for r in c.fetchall()}
+            return self._heads(c)
+
+    def _heads(self, c: SQLiteCursor) -> dict[str, tuple[int, str]]:
+        # SQLite takes the bare `hash` column from the row holding the maximum.
+        c.execute(
+            "SELECT originator_id, MAX(originator_version), hash "
+            f"FROM {self.hashes_table} GROUP BY originator_id"
+        )
+        return {self._py_id(r[0]): (int(r[1]), r[2]) for r in c.fetchall()}
+
+    def snapshot_heads(self) -> tuple[int, dict[str, tuple[int, str]]]:
+        """The highest notification id and every chain head, read in one transaction: the
+        heads are exactly those of the events up to that id (a checkpoint's position must
+        cover what its root does, and nothing else)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(f"SELECT COALESCE(MAX(rowid), 0) FROM {self.events_table_name}")
+            position = int(c.fetchone()[0])
+            return position, self._heads(c)
 
     # -- checkpoints -----------------------------------------------------------------------
 
     def insert_checkpoint(self, record: CheckpointRecord, leaves: Sequence[Head]) -> None:
         with self.datastore.transaction(commit=True) as c:
             c.execute(
-                f"INSERT INTO {self.checkpoints_table} VALUES (?,?,?,?,?,?,?)",
+                f"INSERT INTO {self.checkpoints_table} (seq, created_at, position, aggregates, "
+                "root, prev_hash, hash, jws) VALUES (?,?,?,?,?,?,?,?)",
                 # SQLite keeps the time as ISO 8601 text.
                 (record.seq, record.created_at.isoformat(), *record.columns()[2:]),
             )
@@ -175,12 +209,16 @@ class HashChainSQLiteRecorder(WritesChain, TupleNotificationReads, SQLiteApplica
                 [(record.seq, self._db_id(oid), version, h) for oid, version, h in leaves],
             )
 
-    def select_checkpoints(self, latest_only: bool = False) -> list[CheckpointRecord]:
+    def select_checkpoints(
+        self, latest_only: bool = False, from_seq: int = 0
+    ) -> list[CheckpointRecord]:
+        """The checkpoint log in order (from `from_seq` on), or only its latest entry."""
         with self.datastore.transaction(commit=False) as c:
             c.execute(
-                f"SELECT seq, created_at, position, aggregates, root, prev_hash, hash "
-                f"FROM {self.checkpoints_table} ORDER BY seq "
-                + ("DESC LIMIT 1" if latest_only else "ASC")
+                f"SELECT seq, created_at, position, aggregates, root, prev_hash, hash, jws "
+                f"FROM {self.checkpoints_table} WHERE seq >= ? ORDER BY seq "
+                + ("DESC LIMIT 1" if latest_only else "ASC"),
+                (from_seq,),
             )
             return [
                 CheckpointRecord(
@@ -191,9 +229,33 @@ class HashChainSQLiteRecorder(WritesChain, TupleNotificationReads, SQLiteApplica
                     r[4],
                     r[5],
                     r[6],
+                    r[7],
                 )
                 for r in c.fetchall()
             ]
+
+    def count_events_after(self, position: int) -> int:
+        """Events recorded after the notification id `position` (none anchored yet)."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                f"SELECT COUNT(*) FROM {self.events_table_name} WHERE rowid > ?",
+                (position,),
+            )
+            return int(c.fetchone()[0])
+
+    def scan_events_upto(self, position: int) -> Iterator[ScannedEvent]:
+        """Every event with notification id <= `position`, by aggregate and version: the
+        log as it stood when a checkpoint at `position` was written."""
+        with self.datastore.transaction(commit=False) as c:
+            c.execute(
+                "SELECT originator_id, originator_version, topic, state "
+                f"FROM {self.events_table_name} WHERE rowid <= ? "
+                "ORDER BY originator_id, originator_version",
+                (position,),
+            )
+            while batch := c.sqlite_cursor.fetchmany(SCAN_BATCH):
+                for raw_id, version, topic, state in batch:
+                    yield ScannedEvent(self._py_id(raw_id), int(version), topic, bytes(state))
 
     def checkpoint_leaves(self, seq: int) -> list[Head]:
         with self.datastore.transaction(commit=False) as c:
