@@ -1,5 +1,7 @@
 """The offline verifier on a referral bundle as the ADR gateway delivers it: the bundle JSON
-and its PDF, fetched from the gateway, checked against the deployment's published keys.
+and its signed PDF, fetched from the gateway, verify against the deployment's published keys
+(the manifest, every part, the case file and its signed checkpoint, the PDF); one byte
+changed in the manifest or in the PDF is named.
 
 The complaints service and the gateway run in-process on SQLite, served on loopback HTTP
 (tests/support/referral_bundles.py)."""
@@ -13,6 +15,8 @@ from typing import Any
 
 import pytest
 
+from libs.platform.eventstore.integrity.audit import chain_recorder, write_checkpoint
+from libs.platform.eventstore.integrity.signed_checkpoints import signer_for
 from libs.platform.signing.keys import SigningKeyStore
 from libs.proof.verify_export import KeyRing, verify_files
 from tests.support.referral_bundles import BundleSystem, bundle_system
@@ -29,7 +33,11 @@ def delivered(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, An
 
 def served(system: BundleSystem, directory: Path) -> dict[str, Any]:
     complaint_id = system.open_complaint(interactions=3)
-    system.checkpoint()
+    # A checkpoint signed as the complaints service's checkpointer signs it.
+    key = SigningKeyStore(system.signing_dir).load_or_create()
+    write_checkpoint(
+        chain_recorder(system.complaints.application.recorder), force=True, sign=signer_for(key)
+    )
     referral_id = system.refer(complaint_id)
     system.delivered(referral_id)
     body = system.gateway(f"/v1/referrals/{referral_id}/bundle")
@@ -49,23 +57,34 @@ def checks_of(result: dict[str, Any]) -> dict[str, dict[str, str]]:
     return {check["part"]: check for check in result["files"][0]["checks"]}
 
 
-def test_the_delivered_bundles_manifest_parts_and_pdf_digest_verify(
+def test_the_delivered_bundle_and_its_pdf_verify_against_the_published_keys(
     delivered: dict[str, Any],
 ) -> None:
     result = verify_files([str(delivered["json"]), str(delivered["pdf"])], delivered["keys"])
-    bundle = result["files"][0]
-    assert bundle["kind"] == "bundle"
+    assert result["valid"], [file["failures"] for file in result["files"]]
+    bundle, pdf = result["files"]
+    assert (bundle["kind"], pdf["kind"]) == ("bundle", "case-file-pdf")
     checks = checks_of(result)
-    for part in ("manifest_jws", "manifest", "parts", "files bundle.pdf"):
+    seq = delivered["bundle"]["case_file"]["checkpoint"]["seq"]
+    for part in (
+        "manifest_jws",
+        "manifest",
+        "parts",
+        "manifest checkpoint",  # the event the signed manifest says was anchored
+        "case_file > chain",
+        "case_file > head",
+        f"case_file > checkpoint #{seq} signature",
+        f"case_file > checkpoint #{seq} anchor",
+        "files bundle.pdf",
+    ):
         assert checks[part]["status"] == "ok", checks[part]
-    assert checks["manifest checkpoint"]["status"] == "ok"  # the anchored event's hash
-    assert "case_file" in checks["parts"]["message"]
-    # Everything the gateway signs verifies. The case file is the complaints service's
-    # export: until it carries the proof fields (format redress.case-file/1), the verifier
-    # refuses it for that reason alone; once it does, the whole bundle verifies.
-    failing = [f["part"] for f in bundle["failures"]]
-    assert failing in ([], ["case_file > proof fields"]), bundle["failures"]
-    assert bundle["valid"] == (failing == [])
+    assert bundle["warnings"] == [
+        {
+            "part": f"case_file > checkpoint #{seq} inclusion proof",
+            "message": "absent: that the anchor is under the checkpoint's root was not checked",
+        }
+    ]
+    assert next(c["part"] for c in pdf["checks"] if c["status"] == "ok") == "pdf signature"
 
 
 def test_one_byte_changed_in_the_delivered_manifest_is_named(

@@ -1,27 +1,21 @@
-"""The offline verifier on a real history export of the complaints service: it accepts the
-export as served, and refuses one whose complaint was altered in the database or whose
-shown amount was changed, naming the event.
-
-The proof fields of the case file (`format`, `head`, `events[].stored`) are added to the
-export by issue 18's case-file work; where an export lacks them, this test adds them from
-the service's own stored events, exactly as the format says, so that what is held to the
-stored state is the service's real reading of its events (times, ids, amounts, actors).
-"""
+"""The offline verifier on the complaints service's real exports: the case file JSON and
+the signed PDF as served, with a signed checkpoint, verify against the published keys; an
+export whose complaint was altered in the database, or whose shown amount was changed, is
+refused naming the event; an export stripped of its proof fields is refused naming them."""
 
 from __future__ import annotations
 
-import base64
-import copy
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
-from uuid import UUID
 
 import pytest
 
 from libs.domain.values import Role
-from libs.platform.eventstore.integrity.audit import chain_recorder
+from libs.platform.eventstore.integrity.audit import chain_recorder, write_checkpoint
+from libs.platform.eventstore.integrity.signed_checkpoints import signer_for
+from libs.platform.signing.keys import SigningKeyStore
 from libs.proof.verify_export import KeyRing, verify_files
 from tests.conftest import RunningComplaints
 from tests.support.complaints import new_complaint
@@ -61,64 +55,66 @@ async def opened_and_worked(complaints: RunningComplaints) -> str:
     return str(opened.json()["id"])
 
 
-async def export_of(complaints: RunningComplaints, complaint_id: str) -> dict[str, Any]:
+async def export_of(complaints: RunningComplaints, complaint_id: str, form: str = "json") -> bytes:
     export = await complaints.client.get(
         f"/v1/complaints/{complaint_id}/history/export",
-        params={"format": "json"},
+        params={"format": form},
         headers=complaints.headers(Role.AUDITOR),
     )
     assert export.status_code == 200, export.text
-    document: dict[str, Any] = export.json()
-    return document
+    return export.content
 
 
 async def exported(complaints: RunningComplaints) -> dict[str, Any]:
-    return await export_of(complaints, await opened_and_worked(complaints))
+    document: dict[str, Any] = json.loads(
+        await export_of(complaints, await opened_and_worked(complaints))
+    )
+    return document
 
 
-def with_proof_fields(complaints: RunningComplaints, document: dict[str, Any]) -> dict[str, Any]:
-    """`document` with the case file's proof fields, read from the service's event store
-    where the export does not carry them yet."""
-    completed = copy.deepcopy(document)
-    recorder = chain_recorder(complaints.service.application.recorder)
-    stored = {
-        event.originator_version: event
-        for event in recorder.select_events(UUID(completed["complaint_id"]))
-    }
-    for event in completed["events"]:
-        row = stored[event["version"]]
-        event.setdefault(
-            "stored", {"topic": row.topic, "state": base64.b64encode(row.state).decode()}
-        )
-    last = completed["events"][-1]
-    completed.setdefault("format", "redress.case-file/1")
-    completed.setdefault("head", {"version": last["version"], "hash": last["hash"]})
-    completed.setdefault("checkpoint", None)
-    return completed
+def signing_keys(complaints: RunningComplaints) -> SigningKeyStore:
+    return SigningKeyStore(complaints.service.settings.signing_dir)
 
 
-def verify(tmp_path: Path, document: dict[str, Any]) -> dict[str, Any]:
+def verify(complaints: RunningComplaints, tmp_path: Path, document: dict[str, Any]) -> Any:
     path = tmp_path / "case-file.json"
     path.write_text(json.dumps(document))
-    return verify_files([str(path)], KeyRing([], "no keys needed: nothing here is signed"))
+    published = signing_keys(complaints).published()
+    return verify_files([str(path)], KeyRing(published, "the published keys"))
 
 
 def failures(result: dict[str, Any]) -> list[str]:
     return [f"{f['part']}: {f['message']}" for f in result["files"][0]["failures"]]
 
 
-async def test_a_real_export_verifies_and_its_shown_fields_are_its_stored_events(
+async def test_the_exports_as_served_verify_with_their_signed_checkpoint(
     complaints: RunningComplaints, tmp_path: Path
 ) -> None:
-    document = with_proof_fields(complaints, await exported(complaints))
-    result = verify(tmp_path, document)
-    assert result["valid"], failures(result)
-    checks = {c["part"]: c["message"] for c in result["files"][0]["checks"]}
-    assert checks["chain"].startswith("5 events: each hash re-derived")
-    assert checks["head"] == f"version 5, hash {document['events'][-1]['hash']}"
+    complaint_id = await opened_and_worked(complaints)
+    store = signing_keys(complaints)
+    write_checkpoint(
+        chain_recorder(complaints.service.application.recorder),
+        force=True,
+        sign=signer_for(store.load_or_create()),
+    )
+    case_file = tmp_path / "case-file.json"
+    case_file.write_bytes(await export_of(complaints, complaint_id))
+    pdf = tmp_path / "case-file.pdf"
+    pdf.write_bytes(await export_of(complaints, complaint_id, "pdf"))
+
+    result = verify_files([str(case_file), str(pdf)], KeyRing(store.published(), "published"))
+    assert result["valid"], [file["failures"] for file in result["files"]]
+    document = json.loads(case_file.read_bytes())
+    assert document["format"] == "redress.case-file/1" and document["head"]["version"] == 5
+    json_checks, pdf_checks = ({c["part"]: c for c in f["checks"]} for f in result["files"])
+    seq = document["checkpoint"]["seq"]
+    assert json_checks[f"checkpoint #{seq} signature"]["status"] == "ok"
+    assert json_checks[f"checkpoint #{seq} anchor"]["message"].startswith("version 5 has the hash")
+    assert pdf_checks["pdf signature"]["status"] == "ok"
+    assert pdf_checks["case-file.json > chain"]["message"].startswith("5 events: each hash")
     # The comparison is not vacuous: the export shows the amount, the back-dated time, ids.
     offer = next(e for e in document["events"] if e["type"] == "OfferMade")
-    assert json.dumps(offer["data"]).count("42.50") >= 1
+    assert "42.50" in json.dumps(offer["data"])
     interaction = next(e for e in document["events"] if e["type"] == "InteractionRecorded")
     assert interaction["occurred_at"] == YESTERDAY != interaction["recorded_at"]
 
@@ -126,11 +122,11 @@ async def test_a_real_export_verifies_and_its_shown_fields_are_its_stored_events
 async def test_a_real_export_with_an_amount_changed_is_refused_naming_the_event(
     complaints: RunningComplaints, tmp_path: Path
 ) -> None:
-    document = with_proof_fields(complaints, await exported(complaints))
+    document = await exported(complaints)
     offer = next(e for e in document["events"] if e["type"] == "OfferMade")
     text = json.dumps(offer["data"]).replace("42.50", "4250.00")
     offer["data"] = json.loads(text)
-    found = failures(verify(tmp_path, document))
+    found = failures(verify(complaints, tmp_path, document))
     assert found and all(f.startswith(f"event v{offer['version']} data.") for f in found)
     assert '"4250.00" but the stored event says "42.50"' in found[0]
 
@@ -143,12 +139,11 @@ async def test_a_real_export_without_the_proof_fields_is_refused_naming_them(
         document.pop(name, None)
     for event in document["events"]:
         event.pop("stored", None)
-    found = failures(verify(tmp_path, document))
+    found = failures(verify(complaints, tmp_path, document))
     assert found == [
-        "proof fields: absent: format, head, checkpoint, events[].stored (every event). "
-        "This export "
-        "predates the redress.case-file/1 format or was stripped: what those fields prove "
-        "cannot be checked"
+        "proof fields: absent: format, head, checkpoint, events[].stored (every event). This "
+        "export predates the redress.case-file/1 format or was stripped: what those fields "
+        "prove cannot be checked"
     ]
 
 
@@ -159,10 +154,10 @@ async def test_a_complaint_altered_in_the_database_exports_a_file_the_verifier_r
     StoredRows(database_url).edit_payload(
         complaint_id, 3, lambda state: state.update(reason="The customer withdrew")
     )
-    document = with_proof_fields(complaints, await export_of(complaints, complaint_id))
+    document = json.loads(await export_of(complaints, complaint_id))
     escalation = document["events"][2]
     assert escalation["data"]["reason"] == "The customer withdrew"  # shown as now stored
-    found = failures(verify(tmp_path, document))
+    found = failures(verify(complaints, tmp_path, document))
     assert found == [
         f"event v3 stored: the stored topic or state does not give the hash shown "
         f"({escalation['hash']}): the stored event was altered"
