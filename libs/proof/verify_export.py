@@ -795,7 +795,7 @@ def check_anchor(
             "rewritten after it was made",
         )
     else:
-        scope.ok(part, f"version {version} has the hash {by} anchored")
+        scope.ok(part, f"version {version} has the hash {by} names as anchored")
         return True
     return False
 
@@ -830,9 +830,13 @@ def _check_inclusion(
     size = _first(proof, "size", "tree_size") or checkpoint.get("aggregates")
     index = _first(proof, "index", "leaf_index")
     if path is None or size is None or index is None:
+        # The anchored version and hash sit beside the signed header, not in it: without a
+        # proof that they are a leaf under the signed root, whoever rewrote the history
+        # could have rewritten them too.
         scope.warn(
             f"{name} inclusion proof",
-            "absent: that the anchor is under the checkpoint's root was not checked",
+            "absent: nothing shows the anchored version and hash are under the signed root, "
+            "so the anchor proves no more than the chain itself",
         )
         return
     try:
