@@ -93,6 +93,17 @@ class Head:
 
 
 @dataclass(frozen=True)
+class InclusionProof:
+    """That this complaint's anchored head is a leaf under the checkpoint's signed root
+    (RFC 6962 §2.1.1): the leaf's index among `size` leaves, and the sibling hashes from
+    the leaf up. It ties the anchor, which the signature does not cover, to the root."""
+
+    index: int
+    size: int
+    path: list[str]
+
+
+@dataclass(frozen=True)
 class Checkpoint:
     """The latest checkpoint that anchors this complaint: the Merkle root over every chain
     head, and this complaint's head as that checkpoint recorded it."""
@@ -109,6 +120,7 @@ class Checkpoint:
     #: The deployment key's JWS over the checkpoint's header (docs/proof-formats.md,
     #: "Checkpoints"); None for a checkpoint written before checkpoints were signed.
     jws: str | None = None
+    inclusion_proof: InclusionProof | None = None
 
 
 @dataclass(frozen=True)

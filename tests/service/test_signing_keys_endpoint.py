@@ -88,3 +88,17 @@ async def test_every_service_publishes_the_signing_keys_without_authentication(
         store.rotate()  # the old key stays published, after the new one
         rotated = (await client.get(PATH)).json()["keys"]
         assert [k["kid"] for k in rotated][1:] == [key.kid] and rotated[0]["kid"] != key.kid
+
+
+async def test_a_service_publishes_the_key_of_its_own_signing_setting(tmp_path: Path) -> None:
+    # Set in code rather than by REDRESS_SIGNING_DIR: what it signs with is what it publishes.
+    store = SigningKeyStore(tmp_path / "elsewhere")
+    key = store.load_or_create()
+    settings = ComplaintsSettings(
+        database_url=f"sqlite:///{tmp_path / 'complaints.db'}",
+        scheduler_enabled=False,
+        signing_dir=str(store.directory),
+    )
+    async with client_of(complaints_app(complaints_bootstrap(settings))) as client:
+        published = (await client.get(PATH)).json()["keys"]
+    assert [k["kid"] for k in published] == [key.kid]

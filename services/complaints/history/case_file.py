@@ -24,6 +24,7 @@ from libs.casefile.model import (
     Event,
     ExportedBy,
     Head,
+    InclusionProof,
     Verification,
 )
 from libs.casefile.sections import (
@@ -51,6 +52,8 @@ from libs.casefile.sections import (
 )
 from libs.domain.complaint import Complaint
 from libs.domain.deadlines.regime import ElementRule, LetterKind
+from libs.platform.eventstore.integrity.chain_writes import Head as ChainHead
+from libs.platform.eventstore.integrity.merkle import Leaf, inclusion_proof
 from libs.platform.runtime.jsonable import jsonable
 from services.complaints.history.point_in_time import view_at
 from services.complaints.history.queries import ComplaintHistory
@@ -169,7 +172,18 @@ def _checkpoint(history: ComplaintHistory, complaint_id: UUID) -> Checkpoint | N
         anchored_version=version,
         anchored_hash=digest,
         jws=record.jws,
+        inclusion_proof=_inclusion_proof(recorder.checkpoint_leaves(seq), complaint_id),
     )
+
+
+def _inclusion_proof(heads: list[ChainHead], complaint_id: UUID) -> InclusionProof | None:
+    leaves = sorted(Leaf(str(oid), version, digest) for oid, version, digest in heads)
+    index = next(
+        (i for i, leaf in enumerate(leaves) if leaf.originator_id == str(complaint_id)), None
+    )
+    if index is None:
+        return None
+    return InclusionProof(index=index, size=len(leaves), path=inclusion_proof(leaves, index))
 
 
 def _money(amount: Any, currency: Any) -> Money | None:
