@@ -39,6 +39,7 @@ from fastapi.responses import JSONResponse
 
 from bench.adr import _postgres_database, _serving
 from libs.domain.values import Role
+from libs.platform.signing.keys import SigningKeyStore
 
 LONG_EVENTS = 1_000
 BUNDLE_EVENTS = 20
@@ -252,12 +253,14 @@ def _bundle_rows(running: dict[str, Any], quick: bool) -> list[dict[str, Any]]:
         events = head.json()["head_version"]
         referral_id = writer.get(f"/v1/complaints/{complaint_id}").json()["adr"]["referral_id"]
     body = _bundle_body(running, referral_id)
+    # Signed, as the gateway renders it for delivery.
+    key = SigningKeyStore().load_or_create()
     repeats = 10 if quick else 50
     parse = _timed(lambda: json.dumps(json.loads(body), indent=2), repeats, time.thread_time)
-    pdf = _timed(lambda: bundle_pdf(body), repeats, time.thread_time)
+    pdf = _timed(lambda: bundle_pdf(body, key), repeats, time.thread_time)
     baseline = parse.row(f"baseline: parse and re-serialise the bundle JSON ({len(body):,} B)")
     row = pdf.row(
-        f"(b) bundle PDF of a {events}-event complaint (bundles.bundle_pdf)",
+        f"(b) signed bundle PDF of a {events}-event complaint (bundles.bundle_pdf)",
         target_cpu_ms=BUNDLE_PDF_TARGET_CPU_MS,
     )
     row["meets_target"] = row["median_cpu_ms"] < BUNDLE_PDF_TARGET_CPU_MS
