@@ -73,6 +73,15 @@ class ComplaintsSettings(BaseSettings):
         200.0, description="Sustained requests per second per API key (0 disables)"
     )
     rate_limit_burst: int = Field(400, description="Requests a key may make in a burst")
+    auth_failures_per_minute: float = Field(
+        60.0,
+        ge=0,
+        description="Failed authentications (unknown or revoked API keys) a client address "
+        "may make per minute (0 disables); beyond it 429, and keys are not looked up",
+    )
+    auth_failures_burst: int = Field(
+        20, ge=1, description="Failed authentications an address may make in a burst"
+    )
     export_concurrency_per_key: int = Field(
         2, ge=1, description="History exports (JSON, PDF) a key may run at once (429 beyond)"
     )

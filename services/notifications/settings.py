@@ -98,5 +98,14 @@ class NotificationsSettings(BaseSettings):
         200.0, description="Sustained requests per second per API key (0 disables)"
     )
     rate_limit_burst: int = Field(400, description="Requests a key may make in a burst")
+    auth_failures_per_minute: float = Field(
+        60.0,
+        ge=0,
+        description="Failed authentications (unknown or revoked API keys) a client address "
+        "may make per minute (0 disables); beyond it 429, and keys are not looked up",
+    )
+    auth_failures_burst: int = Field(
+        20, ge=1, description="Failed authentications an address may make in a burst"
+    )
     db_pool_size: int = 8
     migrate_on_start: bool = True

@@ -14,10 +14,14 @@ from tests.support.processes import free_port
 
 
 @contextmanager
-def serving(app: Any, port: int | None = None) -> Iterator[str]:
-    """Serves `app` (with its lifespan) until the block ends; yields its base URL."""
+def serving(app: Any, port: int | None = None, **options: Any) -> Iterator[str]:
+    """Serves `app` (with its lifespan) until the block ends; yields its base URL.
+
+    `options`: more of uvicorn's settings (e.g. `forwarded_allow_ips`)."""
     port = port or free_port()
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
+    config = uvicorn.Config(
+        app, host="127.0.0.1", port=port, log_level="warning", lifespan="on", **options
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

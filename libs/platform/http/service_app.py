@@ -115,8 +115,8 @@ def service_app(
         registry.register(collector)
     instrument(app, registry)
 
-    # Outermost last: rate limit, then fail-fast, body size, correlation id, JSON bodies
-    # only (415), the routes.
+    # Outermost last: fail-fast, then the rate limit (it may look a key up in the database,
+    # so after fail-fast), body size, correlation id, JSON bodies only (415), the routes.
     accept_json_bodies_only(app)
     app.add_middleware(
         CorrelationIdMiddleware,
@@ -125,14 +125,17 @@ def service_app(
         generator=lambda: random_uuid().hex,  # on the event loop: no system call each
     )
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(
+        RateLimit,
+        keyring=service.keyring,
+        rate_per_second=getattr(settings, "rate_limit_per_second", 0.0),
+        burst=getattr(settings, "rate_limit_burst", 1),
+        auth_failures_per_minute=getattr(settings, "auth_failures_per_minute", 0.0),
+        auth_failures_burst=getattr(settings, "auth_failures_burst", 1),
+    )
     app.state.storage_circuit = StorageCircuit(
         lambda: probe(engine),
         on_recovery=lambda: _fresh_connections(service, engine),
     )
     app.add_middleware(FailFastWhileUnavailable, circuit=app.state.storage_circuit)
-    app.add_middleware(
-        RateLimit,
-        rate_per_second=getattr(settings, "rate_limit_per_second", 0.0),
-        burst=getattr(settings, "rate_limit_burst", 1),
-    )
     return app
