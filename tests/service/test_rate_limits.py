@@ -191,3 +191,42 @@ def test_junk_keys_cannot_flush_a_good_key_from_the_cache(tmp_path: Path) -> Non
         assert keyring.lookups == before + 10_500  # served from the cache, not the database
     finally:
         service.stop()
+
+
+@pytest.mark.parametrize(
+    ("trusted_proxies", "counted_as"),
+    [
+        (None, "203.0.113.7"),  # uvicorn's default: loopback is a trusted proxy
+        ("192.0.2.1", "127.0.0.1"),  # the peer is not the proxy named: X-Forwarded-For ignored
+    ],
+)
+def test_the_address_is_the_peer_or_the_client_a_trusted_proxy_names(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    trusted_proxies: str | None,
+    counted_as: str,
+) -> None:
+    """Served by uvicorn as `redress serve` does (proxy headers on, FORWARDED_ALLOW_IPS)."""
+    from tests.support.servers import serving
+
+    monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
+
+    _service, app, path = _complaints(  # the lifespan starts and stops it
+        f"sqlite:///{tmp_path / 'c.db'}",
+        {"auth_failures_per_minute": 1, "auth_failures_burst": 1, "scheduler_enabled": False},
+    )
+    options = {} if trusted_proxies is None else {"forwarded_allow_ips": trusted_proxies}
+    with serving(app, **options) as url, httpx.Client(base_url=url) as client:
+
+        def attempt(n: int, forwarded_for: str) -> httpx.Response:
+            headers = {"Authorization": junk(n), "X-Forwarded-For": forwarded_for}
+            return client.get(path, headers=headers)
+
+        first = attempt(1, "198.51.100.1, 203.0.113.7")
+        second = attempt(2, "203.0.113.7")
+        other = attempt(3, "203.0.113.8")
+    assert (first.status_code, second.status_code) == (401, 429)
+    assert second.json()["address"] == counted_as
+    # Behind a trusted proxy each forwarded client has its own bucket; otherwise the header
+    # changes nothing, however often it is rewritten.
+    assert other.status_code == (401 if trusted_proxies is None else 429)
