@@ -17,6 +17,7 @@ import httpx
 import pytest
 
 from libs.domain.values import Role
+from libs.platform.http.auth import CACHE_SECONDS, KeyRing
 
 
 @dataclass
@@ -46,7 +47,7 @@ def _complaints(database_url: str, limits: dict[str, Any]) -> tuple[Any, Any, st
     from services.complaints.settings import ComplaintsSettings
 
     service = bootstrap(ComplaintsSettings(database_url=database_url, **limits))
-    return service, create_app(service), "/v1/complaints"
+    return service, create_app, "/v1/complaints"
 
 
 def _gateway(database_url: str, limits: dict[str, Any]) -> tuple[Any, Any, str]:
@@ -55,7 +56,7 @@ def _gateway(database_url: str, limits: dict[str, Any]) -> tuple[Any, Any, str]:
     from services.adr_gateway.settings import GatewaySettings
 
     service = bootstrap(GatewaySettings(database_url=database_url, **limits))
-    return service, create_app(service), "/v1/providers"
+    return service, create_app, "/v1/providers"
 
 
 def _notifications(database_url: str, limits: dict[str, Any]) -> tuple[Any, Any, str]:
@@ -64,7 +65,7 @@ def _notifications(database_url: str, limits: dict[str, Any]) -> tuple[Any, Any,
     from services.notifications.settings import NotificationsSettings
 
     service = bootstrap(NotificationsSettings(database_url=database_url, **limits))
-    return service, create_app(service), "/v1/notifications"
+    return service, create_app, "/v1/notifications"
 
 
 SERVICES: dict[str, Callable[[str, dict[str, Any]], tuple[Any, Any, str]]] = {
@@ -74,11 +75,25 @@ SERVICES: dict[str, Callable[[str, dict[str, Any]], tuple[Any, Any, str]]] = {
 }
 
 
+class Clock:
+    """The key ring's clock, moved by hand: how long a verdict stays cached."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 @asynccontextmanager
-async def limited(name: str, tmp_path: Path, **limits: Any) -> AsyncIterator[Limited]:
-    service, app, path = SERVICES[name](f"sqlite:///{tmp_path / (name + '.db')}", limits)
+async def limited(
+    name: str, tmp_path: Path, clock: Clock | None = None, **limits: Any
+) -> AsyncIterator[Limited]:
+    service, create_app, path = SERVICES[name](f"sqlite:///{tmp_path / (name + '.db')}", limits)
+    if clock is not None:
+        service.keyring = KeyRing(service.application, clock=clock)
     try:
-        yield Limited(app, service, path)
+        yield Limited(create_app(service), service, path)
     finally:
         service.stop()
 
@@ -141,8 +156,9 @@ async def test_failed_authentications_are_counted_per_address_and_ipv6_per_64(
 async def test_from_a_blocked_address_a_key_in_use_still_works_and_a_revoked_key_counts(
     tmp_path: Path,
 ) -> None:
+    clock = Clock()
     async with limited(
-        "complaints", tmp_path, auth_failures_per_minute=1, auth_failures_burst=2
+        "complaints", tmp_path, clock, auth_failures_per_minute=1, auth_failures_burst=2
     ) as api:
         good = api.key()
         revoked = api.key()
@@ -151,8 +167,10 @@ async def test_from_a_blocked_address_a_key_in_use_still_works_and_a_revoked_key
         assert (await api.get(f"Bearer {revoked}")).status_code == 401
         assert (await api.get(junk(1))).status_code == 401
         assert (await api.get(junk(2))).status_code == 429
-        # A key the service verified within the last few seconds is answered from memory;
-        # a key it has not seen lately would need a lookup, refused until Retry-After.
+        # A key that has authenticated here is still served (from memory, or checked again
+        # once its cached verdict expires); a key never seen is refused until Retry-After.
+        assert (await api.get(f"bearer {good}")).status_code == 200
+        clock.now += CACHE_SECONDS + 1  # its verdict has expired: checked again
         assert (await api.get(f"bearer {good}")).status_code == 200
         fresh = api.key()
         assert (await api.get(f"Bearer {fresh}")).status_code == 429
@@ -173,7 +191,6 @@ async def test_requests_without_a_key_are_limited_per_address(tmp_path: Path) ->
 
 
 def test_junk_keys_cannot_flush_a_good_key_from_the_cache(tmp_path: Path) -> None:
-    from libs.platform.http.auth import KeyRing
     from services.complaints.bootstrap import bootstrap
     from services.complaints.settings import ComplaintsSettings
 
@@ -211,12 +228,12 @@ def test_the_address_is_the_peer_or_the_client_a_trusted_proxy_names(
 
     monkeypatch.delenv("FORWARDED_ALLOW_IPS", raising=False)
 
-    _service, app, path = _complaints(  # the lifespan starts and stops it
+    service, create_app, path = _complaints(  # the lifespan starts and stops the service
         f"sqlite:///{tmp_path / 'c.db'}",
         {"auth_failures_per_minute": 1, "auth_failures_burst": 1, "scheduler_enabled": False},
     )
     options = {} if trusted_proxies is None else {"forwarded_allow_ips": trusted_proxies}
-    with serving(app, **options) as url, httpx.Client(base_url=url) as client:
+    with serving(create_app(service), **options) as url, httpx.Client(base_url=url) as client:
 
         def attempt(n: int, forwarded_for: str) -> httpx.Response:
             headers = {"Authorization": junk(n), "X-Forwarded-For": forwarded_for}

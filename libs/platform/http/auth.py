@@ -83,6 +83,11 @@ class KeyRing:
         event loop can ask first and go to a worker thread only on a miss."""
         return self._cache.get(digest_of(secret))
 
+    def was_good(self, secret: str) -> bool:
+        """Whether this key was verified as good here before (the cached verdict may have
+        expired): a key in use, not a guess. No database."""
+        return self._cache.was_good(digest_of(secret))
+
     def _load(self, secret: str, digest: str) -> Principal | None:
         self.lookups += 1
         try:

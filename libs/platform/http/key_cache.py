@@ -10,7 +10,8 @@ limit on failed authentication throttles, `ratelimit.py`) and evict only one ano
 
 Entries expire after `ttl` seconds: the bound on how long a revocation made by another
 process (the CLI, another replica) takes to be noticed, and on how long a key issued
-elsewhere is still refused here.
+elsewhere is still refused here. An expired good key stays in its table (until pushed out
+by newer ones) so that `was_good` can tell a key in use from junk without a lookup.
 """
 
 from __future__ import annotations
@@ -58,6 +59,12 @@ class KeyCache(Generic[Principal]):
             if refused_until is not None and refused_until > now:
                 return (None,)
         return None
+
+    def was_good(self, digest: str) -> bool:
+        """Whether this key authenticated here before, even if that has expired: worth a
+        lookup to check it again, where an unknown key from a suspect address is not."""
+        with self._lock:
+            return digest in self._known
 
     def remember(self, digest: str, principal: Principal | None) -> None:
         expires = self._clock() + self._ttl

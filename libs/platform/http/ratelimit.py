@@ -6,9 +6,10 @@ Every request (health and metrics aside) is charged to exactly one bucket:
   principal), however the `Authorization` header spells it (`auth.presented_secret`);
 - a request with an unknown or revoked key: its client address's bucket of failed
   authentications (`REDRESS_AUTH_FAILURES_PER_MINUTE`, in bursts of
-  `REDRESS_AUTH_FAILURES_BURST`). While that bucket is empty, a key not already known to
-  the key cache is refused at once, without a database lookup: a flood of junk keys costs
-  no queries;
+  `REDRESS_AUTH_FAILURES_BURST`). While that bucket is empty, a key that has never
+  authenticated in this process is refused at once, without a database lookup: a flood of
+  junk keys costs no queries, while a key in use from the same address (a shared NAT) is
+  still checked and served;
 - a request with no key (signed links, survey pages, webhooks): its address's bucket, at
   the per-key rate.
 
@@ -128,7 +129,11 @@ class RateLimit:
         verdict = self.keyring.verify_cached(secret)
         if verdict is None:  # not seen lately: a lookup, unless this address has failed enough
             address = client_address(scope)
-            if self.failures is not None and (wait := self.failures.wait(address)) > 0:
+            if (
+                self.failures is not None
+                and (wait := self.failures.wait(address)) > 0
+                and not self.keyring.was_good(secret)  # a key in use is checked again
+            ):
                 return self._too_many_failures(address, wait)
             try:
                 verdict = (await run_in_threadpool(self.keyring.verify, secret),)
@@ -186,8 +191,8 @@ class RateLimit:
             "Too many failed authentications",
             f"this address ({address}) has presented too many unknown or revoked API keys "
             f"(REDRESS_AUTH_FAILURES_PER_MINUTE={per_minute:g}, in bursts of up to "
-            f"REDRESS_AUTH_FAILURES_BURST={self.failures.burst}); a key not recently used "
-            f"from here is not checked until then: retry after {retry_after} s",
+            f"REDRESS_AUTH_FAILURES_BURST={self.failures.burst}); until then a key this "
+            f"service has not seen authenticate is not checked: retry after {retry_after} s",
             headers={"Retry-After": str(retry_after)},
             limit_scope="address",
             address=address,
