@@ -247,3 +247,22 @@ def test_the_address_is_the_peer_or_the_client_a_trusted_proxy_names(
     # Behind a trusted proxy each forwarded client has its own bucket; otherwise the header
     # changes nothing, however often it is rewritten.
     assert other.status_code == (401 if trusted_proxies is None else 429)
+
+
+def test_revoking_a_key_drops_it_alone_from_the_cache(tmp_path: Path) -> None:
+    from services.complaints.bootstrap import bootstrap
+    from services.complaints.settings import ComplaintsSettings
+
+    service = bootstrap(ComplaintsSettings(database_url=f"sqlite:///{tmp_path / 'c.db'}"))
+    try:
+        keyring: KeyRing = service.keyring
+        kept = keyring.issue(role=Role.CRM, name="kept")[1]
+        leaving_key, leaving = keyring.issue(role=Role.CRM, name="leaving")
+        assert keyring.verify(kept) is not None and keyring.verify(leaving) is not None
+        before = keyring.lookups
+        keyring.revoke(leaving_key.id)
+        assert keyring.verify(leaving) is None  # at once in this process: looked up again
+        assert keyring.verify(kept) is not None  # still from the cache
+        assert keyring.lookups == before + 1
+    finally:
+        service.stop()

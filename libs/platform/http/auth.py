@@ -66,7 +66,7 @@ class KeyRing:
             raise AggregateNotFoundError(key_id)
         key.revoke(revoked_by=revoked_by)
         self._application.save(key)
-        self._cache.clear()  # the digest of a revoked key is not known here: forget all
+        self._cache.forget(key.secret_sha256)  # the digest it is cached under
         return key
 
     def verify(self, secret: str) -> Principal | None:
