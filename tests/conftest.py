@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -39,10 +40,12 @@ class RunningComplaints:
         return {"Authorization": f"Bearer {self.keys[role]}", **extra}
 
 
-def build_complaints(database_url: str) -> ComplaintsService:
+def build_complaints(database_url: str, **settings: Any) -> ComplaintsService:
     # The deadline scheduler runs on the wall clock; tests drive it with their own clock,
     # so alerts for other tests' complaints in the shared database never appear mid-test.
-    return bootstrap(ComplaintsSettings(database_url=database_url, scheduler_enabled=False))
+    return bootstrap(
+        ComplaintsSettings(database_url=database_url, scheduler_enabled=False, **settings)
+    )
 
 
 @pytest.fixture

@@ -13,7 +13,12 @@ import schemathesis
 from libs.domain.values import Role
 from services.complaints.app import create_app
 from tests.conftest import build_complaints
-from tests.support.fuzzing import RulesBeyondTheSchema, all_checks, exercise
+from tests.support.fuzzing import (
+    WITHOUT_AUTH_FAILURE_LIMIT,
+    RulesBeyondTheSchema,
+    all_checks,
+    exercise,
+)
 
 EXAMPLES_PER_OPERATION = 25
 
@@ -33,7 +38,9 @@ BEYOND_THE_SCHEMA: RulesBeyondTheSchema = {
 
 
 def test_no_request_breaks_the_complaints_api(tmp_path: Path) -> None:
-    service = build_complaints(f"sqlite:///{tmp_path / 'complaints.db'}")
+    service = build_complaints(
+        f"sqlite:///{tmp_path / 'complaints.db'}", **WITHOUT_AUTH_FAILURE_LIMIT
+    )
     key = service.keyring.issue(role=Role.ADMIN, name="fuzzer")[1]
     schema = schemathesis.openapi.from_asgi("/openapi.json", create_app(service))
     exercised = exercise(

@@ -30,7 +30,7 @@ from services.adr_gateway.adapters.webhook import sign
 from services.adr_gateway.app import create_app
 from services.adr_gateway.bootstrap import GatewayService, bootstrap
 from services.adr_gateway.webhook_secrets import new_webhook_secret as new_secret
-from tests.support.fuzzing import exercise
+from tests.support.fuzzing import WITHOUT_AUTH_FAILURE_LIMIT, exercise
 from tests.support.gateway import gateway_settings, sqlite_url
 from tests.support.in_process import InProcessClient
 
@@ -75,7 +75,11 @@ class Target:
 
 @pytest.fixture
 def target(tmp_path: Path) -> Iterator[Target]:
-    service = bootstrap(gateway_settings(sqlite_url(tmp_path), max_body_bytes=MAX_BODY))
+    service = bootstrap(
+        gateway_settings(
+            sqlite_url(tmp_path), max_body_bytes=MAX_BODY, **WITHOUT_AUTH_FAILURE_LIMIT
+        )
+    )
     key = service.keyring.issue(role=Role.ADMIN, name="fuzzer")[1]
     admin = {"Authorization": f"Bearer {key}"}
     # Without its lifespan: no worker delivers (or dead-letters) the referral meanwhile, so

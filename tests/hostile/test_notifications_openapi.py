@@ -12,12 +12,15 @@ from libs.domain.values import Role
 from services.notifications.app import create_app
 from services.notifications.bootstrap import bootstrap
 from services.notifications.settings import NotificationsSettings
-from tests.support.fuzzing import exercise
+from tests.support.fuzzing import WITHOUT_AUTH_FAILURE_LIMIT, exercise
 
 
 def test_no_request_breaks_the_notifications_api(tmp_path: Path) -> None:
     service = bootstrap(
-        NotificationsSettings(database_url=f"sqlite:///{tmp_path / 'notifications.db'}")
+        NotificationsSettings(
+            database_url=f"sqlite:///{tmp_path / 'notifications.db'}",
+            **WITHOUT_AUTH_FAILURE_LIMIT,
+        )
     )
     key = service.keyring.issue(role=Role.ADMIN, name="fuzzer")[1]
     app = create_app(service)  # its lifespan never runs: nothing else writes meanwhile

@@ -36,6 +36,13 @@ CHECKS = [
     negative_data_rejection,
 ]
 
+#: Settings for a fuzzed service: schemathesis's `ignored_auth` check sends an invalid key
+#: to every operation, all from one address, and the per-address limit on failed
+#: authentication (tests/service/test_rate_limits.py) answers those with 429 where the check
+#: expects 401. The limit has its own tests; fuzzed services run without it.
+WITHOUT_AUTH_FAILURE_LIMIT: dict[str, Any] = {"auth_failures_per_minute": 0}
+
+
 #: Problem `type` suffix, or `type:field`, of a refusal a schema cannot predict -> why.
 RulesBeyondTheSchema = Mapping[str, str]
 
