@@ -30,3 +30,13 @@ def test_time_refills_the_bucket_up_to_the_burst_only() -> None:
     buckets.take("key")
     clock.now = 100
     assert [buckets.take("key") for _ in range(3)] == [0, 0, 1.0]
+
+
+def test_asking_how_long_to_wait_takes_no_token() -> None:
+    clock = FakeClock()
+    buckets = TokenBuckets(rate_per_second=1, burst=1, clock=clock)
+    assert buckets.wait("address") == 0
+    assert buckets.take("address") == 0
+    assert buckets.wait("address") == buckets.wait("address") == 1.0
+    clock.now = 1
+    assert buckets.take("address") == 0
