@@ -7,12 +7,22 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, cast
+
+import pytest
+from fastapi import Request
+from fastapi.responses import JSONResponse
 
 from libs.domain.values import Role
+from libs.platform.http.idempotency import REPLAYED_HEADER, IdempotentRequest
 from tests.conftest import RunningComplaints
 from tests.support.complaints import new_complaint
 from tests.support.gateway import gateway_settings, running_gateway, sqlite_url
+
+
+class _AnyRequest:
+    state = SimpleNamespace()  # no principal: the "anonymous" scope
 
 
 async def opened(complaints: RunningComplaints) -> tuple[str, str]:
@@ -195,3 +205,41 @@ async def test_rule_keys_belong_to_one_api_key(complaints: RunningComplaints) ->
     )
     assert crm.status_code == agent.status_code == 201
     assert crm.json()["id"] != agent.json()["id"]
+
+
+async def test_rule_a_422_of_a_rule_checked_when_the_command_runs_is_replayed(
+    complaints: RunningComplaints,
+) -> None:
+    url, _ = await opened(complaints)
+    headers = complaints.headers(**{"Idempotency-Key": "too-old"})
+    body = {
+        "kind": "note",
+        "direction": "internal",
+        "summary": "long ago",
+        "occurred_at": "2001-01-01T00:00:00Z",  # beyond the back-dating window
+    }
+    first = await complaints.client.post(f"{url}/interactions", json=body, headers=headers)
+    again = await complaints.client.post(f"{url}/interactions", json=body, headers=headers)
+    assert first.status_code == again.status_code == 422
+    assert again.headers["idempotent-replayed"] == "true"
+    assert again.json() == first.json()
+
+
+async def test_rule_a_server_error_is_not_stored_and_frees_the_key(
+    complaints: RunningComplaints,
+) -> None:
+    # The service's own store, driven as a write handler drives it.
+    request = IdempotentRequest(
+        complaints.service.idempotency, "crashes", "digest", cast(Request, _AnyRequest())
+    )
+
+    def crash() -> JSONResponse:
+        raise RuntimeError("the database went away")
+
+    with pytest.raises(RuntimeError):
+        request.run(crash)
+    answered = request.run(lambda: JSONResponse({"ok": True}, status_code=201))
+    assert answered.status_code == 201
+    assert REPLAYED_HEADER not in answered.headers
+    replayed = request.run(crash)  # now stored: the retry replays, the crash is not rerun
+    assert replayed.status_code == 201 and replayed.headers[REPLAYED_HEADER] == "true"
