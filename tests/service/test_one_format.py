@@ -11,8 +11,6 @@ date-time checked.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -22,9 +20,9 @@ import httpx
 from libs.domain.values import Role
 from tests.conftest import RunningComplaints
 from tests.support.complaints import new_complaint
+from tests.support.formats import not_in_utc_z
 from tests.support.gateway import gateway_settings, running_gateway, sqlite_url
 
-DATE_TIME = re.compile(r"^\d{4}-\d\d-\d\d[Tt ]\d\d:\d\d(:\d\d)?")
 FINAL_RESPONSE_UK = {
     "letter": "Dear Ms Lovelace, ...",
     "elements": {
@@ -35,26 +33,6 @@ FINAL_RESPONSE_UK = {
         "time_limit_waiver_stated": True,
     },
 }
-
-
-def date_times(value: Any, path: str = "$") -> Iterator[tuple[str, str]]:
-    """Every (path, string) in a JSON value that reads as a date-time."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield from date_times(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from date_times(item, f"{path}[{index}]")
-    elif isinstance(value, str) and DATE_TIME.match(value):
-        yield path, value
-
-
-def not_in_utc_z(body: Any) -> list[str]:
-    return [
-        f"{path} = {text}"
-        for path, text in date_times(body)
-        if not path.rsplit(".", 1)[-1].split("[")[0].endswith("_local") and not text.endswith("Z")
-    ]
 
 
 class Recorder:

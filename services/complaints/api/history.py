@@ -23,7 +23,7 @@ from libs.platform.http.export_limit import export_slot
 from libs.platform.http.json_body import JSONBody
 from libs.platform.http.problems import Problem, problem_responses
 from libs.platform.http.query_parameters import KnownQueryParameters
-from libs.platform.runtime.jsonable import rfc3339_utc
+from libs.platform.runtime.jsonable import rfc3339_utc, utc_text
 from services.complaints.api.deps import READ_PROBLEMS, App, Reader
 from services.complaints.application import ComplaintsApplication
 from services.complaints.history.human import AS_OF_PATTERN
@@ -281,4 +281,6 @@ def checkpoints(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> dict[str, Any]:
     records = chain_recorder(application.recorder).select_checkpoints()
-    return {"items": [record.as_dict() for record in reversed(records[-limit:])]}
+    items = [record.as_dict() for record in reversed(records[-limit:])]
+    # Shown in UTC with Z as every instant is; the signed header (`jws`) keeps its own text.
+    return {"items": [{**item, "created_at": utc_text(item["created_at"])} for item in items]}
