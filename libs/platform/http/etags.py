@@ -10,6 +10,7 @@ Our tags are strong: a complaint's is its version (`"3"`), a bundle's the sha256
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import Response
@@ -69,3 +70,14 @@ def strong_if_match(header: str) -> list[str]:
             'never matches; send the ETag as given, e.g. "3"'
         )
     return [tag for _weak, tag in tags]
+
+
+#: OpenAPI `responses=` entry for a GET that answers `If-None-Match`.
+NOT_MODIFIED: dict[int | str, dict[str, Any]] = {
+    304: {
+        "description": "Not Modified: `If-None-Match` named the current `ETag` (no body)",
+        "headers": {
+            "ETag": {"description": "The current entity tag", "schema": {"type": "string"}}
+        },
+    }
+}

@@ -11,7 +11,7 @@ from fastapi.responses import JSONResponse, Response
 from libs.domain.referral import Referral
 from libs.platform.http.auth import Principal
 from libs.platform.http.domain_problems import domain_problems
-from libs.platform.http.etags import not_modified
+from libs.platform.http.etags import NOT_MODIFIED, not_modified
 from libs.platform.http.export_limit import export_slot
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
 from libs.platform.http.json_body import JSONBody
@@ -143,6 +143,7 @@ def _stored_bundle(service: GatewayService, referral_id: str) -> StoredBundle:
     responses={
         **READ_PROBLEMS,
         **problem_responses(429),
+        **NOT_MODIFIED,
         200: {"content": {"application/json": {}, "application/pdf": {}}},
     },
     summary="The case bundle as delivered: JSON (with its signed manifest) or PDF",

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 
 from libs.domain.values import Category, Status
-from libs.platform.http.etags import not_modified
+from libs.platform.http.etags import NOT_MODIFIED, not_modified
 from libs.platform.http.free_text import single_line
 from libs.platform.http.instants import Instant
 from libs.platform.http.json_body import JSONBody
@@ -114,7 +114,7 @@ def open_complaint(
 @router.get(
     "/{complaint_id}",
     response_model=ComplaintView,
-    responses=READ_PROBLEMS,
+    responses={**READ_PROBLEMS, **NOT_MODIFIED},
     summary="A complaint as it stands now",
 )
 def get_complaint(
