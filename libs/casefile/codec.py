@@ -1,9 +1,9 @@
 """Typed dataclasses to JSON values and back, by their annotations.
 
 The case file is a tree of frozen dataclasses whose leaves are JSON values, datetimes
-(written as RFC 3339 strings) and free-form mappings (kept as they are). One generic codec
-keeps the JSON and the types from drifting apart: a field added to the model is written and
-read with no code of its own.
+(written as RFC 3339 strings in UTC, ending in `Z`) and free-form mappings (kept as they
+are). One generic codec keeps the JSON and the types from drifting apart: a field added to
+the model is written and read with no code of its own.
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ from datetime import datetime
 from functools import cache
 from typing import Any, TypeVar, Union, cast
 
+from libs.platform.runtime.jsonable import rfc3339_utc
+
 T = TypeVar("T")
 
 
@@ -25,7 +27,7 @@ def to_json(value: Any) -> Any:
     if is_dataclass(value) and not isinstance(value, type):
         return {field.name: to_json(getattr(value, field.name)) for field in fields(value)}
     if isinstance(value, datetime):
-        return value.isoformat()
+        return rfc3339_utc(value)  # one format in every response: UTC, with Z
     if isinstance(value, (tuple, list)):
         return [to_json(item) for item in value]
     if isinstance(value, Mapping):

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+from libs.platform.runtime.jsonable import utc_text
+
 #: Stored keys that say who did what when (and the library's bookkeeping), not what happened.
 ENVELOPE_KEYS = frozenset(
     {
@@ -30,9 +32,12 @@ ENVELOPE_KEYS = frozenset(
 
 
 def untagged(value: Any) -> Any:
-    """`value` with every tagged value `{"_type_": T, "_data_": D}` replaced by D."""
+    """`value` with every tagged value `{"_type_": T, "_data_": D}` replaced by D; a time
+    (`datetime_iso`) as the same instant in UTC with `Z`, as every response shows times."""
     if isinstance(value, dict):
         if len(value) == 2 and "_type_" in value and "_data_" in value:
+            if value["_type_"] == "datetime_iso" and isinstance(value["_data_"], str):
+                return utc_text(value["_data_"])
             return untagged(value["_data_"])
         return {key: untagged(item) for key, item in value.items()}
     if isinstance(value, list):

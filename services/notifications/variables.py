@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from libs.domain.notification import CaseFile
+from libs.platform.runtime.jsonable import rfc3339_utc
 from services.notifications.catalogue import event_fields, sample_value
 from services.notifications.rules import Rule
 from services.notifications.settings import NotificationsSettings
@@ -39,7 +40,7 @@ def template_facts(case: CaseFile) -> dict[str, Any]:
         "tier": case.tier,
         "status": case.status,
         "adr_used": case.adr_used,
-        "received_at": case.received_at.isoformat(),
+        "received_at": rfc3339_utc(case.received_at),  # as every instant is shown
     }
 
 

@@ -93,7 +93,8 @@ async def test_a_complaint_from_first_contact_to_closure(complaints: RunningComp
     assert current.headers["etag"] == f'"{current.json()["version"]}"'
     assert current.json()["version"] == 11  # one event per step above
     interaction = current.json()["interactions"][0]
-    assert interaction["occurred_at"] == YESTERDAY
+    assert datetime.fromisoformat(interaction["occurred_at"]) == datetime.fromisoformat(YESTERDAY)
+    assert interaction["occurred_at"].endswith("Z")
     assert interaction["recorded_at"] > interaction["occurred_at"]
 
 

@@ -51,7 +51,7 @@ async def test_the_feed_lists_complaint_events_in_order_as_cloudevents(
     assert received["id"] == f"{complaint_id}/1"
     assert received["datacontenttype"] == "application/json"
     assert received["data"]["amount_in_dispute"] == "42.50"  # decimals stay exact
-    assert received["time"].endswith("+00:00")
+    assert received["time"].endswith("Z")  # instants in UTC with Z, as in every response
     positions = [item["position"] for item in page["items"]]
     assert positions == sorted(positions)
     assert page["next_after"] == positions[-1] == page["head"]

@@ -23,6 +23,7 @@ from services.notifications.settings import NotificationsSettings
 from tests.conftest import build_complaints
 from tests.support.adr import eventually
 from tests.support.complaints import bearer
+from tests.support.formats import not_in_utc_z
 from tests.support.notifications import (
     mail_to,
     open_and_close_complaint,
@@ -278,3 +279,21 @@ async def test_a_message_the_mail_server_will_not_take_is_retried_then_recorded_
 async def _attempts(system: System, complaint_id: str, count: int) -> bool:
     item = await system.rule(complaint_id, "acknowledgement")
     return item is not None and len(item["attempts"]) >= count
+
+
+async def test_every_instant_the_notifications_service_answers_is_utc_with_z(
+    system: System,
+) -> None:
+    complaint_id = open_and_close_complaint(system.complaints_url, system.crm_key)
+    await until(lambda: system.rule(complaint_id, "check_in"))
+    auditor = bearer(system.service.keyring.issue(role=Role.AUDITOR, name="formats")[1])
+    bodies = []
+    for path, params in (
+        ("/v1/notifications", {"complaint_id": complaint_id}),
+        ("/v1/events", {"after": 0, "limit": 200}),
+    ):
+        response = await system.client.get(path, params=params, headers=auditor)
+        assert response.status_code == 200, response.text
+        bodies.append(response.json())
+    assert any(item["scheduled_at"] for item in bodies[0]["items"])
+    assert [bad for body in bodies for bad in not_in_utc_z(body)] == []

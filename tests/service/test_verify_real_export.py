@@ -116,7 +116,10 @@ async def test_the_exports_as_served_verify_with_their_signed_checkpoint(
     offer = next(e for e in document["events"] if e["type"] == "OfferMade")
     assert "42.50" in json.dumps(offer["data"])
     interaction = next(e for e in document["events"] if e["type"] == "InteractionRecorded")
-    assert interaction["occurred_at"] == YESTERDAY != interaction["recorded_at"]
+    assert interaction["occurred_at"] != interaction["recorded_at"]
+    # Shown in UTC with Z, as every instant is: the same instant as the one sent.
+    assert interaction["occurred_at"].endswith("Z")
+    assert datetime.fromisoformat(interaction["occurred_at"]) == datetime.fromisoformat(YESTERDAY)
 
 
 async def test_a_real_export_with_an_amount_changed_is_refused_naming_the_event(

@@ -71,7 +71,7 @@ def test_long_text_is_clipped_at_the_limit_with_a_pointer_to_the_whole() -> None
 def test_the_stored_state_reads_as_json_with_tagged_values_as_their_data() -> None:
     stored = {
         "timestamp": {"_type_": "datetime_iso", "_data_": "2026-12-06T09:18:55.701070+00:00"},
-        "occurred_at": {"_type_": "datetime_iso", "_data_": "2026-12-06T07:00:00+00:00"},
+        "occurred_at": {"_type_": "datetime_iso", "_data_": "2026-12-06T08:00:00+01:00"},
         "actor": "crm:test-crm",
         "actor_role": "crm",
         "correlation_id": "corr-1",
@@ -83,8 +83,9 @@ def test_the_stored_state_reads_as_json_with_tagged_values_as_their_data() -> No
         "summary": "Customer rang",
     }
     shown = shown_fields(json.dumps(stored).encode())
-    assert shown.recorded_at == "2026-12-06T09:18:55.701070+00:00"
-    assert shown.occurred_at == "2026-12-06T07:00:00+00:00"
+    # Times read as the same instant in UTC with Z (issue 20: one format in every response).
+    assert shown.recorded_at == "2026-12-06T09:18:55.701070Z"
+    assert shown.occurred_at == "2026-12-06T07:00:00Z"
     assert (shown.actor, shown.actor_role, shown.correlation_id) == (
         "crm:test-crm",
         "crm",

@@ -13,6 +13,7 @@ import pytest
 from libs.domain.adr_override import OverrideNotAllowed
 from libs.domain.values import CommandContext, ResolutionOutcome, Role
 from libs.platform.follower import FeedEvent, UnitOfWork
+from libs.platform.runtime.jsonable import rfc3339_utc
 from services.complaints import adr_updates
 from services.complaints.application import ComplaintsApplication, StaleVersion
 from services.complaints.policy import ComplaintPolicy
@@ -302,7 +303,7 @@ def test_the_eligibility_query_answers_what_a_referral_would_record(
         return [(c["name"], c["met"]) for c in record["criteria"]]
 
     assert assessed["eligible"] is True
-    assert assessed["as_of"] == moment.isoformat()
+    assert assessed["as_of"] == rfc3339_utc(moment)  # in UTC with Z, as every instant
     assert verdicts(last_event(application, complaint_id).eligibility) == verdicts(assessed)
 
 

@@ -27,7 +27,7 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import Notification
 from eventsourcing.utils import resolve_topic
 
-from libs.platform.runtime.jsonable import jsonable
+from libs.platform.runtime.jsonable import jsonable, utc_text
 
 MAX_LIMIT = 5000
 DEFAULT_LIMIT = 500
@@ -160,8 +160,10 @@ class EventFeed:
             return value
         if len(value) == 2 and "_type_" in value and "_data_" in value:
             kind, data = value["_type_"], value["_data_"]
-            if kind in ("decimal_str", "datetime_iso"):
+            if kind == "decimal_str":
                 return data  # the same text `jsonable` would give
+            if kind == "datetime_iso":
+                return utc_text(data)  # as `jsonable` gives it: in UTC, with Z
             if kind == "uuid_hex":
                 return str(UUID(hex=data))
             transcoder: Any = self.application.mapper.transcoder

@@ -1,11 +1,16 @@
 """`Idempotency-Key` for every write (draft-ietf-httpapi-idempotency-key-header).
 
 The first request with a key claims it atomically and its response is stored; a retry with
-the same key and body gets that response again (errors included), with another body a 422,
-and while the first is still running a 409. Keys are scoped to the calling API key and kept
-for `RETENTION`. Should a process die between recording its events and storing the
-response, the claim goes stale and the retry runs the command again: commands carry the key
-as their `command_id`, so the domain recognises the repeat and records nothing twice.
+the same key and the same JSON body (compared as JSON: key order and whitespace do not
+matter) gets that response again, with another body a 422, and while the first is still
+running a 409. What is stored is what the command answered, refusals included (404, 409,
+412, a 422 of a rule checked when the command runs); a request refused before it reaches
+the command (authentication, 413, 415, a body that breaks the schema, a bad key) claims
+nothing, and neither does a server error: the key stays free for the corrected retry.
+Keys are scoped to the calling API key and kept for `RETENTION`. Should a process die
+between recording its events and storing the response, the claim goes stale and the retry
+runs the command again: commands carry the key as their `command_id`, so the domain
+recognises the repeat and records nothing twice.
 """
 
 from __future__ import annotations
@@ -15,6 +20,8 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
@@ -76,8 +83,12 @@ class IdempotencyStore:
         self._table = table
         self._clock = clock or (lambda: datetime.now(UTC))
 
-    def claim(self, scope: str, key: str, request_hash: str) -> StoredResponse | None:
-        """Claims the key, or returns the stored response of the request that claimed it."""
+    def claim(
+        self, scope: str, key: str, request_hash: str, legacy_hash: str | None = None
+    ) -> StoredResponse | None:
+        """Claims the key, or returns the stored response of the request that claimed it.
+        `legacy_hash` is the digest of the raw bytes, as claims made before bodies were
+        compared as JSON were stored: a retry of one of those still replays."""
         now = self._clock()
         table = self._table
         with self._engine.begin() as connection:
@@ -98,7 +109,7 @@ class IdempotencyStore:
             row = connection.execute(
                 select(table).where(and_(table.c.scope == scope, table.c.key == key))
             ).one()
-        if row.request_hash != request_hash:
+        if row.request_hash not in (request_hash, legacy_hash):
             raise Problem(
                 422,
                 "idempotency-key-reused",
@@ -191,6 +202,7 @@ class IdempotentRequest:
     key: str | None
     request_hash: str
     request: Request
+    legacy_hash: str | None = None
 
     @property
     def scope(self) -> str:
@@ -204,7 +216,7 @@ class IdempotentRequest:
     def run(self, produce: Callable[[], JSONResponse]) -> Response:
         if self.key is None:
             return produce()
-        replay = self.store.claim(self.scope, self.key, self.request_hash)
+        replay = self.store.claim(self.scope, self.key, self.request_hash, self.legacy_hash)
         if replay is not None:
             return replay.to_response()
         try:
@@ -231,8 +243,32 @@ async def idempotent_request(request: Request) -> IdempotentRequest:
                 f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
             )
     body = await request.body()  # read here, in the event loop, for the handler too
-    digest = ""
+    digest = legacy = ""
     if key is not None:
-        path = request.scope["path"].encode()
-        digest = hashlib.sha256(request.method.encode() + b" " + path + b"\n" + body).hexdigest()
-    return IdempotentRequest(request.app.state.idempotency, key, digest, request)
+        asked = request.method.encode() + b" " + request.scope["path"].encode() + b"\n"
+        digest = hashlib.sha256(asked + canonical_body(body)).hexdigest()
+        legacy = hashlib.sha256(asked + body).hexdigest()
+    return IdempotentRequest(request.app.state.idempotency, key, digest, request, legacy)
+
+
+def canonical_body(body: bytes) -> bytes:
+    """What a retry must repeat: the JSON value, not its bytes. Key order, whitespace and how
+    a number or a string is written (`42.50`/`42.5`, `"\\u00e9"`/`"é"`) do not make another
+    request; a body that is not JSON is compared as it is."""
+    try:
+        value = json.loads(body, parse_float=Decimal, parse_int=Decimal)
+    except (ValueError, RecursionError):
+        return b"\x00raw\x00" + body
+    return _canonical(value).encode()
+
+
+def _canonical(value: Any) -> str:
+    if isinstance(value, dict):
+        members = (f"{json.dumps(k)}:{_canonical(value[k])}" for k in sorted(value))
+        return "{" + ",".join(members) + "}"
+    if isinstance(value, list):
+        return "[" + ",".join(_canonical(item) for item in value) + "]"
+    if isinstance(value, Decimal):
+        # Equal numbers alike, exactly (no float: 16-digit amounts stay apart).
+        return "0" if value.is_zero() else format(value.normalize(), "E")
+    return json.dumps(value)

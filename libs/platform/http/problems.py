@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Send
 
+from libs.platform.http.json_body import JSONBody
 from libs.platform.sql.outages import is_storage_unavailable, storage_error_types
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
@@ -68,7 +69,7 @@ class ProblemDocument(BaseModel):
 
 def problem_response(problem: Problem, request: Request | None = None) -> JSONResponse:
     instance = request.url.path if request is not None else None
-    return JSONResponse(
+    return JSONBody(
         problem.document(instance),
         status_code=problem.status,
         media_type=PROBLEM_MEDIA_TYPE,

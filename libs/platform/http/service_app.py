@@ -23,6 +23,7 @@ from libs.platform.http import signing_keys
 from libs.platform.http.availability import FailFastWhileUnavailable, StorageCircuit
 from libs.platform.http.export_limit import ExportSlots
 from libs.platform.http.health import probe
+from libs.platform.http.json_body import JSONBody
 from libs.platform.http.limits import BodySizeLimit
 from libs.platform.http.media_types import accept_json_bodies_only
 from libs.platform.http.metrics import instrument
@@ -88,7 +89,13 @@ def service_app(
                 follower_gauges.stop()
             service.stop()
 
-    app = FastAPI(title=title, version="1.0.0", summary=summary, lifespan=lifespan)
+    app = FastAPI(
+        title=title,
+        version="1.0.0",
+        summary=summary,
+        lifespan=lifespan,
+        default_response_class=JSONBody,  # one JSON encoding: instants in UTC with Z
+    )
     app.state.service = service
     app.state.settings = settings
     app.state.application = service.application

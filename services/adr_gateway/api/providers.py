@@ -15,6 +15,7 @@ from libs.platform.http.auth import Principal
 from libs.platform.http.currencies import Currency
 from libs.platform.http.domain_problems import domain_problems
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
+from libs.platform.http.json_body import JSONBody
 from libs.platform.http.query_parameters import KnownQueryParameters
 from libs.platform.runtime.jsonable import jsonable
 from services.adr_gateway.api.deps import READ_PROBLEMS, REFUSALS, WRITE_PROBLEMS, Admin, Service
@@ -151,7 +152,7 @@ def register(
                 check_settings=service.adapter_settings,
                 records=service.track_records,
             )
-        return JSONResponse(
+        return JSONBody(
             provider_view(registered),
             status_code=201,
             headers={"Location": f"/v1/providers/{registered.provider.id}"},
@@ -174,7 +175,7 @@ def list_providers(
     providers = use_cases.providers_with_records(
         application=service.application, records=service.track_records
     )
-    return JSONResponse([provider_view(p) for p in providers])
+    return JSONBody([provider_view(p) for p in providers])
 
 
 @router.get(
@@ -190,7 +191,7 @@ def get_provider(
         found = use_cases.provider_with_record(
             provider_id, application=service.application, records=service.track_records
         )
-    return JSONResponse(provider_view(found))
+    return JSONBody(provider_view(found))
 
 
 @router.patch(
@@ -213,4 +214,4 @@ def change_provider(
             check_settings=service.adapter_settings,
             records=service.track_records,
         )
-    return JSONResponse(provider_view(changed))
+    return JSONBody(provider_view(changed))

@@ -11,8 +11,10 @@ from fastapi.responses import JSONResponse, Response
 from libs.domain.referral import Referral
 from libs.platform.http.auth import Principal
 from libs.platform.http.domain_problems import domain_problems
+from libs.platform.http.etags import NOT_MODIFIED, not_modified
 from libs.platform.http.export_limit import export_slot
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
+from libs.platform.http.json_body import JSONBody
 from libs.platform.http.problems import Problem, problem_responses
 from libs.platform.http.query_parameters import KnownQueryParameters
 from libs.platform.runtime.jsonable import jsonable
@@ -88,7 +90,7 @@ def _not_prepared(error: Exception) -> Problem:
 def get_referral(
     referral_id: str, _: Principal = Reader, service: GatewayService = Service
 ) -> Response:
-    return JSONResponse(referral_view(_referral(service, referral_id)))
+    return JSONBody(referral_view(_referral(service, referral_id)))
 
 
 @router.get(
@@ -107,7 +109,7 @@ def candidates(
         ranked = rank_candidates(
             referral_id, application=service.application, records=service.track_records
         )
-    return JSONResponse(
+    return JSONBody(
         {
             "referral_id": ranked.referral.reference,
             "case": ranked.case,
@@ -141,6 +143,7 @@ def _stored_bundle(service: GatewayService, referral_id: str) -> StoredBundle:
     responses={
         **READ_PROBLEMS,
         **problem_responses(429),
+        **NOT_MODIFIED,
         200: {"content": {"application/json": {}, "application/pdf": {}}},
     },
     summary="The case bundle as delivered: JSON (with its signed manifest) or PDF",
@@ -160,9 +163,13 @@ async def bundle(
     if wants_pdf:
         # The PDF as built: its sha256 is the manifest's files["bundle.pdf"].
         pdf = await run_in_threadpool(stored_pdf, stored)
-        return Response(pdf, media_type="application/pdf", headers={"ETag": f'"{sha256(pdf)}"'})
-    return Response(
-        stored.body, media_type="application/json", headers={"ETag": f'"{stored.sha256}"'}
+        tag = f'"{sha256(pdf)}"'
+        return not_modified(request, tag) or Response(
+            pdf, media_type="application/pdf", headers={"ETag": tag}
+        )
+    tag = f'"{stored.sha256}"'
+    return not_modified(request, tag) or Response(
+        stored.body, media_type="application/json", headers={"ETag": tag}
     )
 
 
@@ -207,7 +214,7 @@ def redeliver(
                 application=service.application,
                 wake_worker=service.worker.wake,
             )
-        return JSONResponse(referral_view(referral), status_code=202)
+        return JSONBody(referral_view(referral), status_code=202)
 
     return idempotent.run(produce)
 

@@ -7,6 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from libs.platform.http.domain_problems import domain_problems
+from libs.platform.http.json_body import JSONBody
 from libs.platform.http.problems import Problem, problem_responses
 from services.adr_gateway.api.deps import REFUSALS
 from services.adr_gateway.application import ReferralNotFound
@@ -37,4 +38,4 @@ async def provider_webhook(provider_id: str, request: Request) -> JSONResponse:
             return record_provider_update(update, application=application).value
 
     outcome = await run_in_threadpool(handle)
-    return JSONResponse({"status": outcome, "webhook_id": headers.get("webhook-id")})
+    return JSONBody({"status": outcome, "webhook_id": headers.get("webhook-id")})

@@ -18,7 +18,7 @@ import structlog
 from libs.domain.provider_ranking import TrackRecord
 from libs.domain.referral import Referral
 from libs.domain.referral_lifecycle import ReferralStatus
-from libs.platform.runtime.jsonable import jsonable
+from libs.platform.runtime.jsonable import jsonable, rfc3339_utc
 from libs.platform.signing.keys import SigningKeyStore
 from services.adr_gateway.adapters import Adapter, Delivery, DeliveryResult, Outcome
 from services.adr_gateway.application import GatewayApplication
@@ -171,7 +171,7 @@ def _referral_part(referral: Referral) -> dict[str, Any]:
             "reference": referral.reference,
             "complaint_id": referral.complaint_id,
             "referred_by": referral.referred_by,
-            "referred_at": referral.referred_at.isoformat(),
+            "referred_at": rfc3339_utc(referral.referred_at),
             "requested_method": referral.preferred_method,
             "preferred_method": referral.preferred_method,
             "eligibility": referral.eligibility,

@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from libs.domain.complaint import Complaint
 from libs.domain.values import CommandContext
 from libs.platform.http.auth import Principal
+from libs.platform.http.etags import strong_if_match
 from libs.platform.http.idempotency import IdempotentRequest
 from libs.platform.http.json_body import JSONBody
 from libs.platform.http.problems import Problem, invalid_field, not_found
@@ -42,7 +43,8 @@ def parse_if_match(request: Request) -> int | None:
     header = request.headers.get("if-match")
     if header is None or header.strip() == "*":
         return None
-    value = header.strip().removeprefix("W/").strip('"')
+    tags = strong_if_match(header)  # W/"3" is a 412: If-Match compares strongly
+    value = tags[0] if len(tags) == 1 else ""
     if not value.isdigit():
         raise Problem(
             400,

@@ -9,8 +9,10 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import Engine
 
 from libs.domain.values import Category, Status
+from libs.platform.http.etags import NOT_MODIFIED, not_modified
 from libs.platform.http.free_text import single_line
 from libs.platform.http.instants import Instant
+from libs.platform.http.json_body import JSONBody
 from libs.platform.http.problems import invalid_field
 from libs.platform.http.query_parameters import KnownQueryParameters
 from services.complaints.api.commands import (
@@ -112,7 +114,7 @@ def open_complaint(
 @router.get(
     "/{complaint_id}",
     response_model=ComplaintView,
-    responses=READ_PROBLEMS,
+    responses={**READ_PROBLEMS, **NOT_MODIFIED},
     summary="A complaint as it stands now",
 )
 def get_complaint(
@@ -131,11 +133,16 @@ def get_complaint(
         past, moment = complaint_at(
             application, parse_complaint_id(complaint_id), version=version, as_of=as_of
         )
+        unchanged = not_modified(request, etag(past))
+        if unchanged is not None:
+            return unchanged
         view = view_at(past, request.app.state.policy, moment)
-        return JSONResponse(view, headers={"ETag": etag(past)})
+        return JSONBody(view, headers={"ETag": etag(past)})
     with complaint_problems():
         complaint = application.complaint(parse_complaint_id(complaint_id))
-    return complaint_response(complaint, request.app.state.policy)
+    return not_modified(request, etag(complaint)) or complaint_response(
+        complaint, request.app.state.policy
+    )
 
 
 @router.get(

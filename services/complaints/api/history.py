@@ -14,14 +14,16 @@ from typing import Annotated, Any, Literal
 
 from asgi_correlation_id import correlation_id
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from libs.casefile.model import ExportedBy
 from libs.platform.eventstore.integrity.audit import chain_recorder
 from libs.platform.http.auth import READERS, Principal, require_roles
 from libs.platform.http.export_limit import export_slot
+from libs.platform.http.json_body import JSONBody
 from libs.platform.http.problems import Problem, problem_responses
 from libs.platform.http.query_parameters import KnownQueryParameters
+from libs.platform.runtime.jsonable import rfc3339_utc, utc_text
 from services.complaints.api.deps import READ_PROBLEMS, App, Reader
 from services.complaints.application import ComplaintsApplication
 from services.complaints.history.human import AS_OF_PATTERN
@@ -199,7 +201,7 @@ def export(
                 headers={"Content-Disposition": f'attachment; filename="{filename}.pdf"'},
             )
         document = export_case_file(application, policy, query).to_json()
-    return JSONResponse(
+    return JSONBody(
         document, headers={"Content-Disposition": f'attachment; filename="{filename}.json"'}
     )
 
@@ -224,7 +226,7 @@ def view_link(
     return {
         "url": str(request.base_url).rstrip("/") + path,
         "path": path,
-        "expires_at": datetime.fromtimestamp(expires, UTC).isoformat(),
+        "expires_at": rfc3339_utc(datetime.fromtimestamp(expires, UTC)),
     }
 
 
@@ -279,4 +281,6 @@ def checkpoints(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
 ) -> dict[str, Any]:
     records = chain_recorder(application.recorder).select_checkpoints()
-    return {"items": [record.as_dict() for record in reversed(records[-limit:])]}
+    items = [record.as_dict() for record in reversed(records[-limit:])]
+    # Shown in UTC with Z as every instant is; the signed header (`jws`) keeps its own text.
+    return {"items": [{**item, "created_at": utc_text(item["created_at"])} for item in items]}

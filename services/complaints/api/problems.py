@@ -17,6 +17,7 @@ from libs.domain.adr_override import JustificationTooShort, OverrideNotAllowed
 from libs.domain.time_limit_waiver import WaiverAlreadyDecided, WaiverNotAvailable
 from libs.platform.http.domain_problems import Translation, domain_problems
 from libs.platform.http.problems import Problem, invalid_field, not_found
+from libs.platform.runtime.jsonable import rfc3339_utc
 from services.complaints.application import ComplaintNotFound, StaleVersion, TooMuchContention
 from services.complaints.use_cases.adr import NotEligibleForAdr
 from services.complaints.use_cases.decisions import NoSummaryResolution, SummaryResolutionTooLate
@@ -81,7 +82,7 @@ def _waiver_already_decided(error: Any) -> Problem:
         error.message,
         time_limit_waiver={
             "consents": current.consents,
-            "decided_at": current.decided_at.isoformat(),
+            "decided_at": rfc3339_utc(current.decided_at),
             "decided_by": current.decided_by,
         },
     )
@@ -99,7 +100,7 @@ def _summary_resolution_too_late(error: Any) -> Problem:
         "summary-resolution-too-late",
         "Too late for a summary resolution",
         error.message,
-        window_closed_at=error.closed_at.isoformat(),
+        window_closed_at=rfc3339_utc(error.closed_at),
     )
 
 

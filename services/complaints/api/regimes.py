@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import fields, is_dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
@@ -20,7 +20,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from libs.domain.deadlines import Regime
+from libs.platform.http.json_body import JSONBody
 from libs.platform.http.problems import Problem
+from libs.platform.runtime.jsonable import rfc3339_utc
 from services.complaints.api.deps import READ_PROBLEMS, Principal, Reader
 from services.complaints.api.schemas import RegimeDocument, RegimeList
 from services.complaints.policy import ComplaintPolicy
@@ -56,6 +58,8 @@ def _plain(value: Any) -> Any:
         return {str(_plain(key)): _plain(item) for key, item in value.items()}
     if isinstance(value, tuple | list | set | frozenset):
         return [_plain(item) for item in value]
+    if isinstance(value, datetime):
+        return rfc3339_utc(value)
     if isinstance(value, date):
         return value.isoformat()
     if value is None or isinstance(value, str | int | float | bool):
@@ -78,7 +82,7 @@ def _policy(request: Request) -> ComplaintPolicy:
 def list_regimes(request: Request, _: Principal = Reader) -> JSONResponse:
     policy = _policy(request)
     items = [regime_summary(policy.regimes[name]) for name in policy.regime_names]
-    return JSONResponse({"items": items})
+    return JSONBody({"items": items})
 
 
 @router.get(
@@ -98,4 +102,4 @@ def get_regime(name: str, request: Request, _: Principal = Reader) -> JSONRespon
             f"no regime named '{name}' (known: {', '.join(policy.regime_names)})",
             known_regimes=list(policy.regime_names),
         )
-    return JSONResponse(regime_document(regime))
+    return JSONBody(regime_document(regime))

@@ -6,10 +6,11 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy import Engine
 
 from libs.platform.http.instants import Instant
+from libs.platform.http.json_body import JSONBody
 from libs.platform.http.problems import invalid_field
 from libs.platform.http.query_parameters import KnownQueryParameters
 from services.complaints.api.deps import READ_PROBLEMS, Principal, Reader, projector, read_engine
@@ -48,4 +49,4 @@ def regulatory(
     report: dict[str, Any] = regulatory_report(engine, policy, regime=regime, start=start, end=end)
     if format == "csv" or "text/csv" in request.headers.get("accept", ""):
         return PlainTextResponse(as_csv(report), media_type="text/csv")
-    return JSONResponse(report)
+    return JSONBody(report)

@@ -15,8 +15,9 @@ from libs.domain.adr_referral import AdrReferral
 from libs.domain.complaint import Complaint
 from libs.domain.deadlines import Deadline, approaching_from, is_approaching
 from libs.domain.decisions import FinalResponse, Resolution
+from libs.domain.offers import Offer
 from libs.domain.records import record_of
-from libs.platform.runtime.jsonable import jsonable
+from libs.platform.runtime.jsonable import jsonable, rfc3339_local
 
 
 def money(amount: Decimal | None, currency: str | None) -> dict[str, str] | None:
@@ -40,6 +41,10 @@ def deadline_document(
         "party": deadline.party.value,
         "started_at": deadline.started_at,
         "due_at": deadline.due_at,
+        # The one local reading a person needs: the end of the due day on the regime's
+        # calendar (the instant is `due_at`, in UTC like every other instant).
+        "due_local": rfc3339_local(deadline.due_at.astimezone(deadline.calendar.zone)),
+        "timezone": deadline.calendar.timezone,
         "state": deadline.state.value,
         "approaching": is_approaching(deadline, as_of, lead_business_days),
         "approaching_from": approaching_from(deadline, lead_business_days),
@@ -84,8 +89,8 @@ def complaint_document(
         "updated_at": complaint.modified_on,
         "interactions": list(complaint.interactions),
         "escalations": complaint.escalations,
-        "offers": [record_of(offer) for offer in complaint.offers.values()],
-        "resolution": _record(complaint.resolution),
+        "offers": [_offer(offer) for offer in complaint.offers.values()],
+        "resolution": _resolution(complaint.resolution),
         "final_response": _record(complaint.final_response),
         "appeals": [record_of(appeal) for appeal in complaint.appeals.values()],
         "acknowledged_at": complaint.acknowledged_at,
@@ -99,6 +104,23 @@ def complaint_document(
             record_of(complaint.time_limit_waiver) if complaint.time_limit_waiver else None
         ),
         "deadlines": list(deadlines),
+    }
+
+
+def _offer(offer: Offer) -> dict[str, Any]:
+    """The offer's record, and its sum as money: `amount_money` is `{amount, currency}`;
+    the flat `amount` and `currency` stay for clients written against them (deprecated)."""
+    return {**record_of(offer), "amount_money": money(offer.amount, offer.currency)}
+
+
+def _resolution(resolution: Resolution | None) -> dict[str, Any] | None:
+    """The resolution's record, and its redress as money (`redress`, as a request sends
+    it); the flat `redress_amount` and `currency` stay (deprecated)."""
+    if resolution is None:
+        return None
+    return {
+        **record_of(resolution),
+        "redress": money(resolution.redress_amount, resolution.currency),
     }
 
 

@@ -403,7 +403,15 @@ class DeadlineView(BaseModel):
     name: str
     party: Literal["firm", "adr_entity", "customer"]
     started_at: datetime
-    due_at: datetime
+    due_at: datetime = Field(
+        description="When the clock runs out, in UTC (`Z`) like every instant; the end of the "
+        "due day on the regime's calendar (see `due_local`)"
+    )
+    due_local: str = Field(
+        description="The same instant as `due_at` in the regime's time zone, with its offset "
+        "(e.g. 2026-04-30T23:59:59.999999+01:00): the only local time in the document"
+    )
+    timezone: str = Field(description="The IANA time zone of `due_local` (the calendar's)")
     state: Literal["pending", "met", "breached"]
     approaching: bool = Field(description="Pending, and within the warning lead time")
     approaching_from: datetime = Field(

@@ -9,6 +9,7 @@ from uuid import UUID
 from eventsourcing.domain import EventSourcingError
 
 from libs.platform.http.problems import Problem, invalid_field, not_found
+from libs.platform.runtime.jsonable import rfc3339_utc
 from services.complaints.application import ComplaintNotFound
 from services.complaints.history.queries import (
     BeforeComplaint,
@@ -45,7 +46,7 @@ def history_problems() -> Iterator[None]:
             "not-yet-recorded",
             "Not recorded yet",
             str(error),
-            first_recorded_at=error.recorded_at.isoformat(),
+            first_recorded_at=rfc3339_utc(error.recorded_at),
         ) from None
     except EventSourcingError as error:
         # The stored events no longer replay (a row removed or rewritten): say so, and

@@ -21,7 +21,7 @@ from libs.domain.complaint import Complaint
 from libs.platform.eventstore.integrity.audit import chain_recorder, verify_aggregate
 from libs.platform.eventstore.integrity.hashchain import ChainVerdict
 from libs.platform.eventstore.integrity.recorders import HashChainRecorder
-from libs.platform.runtime.jsonable import jsonable
+from libs.platform.runtime.jsonable import jsonable, rfc3339_utc
 from services.complaints.application import COMPLAINT_TOPIC_PREFIX, ComplaintsApplication
 
 MAX_PAGE = 1000
@@ -229,7 +229,7 @@ def verification_document(
 ) -> dict[str, Any]:
     return {
         "complaint_id": str(complaint_id),
-        "verified_at": datetime.now(UTC).isoformat(),
+        "verified_at": rfc3339_utc(datetime.now(UTC)),
         "algorithm": "sha256 over canonical JSON of the stored event and the previous hash",
         **verdict.as_dict(),
         "checkpoint": (

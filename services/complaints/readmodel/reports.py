@@ -21,6 +21,7 @@ from sqlalchemy import Engine, and_, or_, select
 
 from libs.domain.deadlines import BusinessCalendar, ClockFacts, UnknownRegime, calendar_for
 from libs.domain.errors import InvalidArgument
+from libs.platform.runtime.jsonable import rfc3339_utc
 from services.complaints.policy import ComplaintPolicy
 from services.complaints.readmodel.closure_buckets import DEFAULT, ClosureBands, closure_bands
 from services.complaints.readmodel.queries import as_utc, breached_as_of
@@ -125,9 +126,9 @@ def regulatory_report(
                 tally.breaches[clock]["unmet" if met is None else "met_late"] += 1
     return {
         "regime": regime,
-        "from": start.isoformat(),
-        "to": end.isoformat(),
-        "as_of": now.isoformat(),
+        "from": rfc3339_utc(start),
+        "to": rfc3339_utc(end),
+        "as_of": rfc3339_utc(now),
         "closure_buckets": bands.describe() if bands else None,
         "totals": total.as_dict(),
         "by_category": {name: t.as_dict() for name, t in sorted(by_category.items())},

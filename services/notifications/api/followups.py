@@ -9,12 +9,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from libs.domain.notification import MAX_COMMENT_LENGTH, MAX_SCORE, MIN_SCORE, SurveyNotOpen
 from libs.platform.http.domain_problems import domain_problems
+from libs.platform.http.json_body import JSONBody
 from libs.platform.http.problems import Problem, problem_responses
+from libs.platform.runtime.jsonable import rfc3339_utc
 from services.notifications.api.deps import Service
 from services.notifications.bootstrap import NotificationsService
 from services.notifications.use_cases.surveys import (
@@ -96,13 +98,13 @@ def show(request: Request, token: Token, service: NotificationsService = Service
     view = SurveyView(
         survey_id=str(shown.survey_id),
         status=shown.state.value,
-        expires_at=shown.expires_at.isoformat(),
+        expires_at=rfc3339_utc(shown.expires_at),
         question=QUESTION,
         respond_to=f"{request.url.path}/response",
     )
     if "text/html" in request.headers.get("accept", ""):
         return HTMLResponse(_form(view))
-    return JSONResponse(view.model_dump())
+    return JSONBody(view.model_dump())
 
 
 @router.post(
@@ -121,7 +123,7 @@ async def respond(
         survey_id=str(answered.survey_id),
         score=answered.score,
         comment=answered.comment,
-        recorded_at=answered.answered_at.isoformat(),
+        recorded_at=rfc3339_utc(answered.answered_at),
     )
 
 

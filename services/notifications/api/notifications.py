@@ -5,13 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from libs.platform.http.auth import Principal
 from libs.platform.http.query_parameters import KnownQueryParameters
+from libs.platform.runtime.jsonable import utc_text
 from services.notifications.api.deps import READ_PROBLEMS, Reader, Service
 from services.notifications.bootstrap import NotificationsService
 from services.notifications.use_cases import reading
+
+#: A time the read model keeps as text, shown in UTC with Z as every instant is (rows
+#: projected before issue 20 hold `+00:00`).
+UtcInstantText = Annotated[str, AfterValidator(utc_text)]
 
 router = APIRouter(prefix="/v1/notifications", tags=["notifications"])
 
@@ -20,8 +25,8 @@ class AttemptView(BaseModel):
     attempt: int
     outcome: str = Field(description="delivered | retry | permanent")
     detail: str
-    attempted_at: str
-    next_attempt_at: str | None
+    attempted_at: UtcInstantText
+    next_attempt_at: UtcInstantText | None
 
 
 class NotificationView(BaseModel):
@@ -35,9 +40,9 @@ class NotificationView(BaseModel):
     recipient: str | None
     status: str = Field(description="scheduled | retrying | delivered | failed | cancelled")
     subject: str | None = Field(description="Set once the message has been rendered")
-    scheduled_at: str
-    send_at: str
-    delivered_at: str | None
+    scheduled_at: UtcInstantText
+    send_at: UtcInstantText
+    delivered_at: UtcInstantText | None
     closed_reason: str | None = Field(description="Why it failed or was cancelled")
     trigger_event_id: str
     survey_id: str | None
