@@ -5,10 +5,12 @@ as the README states them, one test per rule."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, cast
+from uuid import UUID
 
 import pytest
 from fastapi import Request
@@ -16,8 +18,11 @@ from fastapi.responses import JSONResponse
 
 from libs.domain.values import Role
 from libs.platform.http.idempotency import REPLAYED_HEADER, IdempotentRequest
+from services.complaints.api.commands import current_document
+from services.complaints.api.commands import etag as complaint_etag
 from tests.conftest import RunningComplaints
 from tests.support.complaints import new_complaint
+from tests.support.etags import version_of
 from tests.support.gateway import gateway_settings, running_gateway, sqlite_url
 
 
@@ -53,13 +58,15 @@ async def test_a_get_with_an_old_etag_in_if_none_match_gets_the_complaint(
     )
     fresh = await complaints.client.get(url, headers=complaints.headers(**{"If-None-Match": etag}))
     assert fresh.status_code == 200
-    assert fresh.headers["etag"] == '"2"' and fresh.json()["version"] == 2
+    assert version_of(fresh.headers["etag"]) == 2 and fresh.json()["version"] == 2
 
 
 async def test_a_past_version_is_304_when_its_etag_is_sent(
     complaints: RunningComplaints,
 ) -> None:
-    url, etag = await opened(complaints)
+    url, _ = await opened(complaints)
+    first = await complaints.client.get(url, params={"version": 1}, headers=complaints.headers())
+    etag = first.headers["etag"]
     past = await complaints.client.get(
         url, params={"version": 1}, headers=complaints.headers(**{"If-None-Match": etag})
     )
@@ -243,3 +250,21 @@ async def test_rule_a_server_error_is_not_stored_and_frees_the_key(
     assert REPLAYED_HEADER not in answered.headers
     replayed = request.run(crash)  # now stored: the retry replays, the crash is not rerun
     assert replayed.status_code == 201 and replayed.headers[REPLAYED_HEADER] == "true"
+
+
+async def test_the_tag_changes_when_a_deadlines_state_does_at_the_same_version(
+    complaints: RunningComplaints,
+) -> None:
+    # A strong tag names one representation (RFC 9110 §8.8.1): the deadlines' states are
+    # computed as of the request, so the tag carries them, and a 304 never stands in for a
+    # body whose deadline has since become breached.
+    url, etag = await opened(complaints)
+    again = await complaints.client.get(url, headers=complaints.headers())
+    assert again.headers["etag"] == etag and version_of(etag) == 1 and "." in etag
+    application = complaints.service.application
+    complaint = application.complaint(UUID(again.json()["id"]))
+    document = current_document(complaint, complaints.service.policy)
+    assert complaint_etag(complaint, document) == etag
+    breached = copy.deepcopy(document)
+    breached["deadlines"][0]["state"] = "breached"
+    assert complaint_etag(complaint, breached) not in (etag, f'"{complaint.version}"')

@@ -4,12 +4,14 @@ Refusals become problem documents here, so a replayed key replays them too."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
+import orjson
 from asgi_correlation_id import correlation_id
 from fastapi import Request
 from fastapi.responses import JSONResponse, Response
@@ -44,7 +46,8 @@ def parse_if_match(request: Request) -> int | None:
     if header is None or header.strip() == "*":
         return None
     tags = strong_if_match(header)  # W/"3" is a 412: If-Match compares strongly
-    value = tags[0] if len(tags) == 1 else ""
+    # The version is what a write is conditional on: `"3"`, or the tag a read gave (`"3.…"`).
+    value = tags[0].partition(".")[0] if len(tags) == 1 else ""
     if not value.isdigit():
         raise Problem(
             400,
@@ -55,8 +58,17 @@ def parse_if_match(request: Request) -> int | None:
     return int(value)
 
 
-def etag(complaint: Complaint) -> str:
-    return f'"{complaint.version}"'
+def etag(complaint: Complaint, document: dict[str, Any] | None = None) -> str:
+    """The strong tag of a complaint's representation: its version, and, when `document`
+    holds deadlines computed as of now, a digest of them too. A deadline's `state` and
+    `approaching` change with time at one version, and a strong tag must change whenever
+    the representation does (RFC 9110 §8.8.1), so `If-None-Match` never answers 304 for a
+    body whose deadline states have moved on. A complaint with no deadline is just `"3"`."""
+    deadlines = (document or {}).get("deadlines")
+    if not deadlines:
+        return f'"{complaint.version}"'
+    digest = hashlib.sha256(orjson.dumps(deadlines, default=str)).hexdigest()[:12]
+    return f'"{complaint.version}.{digest}"'
 
 
 def current_document(complaint: Complaint, policy: ComplaintPolicy) -> dict[str, Any]:
@@ -72,10 +84,11 @@ def current_document(complaint: Complaint, policy: ComplaintPolicy) -> dict[str,
 def complaint_response(
     complaint: Complaint, policy: ComplaintPolicy, status_code: int = 200
 ) -> JSONResponse:
-    headers = {"ETag": etag(complaint)}
+    document = current_document(complaint, policy)
+    headers = {"ETag": etag(complaint, document)}
     if status_code == 201:
         headers["Location"] = f"/v1/complaints/{complaint.id}"
-    return JSONBody(current_document(complaint, policy), status_code=status_code, headers=headers)
+    return JSONBody(document, status_code=status_code, headers=headers)
 
 
 def _invalid_time(message: str) -> Problem:

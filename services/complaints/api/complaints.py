@@ -18,6 +18,7 @@ from libs.platform.http.query_parameters import KnownQueryParameters
 from services.complaints.api.commands import (
     command_context,
     complaint_response,
+    current_document,
     etag,
     parse_complaint_id,
 )
@@ -140,9 +141,9 @@ def get_complaint(
         return JSONBody(view, headers={"ETag": etag(past)})
     with complaint_problems():
         complaint = application.complaint(parse_complaint_id(complaint_id))
-    return not_modified(request, etag(complaint)) or complaint_response(
-        complaint, request.app.state.policy
-    )
+    document = current_document(complaint, request.app.state.policy)
+    tag = etag(complaint, document)
+    return not_modified(request, tag) or JSONBody(document, headers={"ETag": tag})
 
 
 @router.get(
