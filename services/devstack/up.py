@@ -10,7 +10,14 @@ import click
 from services.commands.common import settings_for
 from services.devstack.databases import database_url
 from services.devstack.keys import developer_key
-from services.devstack.supervisor import COLOURS, Started, start, supervise, wait_until_healthy
+from services.devstack.supervisor import (
+    COLOURS,
+    Started,
+    print_when_quiet,
+    start,
+    supervise,
+    wait_until_healthy,
+)
 from services.registry import SERVICES
 
 
@@ -57,19 +64,20 @@ def up(database: str) -> None:
         processes.append(start(entry.name, entry.port, env, COLOURS[index % len(COLOURS)]))
         urls.append(f"  {entry.name:<14} http://127.0.0.1:{entry.port}/docs")
     wait_until_healthy([e.port for e in SERVICES.values()])
-    _print_banner(urls, key)
+    print_when_quiet(banner(urls, key))
     supervise(processes)
 
 
-def _print_banner(urls: list[str], key: str) -> None:
-    click.echo("\nRedress is up:\n" + "\n".join(urls))
-    click.echo(f"\nDevelopment API key (role admin):\n  {key}\n")
-    click.echo(
-        f"Mail sent by the services: http://127.0.0.1:{SERVICES['mail_catcher'].port}/ "
-        "(also as files in var/mail/new)\n"
-    )
-    click.echo(
-        "Try:\n  curl -s -H 'Authorization: Bearer "
-        f"{key}' http://127.0.0.1:{SERVICES['complaints'].port}/v1/complaints\n\n"
-        "Ctrl-C stops everything."
+def banner(urls: list[str], key: str) -> str:
+    """What a newcomer needs after `make run`: where everything is, and the key to use."""
+    mail = SERVICES["mail_catcher"].port
+    complaints = SERVICES["complaints"].port
+    return (
+        "\nRedress is up:\n"
+        + "\n".join(urls)
+        + f"\n\nDevelopment API key (role admin):\n  {key}\n\n"
+        + f"Mail sent by the services: http://127.0.0.1:{mail}/ (also as files in var/mail/new)\n\n"
+        + f"Try:\n  curl -s -H 'Authorization: Bearer {key}' "
+        + f"http://127.0.0.1:{complaints}/v1/complaints\n\n"
+        + "Ctrl-C stops everything."
     )
