@@ -4,6 +4,7 @@ others, with a development admin key printed in the banner; Ctrl-C stops them al
 from __future__ import annotations
 
 import os
+import socket
 
 import click
 
@@ -34,6 +35,7 @@ def up(database: str) -> None:
     # `redress serve` process would otherwise load for nothing.
     from services.devstack.links import development_links
 
+    _refuse_taken_ports()
     processes: list[Started] = []
     urls: list[str] = []
     key = ""
@@ -81,3 +83,19 @@ def banner(urls: list[str], key: str) -> str:
         + f"http://127.0.0.1:{complaints}/v1/complaints\n\n"
         + "Ctrl-C stops everything."
     )
+
+
+def _refuse_taken_ports() -> None:
+    """Before anything starts: a port already in use (most often by another `make run`)
+    would make one service exit and stop the rest, after a screen of logs."""
+    for entry in SERVICES.values():
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", entry.port))
+            except OSError:
+                variable = f"REDRESS_{entry.name.upper()}_PORT"
+                raise click.ClickException(
+                    f"port {entry.port} ({entry.name}) is already in use; is `make run` "
+                    f"running elsewhere? Stop it, or move this one with {variable}"
+                ) from None

@@ -148,6 +148,26 @@ def test_redress_up_runs_on_free_ports_beside_a_running_system_and_ends_with_the
     assert process.returncode == 0
 
 
+def test_redress_up_names_a_port_already_taken_before_starting_anything(tmp_path: Path) -> None:
+    ports = every_port_free()
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", int(ports["REDRESS_ADR_GATEWAY_PORT"])))
+        taken.listen()
+        refused = subprocess.run(
+            [sys.executable, "-m", "services.cli", "up"],
+            cwd=tmp_path,
+            env={**os.environ, "PYTHONPATH": str(REPO), **ports},
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+    assert refused.returncode == 1
+    port = ports["REDRESS_ADR_GATEWAY_PORT"]
+    assert f"port {port} (adr_gateway) is already in use" in refused.stderr
+    assert "REDRESS_ADR_GATEWAY_PORT" in refused.stderr
+    assert not (tmp_path / "var").exists()  # nothing was started or created
+
+
 #: The prefix `redress up` puts before a line a service wrote: its name in colour, a bar.
 SERVICE_PREFIX = re.compile(r"^\x1b\[\d+m *\w+ \|\x1b\[0m ")
 
