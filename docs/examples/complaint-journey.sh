@@ -34,7 +34,8 @@ ID=$(post -H "Idempotency-Key: crm-ticket-$RANDOM$RANDOM" "$API/v1/complaints" -
 C=$API/v1/complaints/$ID
 echo "opened $C"
 
-# 2. record what happens: a call two hours ago (occurred_at says when it happened), a note
+# 2. record what happens: a call two hours ago (occurred_at says when it happened, at most
+#    REDRESS_BACKDATE_WINDOW_DAYS = 30 days back and never in the future, else 422), a note
 post "$C/interactions" -d '{"kind": "call", "direction": "inbound",
   "summary": "Customer rang, upset", "occurred_at": "'"$(hours_ago 2)"'"}' | field '["version"]'
 post "$C/interactions" -d '{"kind": "note", "direction": "internal",

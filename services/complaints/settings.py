@@ -32,6 +32,11 @@ class ComplaintsSettings(BaseSettings):
     workers: int = Field(
         1, ge=1, le=64, description="Processes serving the API on one port (`serve --workers`)"
     )
+    metrics_token: str | None = Field(
+        None,
+        description="Bearer token a /metrics scrape must send (unset: /metrics is open; "
+        "docs/operations.md, '/metrics')",
+    )
     #: One JSON log line per request (with its correlation id) from `redress serve`.
     access_log: bool = True
     db_pool_size: int = Field(16, description="Database connections per pool")

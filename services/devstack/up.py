@@ -4,13 +4,21 @@ others, with a development admin key printed in the banner; Ctrl-C stops them al
 from __future__ import annotations
 
 import os
+import socket
 
 import click
 
 from services.commands.common import settings_for
 from services.devstack.databases import database_url
 from services.devstack.keys import developer_key
-from services.devstack.supervisor import COLOURS, Started, start, supervise, wait_until_healthy
+from services.devstack.supervisor import (
+    COLOURS,
+    Started,
+    print_when_quiet,
+    start,
+    supervise,
+    wait_until_healthy,
+)
 from services.registry import SERVICES
 
 
@@ -27,6 +35,7 @@ def up(database: str) -> None:
     # `redress serve` process would otherwise load for nothing.
     from services.devstack.links import development_links
 
+    _refuse_taken_ports()
     processes: list[Started] = []
     urls: list[str] = []
     key = ""
@@ -57,19 +66,36 @@ def up(database: str) -> None:
         processes.append(start(entry.name, entry.port, env, COLOURS[index % len(COLOURS)]))
         urls.append(f"  {entry.name:<14} http://127.0.0.1:{entry.port}/docs")
     wait_until_healthy([e.port for e in SERVICES.values()])
-    _print_banner(urls, key)
+    print_when_quiet(banner(urls, key))
     supervise(processes)
 
 
-def _print_banner(urls: list[str], key: str) -> None:
-    click.echo("\nRedress is up:\n" + "\n".join(urls))
-    click.echo(f"\nDevelopment API key (role admin):\n  {key}\n")
-    click.echo(
-        f"Mail sent by the services: http://127.0.0.1:{SERVICES['mail_catcher'].port}/ "
-        "(also as files in var/mail/new)\n"
+def banner(urls: list[str], key: str) -> str:
+    """What a newcomer needs after `make run`: where everything is, and the key to use."""
+    mail = SERVICES["mail_catcher"].port
+    complaints = SERVICES["complaints"].port
+    return (
+        "\nRedress is up:\n"
+        + "\n".join(urls)
+        + f"\n\nDevelopment API key (role admin):\n  {key}\n\n"
+        + f"Mail sent by the services: http://127.0.0.1:{mail}/ (also as files in var/mail/new)\n\n"
+        + f"Try:\n  curl -s -H 'Authorization: Bearer {key}' "
+        + f"http://127.0.0.1:{complaints}/v1/complaints\n\n"
+        + "Ctrl-C stops everything."
     )
-    click.echo(
-        "Try:\n  curl -s -H 'Authorization: Bearer "
-        f"{key}' http://127.0.0.1:{SERVICES['complaints'].port}/v1/complaints\n\n"
-        "Ctrl-C stops everything."
-    )
+
+
+def _refuse_taken_ports() -> None:
+    """Before anything starts: a port already in use (most often by another `make run`)
+    would make one service exit and stop the rest, after a screen of logs."""
+    for entry in SERVICES.values():
+        with socket.socket() as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind(("127.0.0.1", entry.port))
+            except OSError:
+                variable = f"REDRESS_{entry.name.upper()}_PORT"
+                raise click.ClickException(
+                    f"port {entry.port} ({entry.name}) is already in use; is `make run` "
+                    f"running elsewhere? Stop it, or move this one with {variable}"
+                ) from None

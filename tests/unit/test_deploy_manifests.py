@@ -1,6 +1,8 @@
 """deploy/ without Docker: every manifest parses, every Deployment is probed and its ports
 match its Service, every REDRESS_* variable the manifests set is one a service reads, and
-the compose file runs every service on its own database."""
+the compose file runs every service on its own database; and the production files are safe
+as they stand (development-only services and flags only in the dev overlay, its ports on
+127.0.0.1, /metrics behind a token)."""
 
 from __future__ import annotations
 
@@ -39,9 +41,35 @@ def k8s_objects(kind: str | None = None) -> Iterator[dict[str, Any]]:
                 yield document
 
 
+#: Only for development and demos: in compose.dev.yaml, never in compose.yaml.
+DEVELOPMENT_ONLY = {"sandbox-provider", "mail-catcher"}
+#: The APIs, the only ports production publishes beyond the host.
+PUBLISHED = {"complaints": 8001, "adr-gateway": 8002, "notifications": 8003}
+
+
+def production_compose() -> dict[str, Any]:
+    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())  # type: ignore[no-any-return]
+
+
+def development_overlay() -> dict[str, Any]:
+    return yaml.safe_load((DEPLOY / "compose.dev.yaml").read_text())  # type: ignore[no-any-return]
+
+
+def merged(base: dict[str, Any], overlay: dict[str, Any]) -> dict[str, Any]:
+    """What `docker compose -f base -f overlay` runs: mappings merged, the rest replaced."""
+    result = dict(base)
+    for key, value in overlay.items():
+        if isinstance(value, dict) and isinstance(result.get(key), dict):
+            result[key] = merged(result[key], value)
+        else:
+            result[key] = value
+    return result
+
+
 @pytest.fixture(scope="module")
 def compose() -> dict[str, Any]:
-    return yaml.safe_load((DEPLOY / "compose.yaml").read_text())  # type: ignore[no-any-return]
+    """The development set-up: compose.yaml with compose.dev.yaml on top."""
+    return merged(production_compose(), development_overlay())
 
 
 def containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -49,7 +77,9 @@ def containers(workload: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize(
-    "path", sorted([*K8S.glob("*.yaml"), DEPLOY / "compose.yaml"]), ids=lambda p: p.name
+    "path",
+    sorted([*K8S.glob("*.yaml"), DEPLOY / "compose.yaml", DEPLOY / "compose.dev.yaml"]),
+    ids=lambda p: p.name,
 )
 def test_every_manifest_parses(path: Path) -> None:
     parsed = documents(path)
@@ -135,7 +165,7 @@ def referenced_variables() -> Iterator[tuple[str, str, str]]:
             for container in containers(obj):
                 for variable in container.get("env", []):
                     yield where, "*" if obj["kind"] == "Job" else service, variable["name"]
-    compose = yaml.safe_load((DEPLOY / "compose.yaml").read_text())
+    compose = merged(production_compose(), development_overlay())
     for name, definition in compose["services"].items():
         service = "*" if name == "migrate" else name.replace("-", "_")
         for key in definition.get("environment") or {}:
@@ -207,3 +237,60 @@ def test_the_dockerfile_installs_the_package_and_runs_as_a_non_root_user() -> No
     assert user and not user[-1].startswith(("root", "0"))
     assert 'ENTRYPOINT ["redress"]' in dockerfile
     assert 'CMD ["serve",' in dockerfile
+
+
+def production_k8s_objects() -> Iterator[dict[str, Any]]:
+    """What `kubectl apply -k deploy/k8s` applies (the sandbox's file is left out of it)."""
+    (kustomization,) = documents(K8S / "kustomization.yaml")
+    for resource in kustomization["resources"]:
+        yield from documents(K8S / resource)
+
+
+def test_production_compose_has_no_development_service_or_flag() -> None:
+    services = production_compose()["services"]
+    assert not DEVELOPMENT_ONLY & set(services)
+    for name, service in services.items():
+        assert "REDRESS_DEVELOPMENT" not in (service.get("environment") or {}), name
+        assert "mail-catcher" not in str(service.get("environment")), name
+
+
+def test_production_kubernetes_has_no_development_service_or_flag() -> None:
+    applied = list(production_k8s_objects())
+    assert applied
+    for obj in applied:
+        text = yaml.safe_dump(obj)
+        assert "REDRESS_DEVELOPMENT" not in text, obj["metadata"]["name"]
+        assert "sandbox_provider" not in text and "mail_catcher" not in text
+
+
+def test_production_publishes_only_the_apis_and_the_rest_on_loopback() -> None:
+    for name, service in production_compose()["services"].items():
+        for published in service.get("ports", []):
+            if name in PUBLISHED and published == f"{PUBLISHED[name]}:{PUBLISHED[name]}":
+                continue
+            assert published.startswith("127.0.0.1:"), (name, published)
+
+
+def test_the_development_overlay_publishes_on_loopback_only() -> None:
+    overlay = development_overlay()["services"]
+    assert set(overlay) >= DEVELOPMENT_ONLY
+    for name, service in overlay.items():
+        for published in service.get("ports", []):
+            assert published.startswith("127.0.0.1:"), (name, published)
+    # The gateway's development mode (plain-http delivery to the sandbox) lives here only.
+    assert overlay["adr-gateway"]["environment"]["REDRESS_DEVELOPMENT"] == "true"
+
+
+def test_metrics_need_a_token_in_production() -> None:
+    """docs/operations.md, "/metrics": every service's scrape is authenticated."""
+    services = production_compose()["services"]
+    for name in ("complaints", "complaints-projection", "adr-gateway", "notifications"):
+        token = services[name]["environment"]["REDRESS_METRICS_TOKEN"]
+        assert token.startswith("${METRICS_TOKEN:?"), name  # compose refuses to start without
+    secrets = {s["metadata"]["name"]: s["stringData"] for s in k8s_objects("Secret")}
+    for deployment in production_k8s_objects():
+        if deployment["kind"] != "Deployment":
+            continue
+        (container,) = containers(deployment)
+        read = [s["secretRef"]["name"] for s in container["envFrom"] if "secretRef" in s]
+        assert any("REDRESS_METRICS_TOKEN" in secrets[name] for name in read), read

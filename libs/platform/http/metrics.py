@@ -7,14 +7,20 @@ buckets), `http_request_size_bytes` and `http_response_size_bytes` (`handler`). 
 library matched every request against the whole route table a second time to name its
 route; here the route is read from the scope after the router has matched it, so the
 middleware costs a few microseconds instead of a sixth of a write's CPU.
+
+With `REDRESS_METRICS_TOKEN` set, a scrape must send it as `Authorization: Bearer <token>`
+(401 otherwise): route names, request rates and follower positions are not for everyone
+who can reach the API. Unset, `/metrics` is open, for a deployment that keeps it off the
+public network instead (docs/operations.md, "/metrics").
 """
 
 from __future__ import annotations
 
+import hmac
 from collections.abc import Iterable
 from time import perf_counter
 
-from fastapi import FastAPI, Response
+from fastapi import FastAPI, Request, Response
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
@@ -25,6 +31,7 @@ from prometheus_client import (
 )
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from libs.platform.http.problems import Problem
 from libs.platform.runtime.metrics import counted_in_files
 
 UNMATCHED = "none"  # requests no route matched: one label value, not one per probed path
@@ -121,8 +128,14 @@ def _content_length(scope: Scope) -> int | None:
     return None
 
 
-def instrument(app: FastAPI, registry: CollectorRegistry, path: str = "/metrics") -> None:
-    """Counts every request except scrapes, and serves the registry at `path`.
+def instrument(
+    app: FastAPI,
+    registry: CollectorRegistry,
+    path: str = "/metrics",
+    token: str | None = None,
+) -> None:
+    """Counts every request except scrapes, and serves the registry at `path` (to those
+    who send `token` as a bearer, when there is one).
 
     Among several workers the counts go to prometheus_client's files, which `registry`
     then reports summed (`metrics.sum_of_workers`), so they are not registered in it too.
@@ -131,5 +144,20 @@ def instrument(app: FastAPI, registry: CollectorRegistry, path: str = "/metrics"
     app.add_middleware(HttpMetricsMiddleware, metrics=RequestMetrics(counted_in), excluded=[path])
 
     @app.get(path, include_in_schema=False)
-    def metrics() -> Response:
+    def metrics(request: Request) -> Response:
+        if token and not _bearer_is(request.headers.get("authorization", ""), token):
+            raise Problem(
+                401,
+                "metrics-unauthorized",
+                "Metrics need the metrics token",
+                "Send REDRESS_METRICS_TOKEN as 'Authorization: Bearer <token>'",
+                headers={"WWW-Authenticate": 'Bearer realm="metrics"'},
+            )
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+def _bearer_is(header: str, token: str) -> bool:
+    scheme, _, credentials = header.strip().partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        credentials.strip().encode(), token.encode()
+    )

@@ -120,7 +120,7 @@ def service_app(
         registry.register(EventsAppendedCollector(service.application))
     for collector in collectors:
         registry.register(collector)
-    instrument(app, registry)
+    instrument(app, registry, token=getattr(settings, "metrics_token", None))
 
     # Outermost last: fail-fast, then the rate limit (it may look a key up in the database,
     # so after fail-fast), body size, correlation id, JSON bodies only (415), the routes.

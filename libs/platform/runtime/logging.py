@@ -2,7 +2,8 @@
 
 Everything goes through the standard library's root logger, so uvicorn's, alembic's and our
 own structlog lines come out the same way, once each, flushed line by line (a supervisor
-reading a pipe sees them as they happen).
+reading a pipe sees them as they happen), with the credentials that URLs carry redacted
+(`redaction.py`).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from typing import Any
 
 import structlog
 from asgi_correlation_id import correlation_id
+
+from libs.platform.runtime.redaction import RedactUrlSecrets
 
 
 def _add_correlation_id(_: Any, __: str, event: dict[str, Any]) -> dict[str, Any]:
@@ -50,6 +53,7 @@ def configure_logging(service: str, level: str = "INFO") -> None:
     )
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(formatter)
+    handler.addFilter(RedactUrlSecrets())  # signed links and survey tokens stay out of logs
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
