@@ -12,7 +12,8 @@ from typing import Any, Protocol
 
 import anyio.to_thread
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
@@ -26,6 +27,12 @@ from libs.platform.http.health import probe
 from libs.platform.http.limits import BodySizeLimit
 from libs.platform.http.media_types import accept_json_bodies_only
 from libs.platform.http.metrics import instrument
+from libs.platform.http.openapi_contract import (
+    CORRELATION_HEADER,
+    correlation_id_header,
+    document_headers,
+    operation_id,
+)
 from libs.platform.http.problems import install_problem_handlers
 from libs.platform.http.ratelimit import RateLimit
 from libs.platform.runtime.garbage import settle_for_serving
@@ -36,8 +43,6 @@ from libs.platform.runtime.metrics import (
     counted_in_files,
     sum_of_workers,
 )
-
-CORRELATION_HEADER = "X-Correlation-ID"
 
 
 class RunningService(Protocol):
@@ -88,7 +93,17 @@ def service_app(
                 follower_gauges.stop()
             service.stop()
 
-    app = FastAPI(title=title, version="1.0.0", summary=summary, lifespan=lifespan)
+    # /docs and /redoc from assets the service serves itself (fastapi-offline ships Swagger
+    # UI and ReDoc): no CDN, so they work on a machine without internet.
+    app = FastAPIOffline(
+        title=title,
+        version="1.0.0",
+        summary=summary,
+        lifespan=lifespan,
+        generate_unique_id_function=operation_id,
+        dependencies=[Depends(correlation_id_header)],
+        swagger_ui_parameters={"persistAuthorization": True},
+    )
     app.state.service = service
     app.state.settings = settings
     app.state.application = service.application
@@ -118,6 +133,7 @@ def service_app(
     # Outermost last: rate limit, then fail-fast, body size, correlation id, JSON bodies
     # only (415), the routes.
     accept_json_bodies_only(app)
+    document_headers(app)  # after the 415s are documented: they carry the headers too
     app.add_middleware(
         CorrelationIdMiddleware,
         header_name=CORRELATION_HEADER,

@@ -13,6 +13,7 @@ from libs.platform.http.auth import Principal
 from libs.platform.http.domain_problems import domain_problems
 from libs.platform.http.export_limit import export_slot
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
+from libs.platform.http.openapi_contract import response_header
 from libs.platform.http.problems import Problem, problem_responses
 from libs.platform.http.query_parameters import KnownQueryParameters
 from libs.platform.runtime.jsonable import jsonable
@@ -95,6 +96,7 @@ def get_referral(
     "/candidates",
     responses=READ_PROBLEMS,
     summary="The providers that fit the case, ranked, with the reasons",
+    operation_id="listReferralCandidates",
 )
 def candidates(
     referral_id: str,
@@ -136,14 +138,21 @@ def _stored_bundle(service: GatewayService, referral_id: str) -> StoredBundle:
     return stored
 
 
+BUNDLE_ETAG = response_header("The SHA-256 of the bundle's bytes as sent, a strong entity tag")
+
+
 @router.get(
     "/bundle",
     responses={
         **READ_PROBLEMS,
         **problem_responses(429),
-        200: {"content": {"application/json": {}, "application/pdf": {}}},
+        200: {
+            "content": {"application/json": {}, "application/pdf": {}},
+            "headers": {"ETag": BUNDLE_ETAG},
+        },
     },
     summary="The case bundle as delivered: JSON (with its signed manifest) or PDF",
+    operation_id="getReferralBundle",
 )
 async def bundle(
     referral_id: str,
@@ -171,6 +180,7 @@ async def bundle(
     response_class=Response,
     responses={**READ_PROBLEMS, 200: {"content": {"application/jose": {}}}},
     summary="The bundle's manifest signed with the deployment key (compact JWS, ES256)",
+    operation_id="getReferralBundleManifest",
 )
 def bundle_manifest_jws(
     referral_id: str, _: Principal = Reader, service: GatewayService = Service
@@ -192,6 +202,7 @@ def bundle_manifest_jws(
     status_code=202,
     responses=WRITE_PROBLEMS,
     summary="Deliver the case again (after a dead letter, or on request)",
+    operation_id="redeliverReferral",
 )
 def redeliver(
     referral_id: str,
