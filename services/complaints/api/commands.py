@@ -43,7 +43,7 @@ def parse_if_match(request: Request) -> int | None:
     if header is None or header.strip() == "*":
         return None
     value = header.strip().removeprefix("W/").strip('"')
-    if not value.isdigit():
+    if not (value.isascii() and value.isdigit()):  # "²" is a digit int() cannot read
         raise Problem(
             400,
             "invalid-if-match",
