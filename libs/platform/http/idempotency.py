@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,6 +42,10 @@ RETENTION = timedelta(hours=24)
 STALE_AFTER = timedelta(seconds=30)
 MAX_KEY_LENGTH = 255
 REPLAYED_HEADER = "Idempotent-Replayed"
+#: The draft makes the key a Structured Field string (RFC 8941 §3.3.3: printable ASCII);
+#: HTTP strips spaces around a field value (RFC 9110 §5.5), so none begins or ends one.
+KEY_PATTERN = f"[!-~]([ -~]{{0,{MAX_KEY_LENGTH - 2}}}[!-~])?"
+VALID_KEY = re.compile(KEY_PATTERN)
 
 
 def idempotency_table(metadata: MetaData) -> Table:
@@ -224,7 +229,7 @@ IdempotencyKeyHeader = Annotated[
     Header(
         alias="Idempotency-Key",
         description=(
-            f"Makes a retry safe: 1 to {MAX_KEY_LENGTH} printable characters, unique per "
+            f"Makes a retry safe: 1 to {MAX_KEY_LENGTH} printable ASCII characters, unique per "
             "operation you mean. The same key and body answer with the first response again "
             "(header `Idempotent-Replayed: true`, errors included) and do nothing twice; the "
             "same key with another body is a 422; a retry while the first is still running "
@@ -232,7 +237,7 @@ IdempotencyKeyHeader = Annotated[
         ),
         examples=["crm-ticket-4711-open"],
         # Documented, not enforced by FastAPI: the check below answers 400 with its reason.
-        json_schema_extra={"maxLength": MAX_KEY_LENGTH},
+        json_schema_extra={"maxLength": MAX_KEY_LENGTH, "pattern": f"^{KEY_PATTERN}$"},
     ),
 ]
 
@@ -242,15 +247,14 @@ async def idempotent_request(
 ) -> IdempotentRequest:
     """FastAPI dependency: the key, and a digest of what is being asked."""
     key = idempotency_key
-    if key is not None:
-        key = key.strip()
-        if not key or len(key) > MAX_KEY_LENGTH or not key.isprintable():
-            raise Problem(
-                400,
-                "invalid-idempotency-key",
-                "Invalid Idempotency-Key",
-                f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable characters",
-            )
+    if key is not None and not VALID_KEY.fullmatch(key):
+        raise Problem(
+            400,
+            "invalid-idempotency-key",
+            "Invalid Idempotency-Key",
+            f"Idempotency-Key must be 1 to {MAX_KEY_LENGTH} printable ASCII characters, "
+            "not beginning or ending with a space",
+        )
     body = await request.body()  # read here, in the event loop, for the handler too
     digest = ""
     if key is not None:

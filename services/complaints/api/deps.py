@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from libs.platform.http.auth import DECIDERS, READERS, WRITERS, Principal, require_roles
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
 from libs.platform.http.problems import problem_responses
-from services.complaints.api.commands import CommandRunner
+from services.complaints.api.commands import IF_MATCH_PATTERN, CommandRunner
 from services.complaints.application import ComplaintsApplication
 from services.complaints.readmodel.projector import ComplaintListProjector
 
@@ -45,6 +45,7 @@ IfMatchHeader = Annotated[
             "complaint as it now stands."
         ),
         examples=['"3"'],
+        json_schema_extra={"pattern": f"^({IF_MATCH_PATTERN})$"},
     ),
 ]
 
