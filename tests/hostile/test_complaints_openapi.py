@@ -34,6 +34,8 @@ BEYOND_THE_SCHEMA: RulesBeyondTheSchema = {
     "validation-error:query.cursor": "a cursor must be one this service issued",
     "validation-error:to": "the report's `to` must be after its `from`",
     "validation-error:override_justification": "a justification of at least 5 words",
+    "idempotency-key-reused": "an Idempotency-Key names one request: another body is refused",
+    "stale-version": "If-Match must name the complaint's current version (state, not shape)",
 }
 
 

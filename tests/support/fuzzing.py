@@ -43,7 +43,8 @@ CHECKS = [
 WITHOUT_AUTH_FAILURE_LIMIT: dict[str, Any] = {"auth_failures_per_minute": 0}
 
 
-#: Problem `type` suffix, or `type:field`, of a refusal a schema cannot predict -> why.
+#: Problem `type` suffix, or `type:field`, of a refusal (422, or 412 for a precondition) a
+#: schema cannot predict -> why.
 RulesBeyondTheSchema = Mapping[str, str]
 
 
@@ -54,7 +55,10 @@ def all_checks(beyond_the_schema: RulesBeyondTheSchema) -> list[Any]:
         try:
             return positive_data_acceptance(ctx, response, case)
         except RejectedPositiveData:
-            if response.status_code == 422 and _refusals(response) <= beyond_the_schema.keys():
+            if (
+                response.status_code in (412, 422)
+                and _refusals(response) <= beyond_the_schema.keys()
+            ):
                 return None
             raise
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.concurrency import run_in_threadpool
 
 from libs.domain.access import ApiKey, api_key_id_for, digest_of
@@ -30,6 +31,16 @@ from libs.platform.runtime.secrets import new_secret
 
 CACHE_SECONDS = 5.0
 KEY_PREFIX = "rdk_"
+
+#: Declares the bearer scheme in the OpenAPI document (`securitySchemes`, and `security` on
+#: every operation that needs a key: the Authorize button of /docs). It refuses nothing
+#: itself: `authenticate` reads the header and gives the reasons.
+BEARER = HTTPBearer(
+    scheme_name="apiKey",
+    bearerFormat="rdk_...",
+    description="An API key from `redress keys create`, sent as `Authorization: Bearer <key>`",
+    auto_error=False,
+)
 
 
 @dataclass(frozen=True)
@@ -156,7 +167,10 @@ def require_roles(*roles: Role) -> Callable[[Request], Awaitable[Principal]]:
     allowed = frozenset(roles)
     names = ", ".join(sorted(r.value for r in allowed))
 
-    async def dependency(request: Request) -> Principal:
+    async def dependency(
+        request: Request,
+        _declared: HTTPAuthorizationCredentials | None = Security(BEARER),
+    ) -> Principal:
         principal = await authenticate(request)
         if principal.role not in allowed:
             raise Problem(

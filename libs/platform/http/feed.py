@@ -54,6 +54,7 @@ def feed_router(
         response_model=FeedPage,
         responses=problem_responses(400, 401, 403, 422),
         summary="The ordered, gap-free event feed (CloudEvents 1.0), with long polling",
+        operation_id="readEvents",
     )
     async def events(
         request: Request,

@@ -236,12 +236,17 @@ def _unavailable(request: Request, error: Exception) -> JSONResponse:
     )
 
 
+#: One schema for every problem response (`model=` below puts it in the components): inline
+#: copies made generators build a model per operation, and clash on the names.
+PROBLEM_SCHEMA_REF = {"$ref": "#/components/schemas/ProblemDocument"}
+
+
 def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI `responses=` entries declaring which problems a route can answer with."""
     return {
         status: {
             "model": ProblemDocument,
-            "content": {PROBLEM_MEDIA_TYPE: {"schema": ProblemDocument.model_json_schema()}},
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_SCHEMA_REF}},
             "description": _STATUS_KINDS.get(status, ("", "Problem"))[1] or "Problem",
         }
         for status in statuses

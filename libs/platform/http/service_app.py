@@ -12,7 +12,8 @@ from typing import Any, Protocol
 
 import anyio.to_thread
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CollectorRegistry
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
@@ -27,6 +28,12 @@ from libs.platform.http.json_body import JSONBody
 from libs.platform.http.limits import BodySizeLimit
 from libs.platform.http.media_types import accept_json_bodies_only
 from libs.platform.http.metrics import instrument
+from libs.platform.http.openapi_contract import (
+    CORRELATION_HEADER,
+    correlation_id_header,
+    document_headers,
+    operation_id,
+)
 from libs.platform.http.problems import install_problem_handlers
 from libs.platform.http.ratelimit import RateLimit
 from libs.platform.runtime.garbage import settle_for_serving
@@ -37,8 +44,6 @@ from libs.platform.runtime.metrics import (
     counted_in_files,
     sum_of_workers,
 )
-
-CORRELATION_HEADER = "X-Correlation-ID"
 
 
 class RunningService(Protocol):
@@ -89,12 +94,17 @@ def service_app(
                 follower_gauges.stop()
             service.stop()
 
-    app = FastAPI(
+    # /docs and /redoc from assets the service serves itself (fastapi-offline ships Swagger
+    # UI and ReDoc): no CDN, so they work on a machine without internet.
+    app = FastAPIOffline(
         title=title,
         version="1.0.0",
         summary=summary,
         lifespan=lifespan,
         default_response_class=JSONBody,  # one JSON encoding: instants in UTC with Z
+        generate_unique_id_function=operation_id,
+        dependencies=[Depends(correlation_id_header)],
+        swagger_ui_parameters={"persistAuthorization": True},
     )
     app.state.service = service
     app.state.settings = settings
@@ -125,6 +135,7 @@ def service_app(
     # Outermost last: fail-fast, then the rate limit (it may look a key up in the database,
     # so after fail-fast), body size, correlation id, JSON bodies only (415), the routes.
     accept_json_bodies_only(app)
+    document_headers(app)  # after the 415s are documented: they carry the headers too
     app.add_middleware(
         CorrelationIdMiddleware,
         header_name=CORRELATION_HEADER,

@@ -36,6 +36,7 @@ class PublishedSigningKeys(BaseModel):
     PATH,
     summary="The deployment's public signing keys (exports, bundle manifests, checkpoints)",
     response_model=PublishedSigningKeys,
+    operation_id="getSigningKeys",
 )
 def published_signing_keys(request: Request) -> dict[str, Any]:
     # The service's own setting where it has one, so the key published is the key it signs

@@ -16,6 +16,7 @@ from libs.platform.http.currencies import Currency
 from libs.platform.http.domain_problems import domain_problems
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
 from libs.platform.http.json_body import JSONBody
+from libs.platform.http.openapi_contract import response_header, success_headers
 from libs.platform.http.query_parameters import KnownQueryParameters
 from libs.platform.runtime.jsonable import jsonable
 from services.adr_gateway.api.deps import READ_PROBLEMS, REFUSALS, WRITE_PROBLEMS, Admin, Service
@@ -47,7 +48,24 @@ def _check_secret(value: str | None) -> str | None:
 
 
 class NewProvider(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "ombudsman-east",
+                    "name": "Ombudsman Services East",
+                    "methods": ["mediation", "arbitration"],
+                    "categories": ["billing"],
+                    "jurisdictions": ["GB"],
+                    "languages": ["en", "cy"],
+                    "fee": {"amount": "250.00", "currency": "GBP"},
+                    "adapter": "email",
+                    "adapter_settings": {"to": "referrals@ombudsman-east.example"},
+                }
+            ]
+        },
+    )
     id: Slug | None = Field(
         None, description="A short stable id (generated from the name if absent)"
     )
@@ -66,7 +84,10 @@ class NewProvider(BaseModel):
 
 
 class ProviderChanges(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"languages": ["en", "cy", "fr"], "active": False}]},
+    )
     name: str | None = Field(None, min_length=1, max_length=200)
     methods: list[Method] | None = Field(None, min_length=1, max_length=4)
     categories: list[Code] | None = Field(None, max_length=50)
@@ -130,12 +151,16 @@ def _registration(body: NewProvider, principal: Principal) -> RegisterProvider:
     )
 
 
+PROVIDER_LOCATION = response_header("Where the provider is read", "/v1/providers/fos-uk")
+
+
 @router.post(
     "",
     status_code=201,
     response_model=ProviderView,
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **success_headers(201, Location=PROVIDER_LOCATION)},
     summary="Register a provider",
+    operation_id="registerProvider",
 )
 def register(
     body: NewProvider,

@@ -15,6 +15,7 @@ from libs.platform.http.etags import NOT_MODIFIED, not_modified
 from libs.platform.http.export_limit import export_slot
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
 from libs.platform.http.json_body import JSONBody
+from libs.platform.http.openapi_contract import response_header
 from libs.platform.http.problems import Problem, problem_responses
 from libs.platform.http.query_parameters import KnownQueryParameters
 from libs.platform.runtime.jsonable import jsonable
@@ -97,6 +98,7 @@ def get_referral(
     "/candidates",
     responses=READ_PROBLEMS,
     summary="The providers that fit the case, ranked, with the reasons",
+    operation_id="listReferralCandidates",
 )
 def candidates(
     referral_id: str,
@@ -138,15 +140,22 @@ def _stored_bundle(service: GatewayService, referral_id: str) -> StoredBundle:
     return stored
 
 
+BUNDLE_ETAG = response_header("The SHA-256 of the bundle's bytes as sent, a strong entity tag")
+
+
 @router.get(
     "/bundle",
     responses={
         **READ_PROBLEMS,
         **problem_responses(429),
         **NOT_MODIFIED,
-        200: {"content": {"application/json": {}, "application/pdf": {}}},
+        200: {
+            "content": {"application/json": {}, "application/pdf": {}},
+            "headers": {"ETag": BUNDLE_ETAG},
+        },
     },
     summary="The case bundle as delivered: JSON (with its signed manifest) or PDF",
+    operation_id="getReferralBundle",
 )
 async def bundle(
     referral_id: str,
@@ -178,6 +187,7 @@ async def bundle(
     response_class=Response,
     responses={**READ_PROBLEMS, 200: {"content": {"application/jose": {}}}},
     summary="The bundle's manifest signed with the deployment key (compact JWS, ES256)",
+    operation_id="getReferralBundleManifest",
 )
 def bundle_manifest_jws(
     referral_id: str, _: Principal = Reader, service: GatewayService = Service
@@ -199,6 +209,7 @@ def bundle_manifest_jws(
     status_code=202,
     responses=WRITE_PROBLEMS,
     summary="Deliver the case again (after a dead letter, or on request)",
+    operation_id="redeliverReferral",
 )
 def redeliver(
     referral_id: str,

@@ -26,6 +26,7 @@ def _no_referral(error: Exception) -> Problem:
     "",
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
     summary="A provider's signed update on one of its referrals (Standard Webhooks)",
+    operation_id="receiveProviderWebhook",
 )
 async def provider_webhook(provider_id: str, request: Request) -> JSONResponse:
     body = await request.body()

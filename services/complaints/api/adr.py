@@ -41,6 +41,7 @@ router = APIRouter(prefix="/v1/complaints/{complaint_id}", tags=["adr"])
     response_model=EligibilityView,
     responses=READ_PROBLEMS,
     summary="Whether the complaint may go to external ADR, criterion by criterion",
+    operation_id="getAdrEligibility",
 )
 def adr_eligibility(
     complaint_id: str,

@@ -5,6 +5,7 @@ Refusals become problem documents here, so a replayed key replays them too."""
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -41,21 +42,27 @@ def parse_complaint_id(raw: str) -> UUID:
         raise not_found("complaint", raw) from None
 
 
+#: `*`, or an ETag a complaint response gave (`"3"`, `"3.5f0c9a1be2d4"`). A weak tag is
+#: well-formed but never matches (412); 18 digits keep int() bounded.
+IF_MATCH_PATTERN = r'\*|(W/)?"[0-9]{1,18}(\.[0-9a-f]{1,64})?"'
+_VERSION_TAG = re.compile(r"([0-9]{1,18})(\.[0-9a-f]{1,64})?")
+
+
 def parse_if_match(request: Request) -> int | None:
     header = request.headers.get("if-match")
     if header is None or header.strip() == "*":
         return None
     tags = strong_if_match(header)  # W/"3" is a 412: If-Match compares strongly
     # The version is what a write is conditional on: `"3"`, or the tag a read gave (`"3.…"`).
-    value = tags[0].partition(".")[0] if len(tags) == 1 else ""
-    if not value.isdigit():
+    matched = _VERSION_TAG.fullmatch(tags[0]) if len(tags) == 1 else None
+    if matched is None:
         raise Problem(
             400,
             "invalid-if-match",
             "Invalid If-Match",
             "If-Match must be the complaint's ETag, e.g. '\"3\"'",
         )
-    return int(value)
+    return int(matched.group(1))
 
 
 def etag(complaint: Complaint, document: dict[str, Any] | None = None) -> str:

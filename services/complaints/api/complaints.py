@@ -13,6 +13,7 @@ from libs.platform.http.etags import NOT_MODIFIED, not_modified
 from libs.platform.http.free_text import single_line
 from libs.platform.http.instants import Instant
 from libs.platform.http.json_body import JSONBody
+from libs.platform.http.openapi_contract import ETAG, LOCATION, success_headers
 from libs.platform.http.problems import invalid_field
 from libs.platform.http.query_parameters import KnownQueryParameters
 from services.complaints.api.commands import (
@@ -62,7 +63,7 @@ IdFilter = single_line(200, min_length=0, trim=False)
     "",
     status_code=201,
     response_model=ComplaintView,
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **success_headers(201, ETag=ETAG, Location=LOCATION)},
     summary="Open a complaint",
 )
 def open_complaint(
@@ -115,7 +116,7 @@ def open_complaint(
 @router.get(
     "/{complaint_id}",
     response_model=ComplaintView,
-    responses={**READ_PROBLEMS, **NOT_MODIFIED},
+    responses={**READ_PROBLEMS, **NOT_MODIFIED, **success_headers(200, ETag=ETAG)},
     summary="A complaint as it stands now",
 )
 def get_complaint(
@@ -151,6 +152,7 @@ def get_complaint(
     response_model=ComplaintPage,
     responses=READ_PROBLEMS,
     summary="List complaints, newest first",
+    operation_id="listComplaints",
 )
 def list_all(
     request: Request,

@@ -23,6 +23,7 @@ router = APIRouter(prefix="/v1/complaints/{complaint_id}", tags=["decisions"])
     response_model=ComplaintView,
     responses=WRITE_PROBLEMS,
     summary="Resolve the complaint: upheld, partially upheld or not upheld",
+    operation_id="resolveComplaint",
 )
 def resolve(complaint_id: str, body: Resolve, run: CommandRunner = WriteCommand) -> Response:
     return run(

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 
 from libs.platform.http.auth import DECIDERS, READERS, WRITERS, Principal, require_roles
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
 from libs.platform.http.problems import problem_responses
-from services.complaints.api.commands import CommandRunner
+from services.complaints.api.commands import IF_MATCH_PATTERN, CommandRunner
 from services.complaints.application import ComplaintsApplication
 from services.complaints.readmodel.projector import ComplaintListProjector
 
@@ -34,12 +34,29 @@ Idempotent = Depends(idempotent_request)
 App = Depends(application)
 
 
+#: Declared on every write to a complaint; `commands.parse_if_match` reads it.
+IfMatchHeader = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description=(
+            "The complaint's ETag as you last read it: the write happens only on top of "
+            "that version (else 412, nothing written). Without it, the write applies to the "
+            "complaint as it now stands."
+        ),
+        examples=['"3"'],
+        json_schema_extra={"pattern": f"^({IF_MATCH_PATTERN})$"},
+    ),
+]
+
+
 def _runner_for(role_check: Any) -> Any:
     async def runner(
         request: Request,
         principal: Principal = role_check,
         idempotent: IdempotentRequest = Idempotent,
         app: ComplaintsApplication = App,
+        _if_match: IfMatchHeader = None,
     ) -> CommandRunner:
         return CommandRunner(app, request, principal, idempotent)
 

@@ -18,6 +18,7 @@ router = APIRouter(prefix="/v1/complaints/{complaint_id}", tags=["escalations"])
     response_model=ComplaintView,
     responses=WRITE_PROBLEMS,
     summary="Escalate to the next tier (or a named higher tier)",
+    operation_id="escalateComplaint",
 )
 def escalate(complaint_id: str, body: Escalate, run: CommandRunner = WriteCommand) -> Response:
     return run(

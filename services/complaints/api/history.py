@@ -13,12 +13,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from asgi_correlation_id import correlation_id
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Query, Request, Security
 from fastapi.responses import HTMLResponse, Response
+from fastapi.security import HTTPAuthorizationCredentials
 
 from libs.casefile.model import ExportedBy
 from libs.platform.eventstore.integrity.audit import chain_recorder
-from libs.platform.http.auth import READERS, Principal, require_roles
+from libs.platform.http.auth import BEARER, READERS, Principal, require_roles
 from libs.platform.http.export_limit import export_slot
 from libs.platform.http.json_body import JSONBody
 from libs.platform.http.problems import Problem, problem_responses
@@ -99,6 +100,7 @@ def list_history(
     "/verify",
     responses=READ_PROBLEMS,
     summary="Re-derive the hash chain and check it against the latest checkpoint",
+    operation_id="verifyHistory",
 )
 def verify(
     complaint_id: str, _: Principal = Reader, events: ComplaintHistory = History
@@ -127,6 +129,7 @@ async def page_viewer(
     complaint_id: str,
     request: Request,
     token: Annotated[str | None, Query(max_length=1000)] = None,
+    _declared: HTTPAuthorizationCredentials | None = Security(BEARER),
 ) -> Viewer:
     """A signed link for this complaint, or a read key in the Authorization header.
 
@@ -149,6 +152,9 @@ async def page_viewer(
 
 
 PageViewer = Depends(page_viewer)
+#: OpenAPI: a read key, or none at all when the signed link's `token` is in the query
+#: (added to the bearer requirement `page_viewer` declares: either one will do).
+KEY_OR_SIGNED_LINK: dict[str, Any] = {"security": [{}]}
 
 
 def exported_by(viewer: Viewer) -> ExportedBy:
@@ -170,6 +176,8 @@ ExportSlot = export_slot(PageViewer)
         200: {"content": {"application/json": {}, "application/pdf": {}}},
     },
     summary="The history as a report: JSON (events, hashes, verification) or PDF",
+    operation_id="exportHistory",
+    openapi_extra=KEY_OR_SIGNED_LINK,
 )
 def export(
     complaint_id: str,
@@ -210,6 +218,7 @@ def export(
     "/view-link",
     responses=READ_PROBLEMS,
     summary="Mint a short-lived signed link to the case-history page",
+    operation_id="getHistoryViewLink",
 )
 def view_link(
     complaint_id: str,
@@ -239,6 +248,8 @@ def view_link(
     "`version` shows the state after that version; `as_of` the last version recorded by "
     "that moment — RFC 3339 with an offset, or a local date-time without one (as the page's "
     "picker sends it), read in the complaint's regime's time zone. Not both.",
+    operation_id="viewHistoryPage",
+    openapi_extra=KEY_OR_SIGNED_LINK,
 )
 def view(
     complaint_id: str,
@@ -273,6 +284,7 @@ def view(
     "/checkpoints",
     responses=READ_PROBLEMS,
     summary="The latest Merkle checkpoints (roots to archive or publish)",
+    operation_id="listCheckpoints",
 )
 def checkpoints(
     _: Principal = Reader,

@@ -25,6 +25,7 @@ router = APIRouter(prefix="/v1/complaints/{complaint_id}", tags=["lifecycle"])
     response_model=ComplaintView,
     responses=WRITE_PROBLEMS,
     summary="Reopen a resolved or closed complaint",
+    operation_id="reopenComplaint",
 )
 def reopen(complaint_id: str, body: Reopen, run: CommandRunner = WriteCommand) -> Response:
     return run(
@@ -41,6 +42,7 @@ def reopen(complaint_id: str, body: Reopen, run: CommandRunner = WriteCommand) -
     response_model=ComplaintView,
     responses=WRITE_PROBLEMS,
     summary="Close the complaint (reason 'withdrawn' closes it from any status)",
+    operation_id="closeComplaint",
 )
 def close(complaint_id: str, body: Close, run: CommandRunner = WriteCommand) -> Response:
     return run(
@@ -59,6 +61,7 @@ def close(complaint_id: str, body: Close, run: CommandRunner = WriteCommand) -> 
     summary="Record that the customer was told the complaint was received",
     description="The acknowledgement is checked against the complaint's regime (its "
     "`elements`); one missing what the regime requires is refused with the list.",
+    operation_id="acknowledgeComplaint",
 )
 def acknowledge(
     complaint_id: str, body: Acknowledge, run: CommandRunner = WriteCommand

@@ -29,6 +29,7 @@ router = APIRouter(prefix="/v1/reports", tags=["reports"])
     },
     summary="Complaints opened and closed in a period, time to close, upheld, redress paid, "
     "deadlines breached",
+    operation_id="getRegulatoryReport",
 )
 def regulatory(
     request: Request,

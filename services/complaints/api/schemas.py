@@ -162,6 +162,12 @@ class ChangeFlags(Request):
     regulator_contacted: StrictBool | None = None
     occurred_at: OccurredAt = None
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"vulnerable_customer": True, "regulator_contacted": False}]
+        }
+    )
+
 
 class OpenComplaint(Request):
     customer: CustomerIn
@@ -225,11 +231,27 @@ class RecordInteraction(Request):
     ) = Field(None, description="BCP 47 language tag of the interaction, e.g. en-GB or cy")
     occurred_at: OccurredAt = None
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "kind": "call",
+                    "direction": "inbound",
+                    "summary": "Customer rang, upset",
+                }
+            ]
+        }
+    )
+
 
 class Escalate(Request):
     reason: Text
     to_tier: Code | None = None
     occurred_at: OccurredAt = None
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "Asked for a supervisor"}]}
+    )
 
 
 class MakeOffer(Request):
@@ -237,11 +259,26 @@ class MakeOffer(Request):
     amount: Money | None = None
     occurred_at: OccurredAt = None
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "description": "Refund of the duplicate charge",
+                    "amount": {"amount": "42.50", "currency": "GBP"},
+                }
+            ]
+        }
+    )
+
 
 class RespondToOffer(Request):
     decision: Literal["accepted", "rejected"]
     customer_comment: Text | None = None
     occurred_at: OccurredAt = None
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"decision": "accepted", "customer_comment": "Thank you"}]}
+    )
 
 
 class Resolve(Request):
@@ -250,6 +287,19 @@ class Resolve(Request):
     remedy: Text | None = None
     redress: Money | None = None
     occurred_at: OccurredAt = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "outcome": "upheld",
+                    "summary": "Duplicate charge confirmed",
+                    "remedy": "Refund",
+                    "redress": {"amount": "42.50", "currency": "GBP"},
+                }
+            ]
+        }
+    )
 
 
 ElementName = single_line(64, trim=False)
@@ -303,6 +353,23 @@ class IssueFinalResponse(Request):
     )
     occurred_at: OccurredAt = None
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "letter": "Dear Ms Lovelace, ...",
+                    "elements": {
+                        "decision": "accepted_with_redress",
+                        "ombudsman_leaflet_enclosed": True,
+                        "ombudsman_website": "https://www.financial-ombudsman.org.uk",
+                        "may_refer_now_and_within_6_months": True,
+                        "time_limit_waiver_stated": True,
+                    },
+                }
+            ]
+        }
+    )
+
 
 class IssueSummaryResolution(Request):
     outcome: ResolutionOutcome
@@ -316,6 +383,19 @@ class IssueSummaryResolution(Request):
     )
     occurred_at: OccurredAt = None
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "outcome": "upheld",
+                    "summary": "Duplicate charge refunded within three business days",
+                    "remedy": "Refund",
+                    "message": "Dear Ms Lovelace, we have refunded the duplicate charge. ...",
+                }
+            ]
+        }
+    )
+
 
 class ReferToAdr(Request):
     preferred_method: Literal["mediation", "arbitration", "conciliation"] | None = None
@@ -327,6 +407,8 @@ class ReferToAdr(Request):
     )
     occurred_at: OccurredAt = None
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"preferred_method": "mediation"}]})
+
 
 class DecideTimeLimitWaiver(Request):
     consents: StrictBool = Field(
@@ -336,6 +418,10 @@ class DecideTimeLimitWaiver(Request):
     )
     note: Text | None = Field(None, description="Why, or where the decision was made")
     occurred_at: OccurredAt = None
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"consents": True, "note": "Agreed at the case review"}]}
+    )
 
 
 class AnswerAdrEntity(Request):
@@ -349,10 +435,22 @@ class AnswerAdrEntity(Request):
     )
     occurred_at: OccurredAt = None
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {"message": "We agree to take part in the mediation.", "participates": True}
+            ]
+        }
+    )
+
 
 class LodgeAppeal(Request):
     grounds: LongText
     occurred_at: OccurredAt = None
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"grounds": "The refund came without interest"}]}
+    )
 
 
 class DecideAppeal(Request):
@@ -360,6 +458,18 @@ class DecideAppeal(Request):
     decided_at_tier: Code
     reasons: LongText
     occurred_at: OccurredAt = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "outcome": "dismissed",
+                    "decided_at_tier": "manager",
+                    "reasons": "Interest is not due on a refund made within 8 weeks",
+                }
+            ]
+        }
+    )
 
 
 class Acknowledge(Request):
@@ -371,6 +481,17 @@ class Acknowledge(Request):
         "receipt_confirmed, response_timeframes_stated",
     )
     occurred_at: OccurredAt = None
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "message": "Dear Ms Lovelace, we have received your complaint. ...",
+                    "channel": "email",
+                }
+            ]
+        }
+    )
 
 
 class SendHoldingReply(Request):
@@ -384,15 +505,30 @@ class SendHoldingReply(Request):
     )
     occurred_at: OccurredAt = None
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "Waiting for the bank's statement",
+                    "message": "Dear Ms Lovelace, we need a little more time. ...",
+                }
+            ]
+        }
+    )
+
 
 class Reopen(Request):
     reason: Text
     occurred_at: OccurredAt = None
 
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "New evidence"}]})
+
 
 class Close(Request):
     reason: Text
     occurred_at: OccurredAt = None
+
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "Resolved"}]})
 
 
 # -- responses -------------------------------------------------------------------------

@@ -34,7 +34,10 @@ PROBLEMS = problem_responses(400, 403, 409, 410, 413, 422)
 
 
 class SurveyResponse(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"score": 4, "comment": "Quick and fair, thank you"}]},
+    )
     score: int = Field(ge=MIN_SCORE, le=MAX_SCORE, description="1 (very unhappy) to 5 (very happy)")
     comment: (
         Annotated[str, StringConstraints(max_length=MAX_COMMENT_LENGTH, strip_whitespace=True)]
@@ -86,6 +89,7 @@ def survey_problems() -> AbstractContextManager[None]:
     response_model=SurveyView,
     responses=PROBLEMS,
     summary="The survey behind a link (an HTML form for browsers, JSON otherwise)",
+    operation_id="showFollowup",
 )
 def show(request: Request, token: Token, service: NotificationsService = Service) -> Response:
     with survey_problems():
@@ -113,6 +117,7 @@ def show(request: Request, token: Token, service: NotificationsService = Service
     response_model=SurveyRecorded,
     responses=PROBLEMS,
     summary="Answer the survey: a score from 1 to 5 and an optional comment (once)",
+    operation_id="respondToFollowup",
 )
 async def respond(
     token: Token, body: SurveyResponse, service: NotificationsService = Service

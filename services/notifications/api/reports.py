@@ -35,6 +35,7 @@ class SatisfactionReport(Satisfaction):
     response_model=SatisfactionReport,
     responses=READ_PROBLEMS,
     summary="Satisfaction: counts, average, distribution, by category, tier reached and ADR",
+    operation_id="getSatisfactionReport",
 )
 def satisfaction(
     _: Principal = Reader,
