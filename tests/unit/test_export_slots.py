@@ -59,3 +59,13 @@ def test_an_idle_key_is_forgotten() -> None:
     slots = ExportSlots()
     slots.release("a", slots.acquire("a"))
     assert slots.running("a") == 0 and not slots._by_key
+
+
+def test_another_services_key_is_held_only_to_the_service_wide_cap() -> None:
+    # The gateway exports a case file per referral, from all its delivery workers at once.
+    slots = ExportSlots(per_key=2, total=3)
+    for _ in range(3):
+        slots.acquire("gateway", per_key=False)
+    with pytest.raises(ExportsBusy) as busy:
+        slots.acquire("gateway", per_key=False)
+    assert busy.value.scope == "service"

@@ -12,6 +12,9 @@ The total cap also keeps the worker threads (`REDRESS_WORKER_THREADS`) free for 
 requests: exports render in the thread pool, never on the event loop, and can never take
 more than `total` of its threads.
 
+Another service's key (the ADR gateway exporting a case file for each referral it delivers)
+is held only to the service-wide cap.
+
 Slots live in the process, as rate limits do (`ratelimit.py`): with K workers a key may run
 K times N exports on one host. `Retry-After` is an estimate: the recent mean export time less
 how long the key's (or the service's) oldest running export has already run, at least 1 s.
@@ -28,6 +31,7 @@ from typing import Any
 
 from fastapi import Depends, Request
 
+from libs.domain.values import Role
 from libs.platform.http.auth import Principal
 from libs.platform.http.problems import Problem
 
@@ -107,13 +111,14 @@ class ExportSlots:
                 return len(self._all.started)
             return len(self._by_key.get(key, _Running()).started)
 
-    def acquire(self, key: str) -> float:
+    def acquire(self, key: str, *, per_key: bool = True) -> float:
         """Takes one of `key`'s slots and returns its token for `release`, or raises
-        ExportsBusy at once."""
+        ExportsBusy at once. `per_key=False` (another service's key) counts only against
+        the service-wide cap."""
         now = self._clock()
         with self._lock:
             mine = self._by_key.setdefault(key, _Running())
-            if len(mine.started) >= self.per_key:
+            if per_key and len(mine.started) >= self.per_key:
                 raise ExportsBusy(
                     scope="key",
                     limit=self.per_key,
@@ -156,6 +161,14 @@ def _slots_of(request: Request) -> ExportSlots:
     return slots
 
 
+def _is_a_service(reader: Any) -> bool:
+    """Whether the reader is another Redress service (a `service` key): the ADR gateway
+    exports a case file for every referral it delivers, from all its delivery workers at
+    once, so its key is held only to the service-wide cap, not to a person's two."""
+    principal = getattr(reader, "principal", reader)  # a history Viewer wraps its key
+    return getattr(principal, "role", None) == Role.SERVICE
+
+
 def export_slot(reader: Any) -> Any:
     """A FastAPI dependency (`Depends`) holding an export slot of the caller's key for the
     request; `reader` is the route's own authorisation dependency (its result has the
@@ -165,7 +178,7 @@ def export_slot(reader: Any) -> Any:
     async def dependency(request: Request, principal: Principal = reader) -> AsyncIterator[None]:
         slots = _slots_of(request)
         try:
-            started = slots.acquire(principal.key_id)
+            started = slots.acquire(principal.key_id, per_key=not _is_a_service(principal))
         except ExportsBusy as busy:
             raise busy.problem() from None
         try:
