@@ -32,6 +32,7 @@ class Served:
     service: ComplaintsService
     client: httpx.AsyncClient
     crm: dict[str, str]
+    supervisor: dict[str, str]
 
     async def open(self) -> str:
         opened = await self.client.post("/v1/complaints", json=new_complaint(), headers=self.crm)
@@ -43,9 +44,10 @@ class Served:
 async def served(database_url: str) -> AsyncIterator[Served]:
     service = build_complaints(database_url)
     key = service.keyring.issue(role=Role.CRM, name="sub-resources")[1]
+    supervisor = service.keyring.issue(role=Role.SUPERVISOR, name="sub-resources-sup")[1]
     with serving(create_app(service)) as url:
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:
-            yield Served(service, client, bearer(key))
+            yield Served(service, client, bearer(key), bearer(supervisor))
 
 
 def offer(description: str) -> dict[str, object]:
@@ -244,3 +246,22 @@ async def test_an_absent_or_another_complaints_sub_resource_is_a_404_naming_it(
     unknown = await served.client.get(f"/v1/complaints/{uuid.uuid4()}/offers", headers=served.crm)
     assert unknown.status_code == 404
     assert "complaint" in unknown.json()["detail"]
+
+
+async def test_the_adr_referral_has_its_own_get_named_by_location(served: Served) -> None:
+    url = await served.open()
+    before = await served.client.get(f"{url}/adr-referral", headers=served.crm)
+    assert before.status_code == 404
+    assert before.json()["detail"].endswith("has not been referred to ADR")
+    justification = "The customer is vulnerable and the internal review has stalled for months."
+    referred = await served.client.post(
+        f"{url}/adr-referral",
+        json={"override_justification": justification},
+        headers={**served.supervisor, "Idempotency-Key": f"refer-{uuid.uuid4()}"},
+    )
+    assert referred.status_code == 201, referred.text
+    assert referred.headers["location"] == f"{url}/adr-referral"
+    read = await served.client.get(referred.headers["location"], headers=served.crm)
+    assert read.status_code == 200
+    assert read.json()["referral_id"] == referred.json()["adr"]["referral_id"]
+    assert read.json()["override_justification"] == justification

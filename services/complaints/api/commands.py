@@ -107,7 +107,11 @@ def complaint_response(
 
 def location_of(complaint: Complaint, created: Created | None = None) -> str:
     here = f"/v1/complaints/{complaint.id}"
-    return here if created is None else f"{here}/{created.collection}/{created.id}"
+    if created is None:
+        return here
+    if created.collection == "adr-referral":  # one at a time: its path names no id
+        return f"{here}/adr-referral"
+    return f"{here}/{created.collection}/{created.id}"
 
 
 def _invalid_time(message: str) -> Problem:

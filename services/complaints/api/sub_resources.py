@@ -17,16 +17,23 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from libs.domain.complaint import Complaint
 from libs.domain.errors import UnknownEntity
+from libs.domain.records import record_of
 from libs.platform.http.etags import NOT_MODIFIED, not_modified
 from libs.platform.http.json_body import JSONBody
 from libs.platform.http.openapi_contract import ETAG, response_header, success_headers
+from libs.platform.http.problems import Problem
 from services.complaints.api.commands import parse_complaint_id
 from services.complaints.api.deps import READ_PROBLEMS
 from services.complaints.api.problems import complaint_problems
 from services.complaints.api.representation import entries
 from services.complaints.application import ComplaintsApplication
 
-SINGULAR = {"offers": "offer", "appeals": "appeal", "interactions": "interaction"}
+SINGULAR = {
+    "offers": "offer",
+    "appeals": "appeal",
+    "interactions": "interaction",
+    "adr-referral": "ADR referral",
+}
 
 #: What a read of one of them may answer, and the headers its 200 carries.
 SUB_RESOURCE_READ = {**READ_PROBLEMS, **NOT_MODIFIED, **success_headers(200, ETag=ETAG)}
@@ -35,14 +42,18 @@ SUB_RESOURCE_READ = {**READ_PROBLEMS, **NOT_MODIFIED, **success_headers(200, ETa
 def created_location(collection: str) -> dict[int | str, dict[str, Any]]:
     """The 201 of a POST that creates one of them: `Location` names it."""
     singular = SINGULAR[collection]
-    return success_headers(
-        201,
-        Location=response_header(
+    if collection == "adr-referral":
+        described = (
+            "Where the referral is read (`GET` it); its id is the body's `adr.referral_id`",
+            "/v1/complaints/{complaint_id}/adr-referral",
+        )
+    else:
+        described = (
             f"Where the created {singular} is read (`GET` it); it ends with the {singular}'s "
             f"id, which the body (the complaint) lists under `{collection}`",
             f"/v1/complaints/{{complaint_id}}/{collection}/{{{singular}_id}}",
-        ),
-    )
+        )
+    return success_headers(201, Location=response_header(*described))
 
 
 class _Entry(BaseModel):
@@ -103,6 +114,21 @@ class AppealList(BaseModel):
 
 class InteractionList(BaseModel):
     items: list[InteractionView] = Field(description="Every interaction recorded, oldest first")
+
+
+def the_referral(
+    request: Request, application: ComplaintsApplication, complaint_id: str
+) -> Response:
+    """The complaint's ADR referral as the complaint records it; 404 before one is made."""
+    complaint = _complaint(application, complaint_id)
+    if complaint.adr is None:
+        raise Problem(
+            404,
+            "not-found",
+            "Not found",
+            f"complaint '{complaint.id}' has not been referred to ADR",
+        )
+    return _answer(request, complaint, record_of(complaint.adr))
 
 
 def _complaint(application: ComplaintsApplication, complaint_id: str) -> Complaint:
