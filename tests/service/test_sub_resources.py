@@ -16,7 +16,7 @@ import pytest
 from libs.domain.values import CommandContext, Role
 from services.complaints.app import create_app
 from services.complaints.bootstrap import ComplaintsService
-from services.complaints.use_cases import commands, offers
+from services.complaints.use_cases import commands, handling, offers
 from services.complaints.use_cases.caller import Caller, Created
 from tests.conftest import build_complaints
 from tests.support.complaints import bearer, new_complaint
@@ -175,6 +175,41 @@ def test_a_retried_command_names_what_it_created_from_the_event_it_recorded(
     assert second.id != first.id
     assert list(application.complaint(complaint_id).offers) == [first.id, second.id]
     assert complaint.version < application.complaint(complaint_id).version
+    service.stop()
+
+
+def test_a_key_used_again_for_another_kind_of_write_is_answered_with_the_complaint(
+    database_url: str,
+) -> None:
+    """Once the idempotency store has forgotten a key, the complaint still knows the command
+    it named: a make-offer under the key of a recorded interaction does nothing, and is
+    told of no offer (it made none)."""
+    service = build_complaints(database_url)
+    application = service.application
+    complaint_id = application.receive_complaint(
+        context(f"open-{uuid.uuid4()}"),
+        present=lambda complaint: complaint.id,
+        **_complaint_details(),
+    )
+    told: list[object] = []
+    caller = Caller(
+        context("reused-key"),
+        present=lambda complaint: told.append(("complaint", complaint.version)),
+        present_created=lambda complaint, created: told.append(created),
+    )
+    handling.record_interaction(
+        application,
+        commands.RecordInteraction(
+            complaint_id=complaint_id, kind="note", direction="internal", summary="A note"
+        ),
+        caller,
+    )
+    offers.make_offer(
+        application, commands.MakeOffer(complaint_id=complaint_id, description="Late"), caller
+    )
+    assert isinstance(told[0], Created) and told[0].collection == "interactions"
+    assert told[1] == ("complaint", 2)
+    assert application.complaint(complaint_id).offers == {}
     service.stop()
 
 

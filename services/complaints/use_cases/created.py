@@ -44,7 +44,7 @@ def create(
         entity_id = recorded.get("id") or _recorded_earlier(
             application, complaint, context.command_id, recorded_as, id_field
         )
-        if caller.present_created is None:
+        if caller.present_created is None or entity_id is None:
             return caller.present(complaint)
         return caller.present_created(complaint, Created(collection, entity_id))
 
@@ -56,11 +56,11 @@ def create(
     )
 
 
-def _id_in(events: Any, recorded_as: type[Complaint.Event], id_field: str) -> str:
+def _id_in(events: Any, recorded_as: type[Complaint.Event], id_field: str) -> str | None:
     for event in events:
         if isinstance(event, recorded_as):
             return str(getattr(event, id_field))
-    raise LookupError(f"the command recorded no {recorded_as.__name__}")
+    return None
 
 
 #: How far back a handled command's events are looked for: a command records a few events.
@@ -73,11 +73,13 @@ def _recorded_earlier(
     command_id: str | None,
     recorded_as: type[Complaint.Event],
     id_field: str,
-) -> str:
+) -> str | None:
     """The id a command already handled created, from the events it recorded (the last of
-    them is at `complaint.command_ids[command_id]`)."""
+    them is at `complaint.command_ids[command_id]`). None when it created no such thing:
+    its key, forgotten by the idempotency store after 24 hours, was used again for another
+    kind of write; the caller is then answered with the complaint, as before."""
     if command_id is None or command_id not in complaint.command_ids:
-        raise LookupError("the command recorded nothing and was not handled before")
+        return None
     events = application.events_of_command(
         complaint.id, command_id, complaint.command_ids[command_id], EVENTS_PER_COMMAND
     )
