@@ -32,7 +32,7 @@ def create(
     """Runs `decide(complaint, new_id)` in the caller's turn, and presents the complaint
     with what it created: the `id_field` of the `recorded_as` event the command recorded."""
     context = caller.context
-    recorded: dict[str, str] = {}
+    recorded: dict[str, str | None] = {}
 
     def decide_and_note(complaint: Complaint) -> None:
         decide(complaint, new_entity_id(application, complaint, context))
