@@ -20,6 +20,12 @@ post() {  # a refusal ends the script here, with its problem document
   echo "$answer"
 }
 field() { python3 -c "import json, sys; text = sys.stdin.read(); text and print(json.loads(text)$1)"; }
+created() {  # like post, but prints the id its Location ends with: the offer (appeal, ...) made
+  local answer
+  answer=$(curl -sS --fail-with-body -w '\n%header{location}' "${H[@]}" "$@") \
+    || { echo "$answer" >&2; return 1; }
+  echo "${answer##*/}"
+}
 hours_ago() { python3 -c "import datetime as d; print((d.datetime.now(d.timezone.utc) - d.timedelta(hours=$1)).isoformat())"; }
 
 # 1. open a complaint; the CRM's Idempotency-Key makes a retried POST safe (the same key
@@ -43,8 +49,8 @@ post "$C/interactions" -d '{"kind": "note", "direction": "internal",
 
 # 3. escalate, make an offer, record the customer's answer
 post "$C/escalations" -d '{"reason": "Asked for a supervisor"}' | field '["tier"]'
-OFFER_ID=$(post "$C/offers" -d '{"description": "Refund of the duplicate charge",
-  "amount": {"amount": "42.50", "currency": "GBP"}}' | field '["offers"][-1]["id"]')
+OFFER_ID=$(created "$C/offers" -d '{"description": "Refund of the duplicate charge",
+  "amount": {"amount": "42.50", "currency": "GBP"}}')
 post "$C/offers/$OFFER_ID/response" -d '{"decision": "accepted"}' | field '["offers"][-1]["status"]'
 
 # 4. resolve, then issue the final response (under uk-fca-disp it must carry the
@@ -58,8 +64,7 @@ post "$C/final-response" -d '{"letter": "Dear Ms Lovelace, ...",
   | field '["status"]'
 
 # 5. an appeal, decided at a tier above the one that decided (supervisors and admins only)
-APPEAL_ID=$(post "$C/appeals" -d '{"grounds": "The refund came without interest"}' \
-  | field '["appeals"][-1]["id"]')
+APPEAL_ID=$(created "$C/appeals" -d '{"grounds": "The refund came without interest"}')
 post "$C/appeals/$APPEAL_ID/decision" -d '{"outcome": "dismissed", "decided_at_tier": "manager",
   "reasons": "Interest is not due on a refund made within 8 weeks"}' | field '["status"]'
 

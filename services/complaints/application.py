@@ -216,6 +216,21 @@ class ComplaintsApplication(GroupCommitApplication):
             raise ComplaintNotFound(str(complaint_id))
         return aggregate
 
+    def events_of_command(
+        self, complaint_id: UUID, command_id: str, last_version: int, at_most: int
+    ) -> list[Any]:
+        """The events a command recorded on a complaint, newest first: those with its id
+        at and just before `last_version` (where the complaint says its last one is)."""
+        events = self.repository.event_store.get(
+            complaint_id, lte=last_version, desc=True, limit=at_most
+        )
+        recorded = []
+        for event in events:
+            if getattr(event, "command_id", None) != command_id:
+                break
+            recorded.append(event)
+        return recorded
+
     @staticmethod
     def derived_id(command_id: str | None, within: UUID | None = None) -> UUID | None:
         """A stable id for what a command creates, so a retry creates the same thing."""

@@ -101,6 +101,10 @@ def test_a_crm_opens_records_and_reads_a_complaint_through_a_generated_client(
     list_complaints = module(client_package, "api.complaints.list_complaints")
     record_interaction = module(client_package, "api.interactions.record_interaction")
     escalate = module(client_package, "api.escalations.escalate_complaint")
+    make_offer = module(client_package, "api.offers.make_offer")
+    get_offer = module(client_package, "api.offers.get_offer")
+    list_offers = module(client_package, "api.offers.list_offers")
+    get_interaction = module(client_package, "api.interactions.get_interaction")
     models = module(client_package, "models")
 
     with serving(create_app(service)) as url:
@@ -138,7 +142,7 @@ def test_a_crm_opens_records_and_reads_a_complaint_through_a_generated_client(
         assert again.headers["idempotent-replayed"] == "true"
         assert again.parsed.id == complaint.id
 
-        recorded = record_interaction.sync(
+        recorded_call = record_interaction.sync_detailed(
             client=api,
             complaint_id=complaint.id,
             body=models.RecordInteraction.from_dict(
@@ -146,6 +150,7 @@ def test_a_crm_opens_records_and_reads_a_complaint_through_a_generated_client(
             ),
             if_match=opened.headers["etag"],  # the tag as given
         )
+        recorded = recorded_call.parsed
         assert isinstance(recorded, models.ComplaintView)
         stale = escalate.sync_detailed(
             client=api,
@@ -164,6 +169,31 @@ def test_a_crm_opens_records_and_reads_a_complaint_through_a_generated_client(
         ]
         listed = list_complaints.sync(client=api, customer_id="C-1001")
         assert [item["id"] for item in listed.to_dict()["items"]] == [complaint.id]
+
+        # What a POST creates is read back by the id its Location ends with.
+        offered = make_offer.sync_detailed(
+            client=api,
+            complaint_id=complaint.id,
+            body=models.MakeOffer.from_dict(
+                {"description": "Refund", "amount": {"amount": "42.50", "currency": "GBP"}}
+            ),
+            idempotency_key="crm-ticket-1-offer",
+        )
+        assert offered.status_code == 201
+        assert isinstance(offered.parsed, models.ComplaintView)
+        prefix = f"/v1/complaints/{complaint.id}/offers/"
+        assert offered.headers["location"].startswith(prefix)
+        offer_id = offered.headers["location"].removeprefix(prefix)
+        offer = get_offer.sync(client=api, complaint_id=complaint.id, offer_id=offer_id)
+        assert isinstance(offer, models.OfferView)
+        assert (offer.id, offer.description, offer.status) == (offer_id, "Refund", "pending")
+        assert offer.amount_money.to_dict() == {"amount": "42.50", "currency": "GBP"}
+        offers = list_offers.sync(client=api, complaint_id=complaint.id)
+        assert [o.id for o in offers.items] == [offer_id]
+        call_id = recorded_call.headers["location"].rsplit("/", 1)[1]
+        call = get_interaction.sync(client=api, complaint_id=complaint.id, interaction_id=call_id)
+        assert isinstance(call, models.InteractionView)
+        assert call.summary == "Customer rang, upset"
     service.stop()
 
 

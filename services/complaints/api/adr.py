@@ -4,7 +4,7 @@ firm answers the ADR entity once it has."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -29,6 +29,11 @@ from services.complaints.api.schemas import (
     DecideTimeLimitWaiver,
     EligibilityView,
     ReferToAdr,
+)
+from services.complaints.api.sub_resources import (
+    SUB_RESOURCE_READ,
+    created_location,
+    the_referral,
 )
 from services.complaints.application import ComplaintsApplication
 from services.complaints.use_cases import adr, commands
@@ -64,7 +69,7 @@ def adr_eligibility(
     "/adr-referral",
     status_code=201,
     response_model=ComplaintView,
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **created_location("adr-referral")},
     summary="Refer the complaint to an external ADR provider",
     description="Allowed when internal processes are exhausted and the regime's referral "
     "window has not passed (or the firm has consented to waive it); otherwise 409 with the "
@@ -93,6 +98,26 @@ def refer_to_adr(
         ),
         status_code=201,
     )
+
+
+@router.get(
+    "/adr-referral",
+    response_model=dict[str, Any],
+    responses=SUB_RESOURCE_READ,
+    summary="The complaint's ADR referral, as the complaint records it",
+    description="What was referred and how (the eligibility assessed at referral, an "
+    "override's justification), and what the provider has reported since (the complaint's "
+    "`adr`). 404 before the complaint is referred. The ADR gateway's "
+    "`GET /v1/referrals/{referral_id}` shows its delivery to the provider.",
+    operation_id="getAdrReferral",
+)
+def get_adr_referral(
+    complaint_id: str,
+    request: Request,
+    _: Principal = Reader,
+    application: ComplaintsApplication = App,
+) -> Response:
+    return the_referral(request, application, complaint_id)
 
 
 @router.post(

@@ -28,7 +28,7 @@ from services.complaints.api.problems import complaint_problems
 from services.complaints.api.representation import complaint_document, deadline_document
 from services.complaints.application import ComplaintsApplication
 from services.complaints.policy import ComplaintPolicy
-from services.complaints.use_cases.caller import Caller
+from services.complaints.use_cases.caller import Caller, Created
 
 FUTURE_TOLERANCE = timedelta(minutes=5)
 #: A use case called for one request: given the complaint's id and the caller, it answers.
@@ -89,13 +89,29 @@ def current_document(complaint: Complaint, policy: ComplaintPolicy) -> dict[str,
 
 
 def complaint_response(
-    complaint: Complaint, policy: ComplaintPolicy, status_code: int = 200
+    complaint: Complaint,
+    policy: ComplaintPolicy,
+    status_code: int = 200,
+    created: Created | None = None,
 ) -> JSONResponse:
+    """The complaint and its ETag; a 201 says in `Location` what was created: the offer,
+    appeal or interaction the command recorded (`created`), else the complaint. The body
+    stays the complaint either way (clients rely on it); the new entry is in it, under
+    the id `Location` ends with."""
     document = current_document(complaint, policy)
     headers = {"ETag": etag(complaint, document)}
     if status_code == 201:
-        headers["Location"] = f"/v1/complaints/{complaint.id}"
+        headers["Location"] = location_of(complaint, created)
     return JSONBody(document, status_code=status_code, headers=headers)
+
+
+def location_of(complaint: Complaint, created: Created | None = None) -> str:
+    here = f"/v1/complaints/{complaint.id}"
+    if created is None:
+        return here
+    if created.collection == "adr-referral":  # one at a time: its path names no id
+        return f"{here}/adr-referral"
+    return f"{here}/{created.collection}/{created.id}"
 
 
 def _invalid_time(message: str) -> Problem:
@@ -151,6 +167,9 @@ class CommandRunner:
                         complaint, self.policy, status_code
                     ),
                     expected_version=parse_if_match(self.request),
+                    present_created=lambda complaint, created: complaint_response(
+                        complaint, self.policy, status_code, created
+                    ),
                 )
                 return use_case(identity, caller)
 

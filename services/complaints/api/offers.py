@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from services.complaints.api.deps import WRITE_PROBLEMS, CommandRunner, WriteCommand
+from services.complaints.api.deps import (
+    WRITE_PROBLEMS,
+    App,
+    CommandRunner,
+    Principal,
+    Reader,
+    WriteCommand,
+)
 from services.complaints.api.schemas import ComplaintView, MakeOffer, RespondToOffer
+from services.complaints.api.sub_resources import (
+    SUB_RESOURCE_READ,
+    OfferList,
+    OfferView,
+    created_location,
+    list_entries,
+    one_entry,
+)
+from services.complaints.application import ComplaintsApplication
 from services.complaints.use_cases import commands, offers
 
 router = APIRouter(prefix="/v1/complaints/{complaint_id}/offers", tags=["offers"])
@@ -16,7 +32,7 @@ router = APIRouter(prefix="/v1/complaints/{complaint_id}/offers", tags=["offers"
     "",
     status_code=201,
     response_model=ComplaintView,
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **created_location("offers")},
     summary="Make an offer to the customer",
 )
 def make_offer(complaint_id: str, body: MakeOffer, run: CommandRunner = WriteCommand) -> Response:
@@ -60,3 +76,36 @@ def respond_to_offer(
             caller,
         ),
     )
+
+
+@router.get(
+    "",
+    response_model=OfferList,
+    responses=SUB_RESOURCE_READ,
+    summary="The offers made, oldest first",
+    operation_id="listOffers",
+)
+def list_offers(
+    complaint_id: str,
+    request: Request,
+    _: Principal = Reader,
+    application: ComplaintsApplication = App,
+) -> Response:
+    return list_entries(request, application, complaint_id, "offers")
+
+
+@router.get(
+    "/{offer_id}",
+    response_model=OfferView,
+    responses=SUB_RESOURCE_READ,
+    summary="One offer, as the complaint shows it",
+    operation_id="getOffer",
+)
+def get_offer(
+    complaint_id: str,
+    offer_id: str,
+    request: Request,
+    _: Principal = Reader,
+    application: ComplaintsApplication = App,
+) -> Response:
+    return one_entry(request, application, complaint_id, "offers", offer_id)

@@ -87,12 +87,12 @@ def complaint_document(
         "received_at": complaint.received_at,
         "recorded_at": complaint.created_on,
         "updated_at": complaint.modified_on,
-        "interactions": list(complaint.interactions),
+        "interactions": entries(complaint, "interactions"),
         "escalations": complaint.escalations,
-        "offers": [_offer(offer) for offer in complaint.offers.values()],
+        "offers": entries(complaint, "offers"),
         "resolution": _resolution(complaint.resolution),
         "final_response": _record(complaint.final_response),
-        "appeals": [record_of(appeal) for appeal in complaint.appeals.values()],
+        "appeals": entries(complaint, "appeals"),
         "acknowledged_at": complaint.acknowledged_at,
         "holding_replies": complaint.holding_replies,
         "deadline_alerts": complaint.deadline_alerts,
@@ -105,6 +105,18 @@ def complaint_document(
         ),
         "deadlines": list(deadlines),
     }
+
+
+def entries(complaint: Complaint, collection: str) -> list[dict[str, Any]]:
+    """The complaint's offers, appeals or interactions, oldest first, each as the complaint
+    shows it (and as `GET .../{collection}/{id}` does)."""
+    if collection == "offers":
+        return [_offer(offer) for offer in complaint.offers.values()]
+    if collection == "appeals":
+        return [record_of(appeal) for appeal in complaint.appeals.values()]
+    if collection == "interactions":
+        return list(complaint.interactions)
+    raise ValueError(f"a complaint has no collection '{collection}'")
 
 
 def _offer(offer: Offer) -> dict[str, Any]:

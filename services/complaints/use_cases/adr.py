@@ -24,7 +24,7 @@ from libs.domain.values import CommandContext
 from libs.platform.runtime.jsonable import jsonable
 from services.complaints.application import ComplaintsApplication
 from services.complaints.policy import ComplaintPolicy
-from services.complaints.use_cases.caller import Caller, change, new_entity_id
+from services.complaints.use_cases.caller import Caller, change
 from services.complaints.use_cases.commands import (
     AnswerAdrEntity,
     AssessAdrEligibility,
@@ -34,6 +34,7 @@ from services.complaints.use_cases.commands import (
     RecordAdrStatus,
     ReferToAdr,
 )
+from services.complaints.use_cases.created import create
 
 T = TypeVar("T")
 
@@ -95,20 +96,29 @@ def refer_to_adr(
     context = caller.context
     check_override(context.actor_role, command.override_justification)
 
-    def decide(complaint: Complaint) -> None:
+    def decide(complaint: Complaint, referral_id: str) -> None:
         assessment = policy.eligibility(complaint, context.occurred_at)
         if not assessment.eligible and command.override_justification is None:
             raise NotEligibleForAdr(assessment)
         complaint.refer_to_adr(
             context,
-            referral_id=new_entity_id(application, complaint, context),
+            referral_id=referral_id,
             eligibility=eligibility_record(complaint.id, assessment, context.occurred_at),
             preferred_method=command.preferred_method,
             preferred_provider_id=command.preferred_provider_id,
             override_justification=command.override_justification,
         )
 
-    return change(application, command.complaint_id, caller, decide)
+    # A complaint has one referral at a time, read at `.../adr-referral` (no id in the path).
+    return create(
+        application,
+        command.complaint_id,
+        caller,
+        collection="adr-referral",
+        recorded_as=Complaint.ReferredToAdr,
+        id_field="referral_id",
+        decide=decide,
+    )
 
 
 def decide_time_limit_waiver(

@@ -6,8 +6,9 @@ from typing import TypeVar
 
 from libs.domain.complaint import Complaint
 from services.complaints.application import ComplaintsApplication
-from services.complaints.use_cases.caller import Caller, change, new_entity_id
+from services.complaints.use_cases.caller import Caller, change
 from services.complaints.use_cases.commands import DecideAppeal, LodgeAppeal
+from services.complaints.use_cases.created import create
 
 T = TypeVar("T")
 
@@ -16,14 +17,18 @@ def lodge_appeal(application: ComplaintsApplication, command: LodgeAppeal, calle
     """Records the customer's appeal against the decision, with their grounds."""
     context = caller.context
 
-    def decide(complaint: Complaint) -> None:
-        complaint.lodge_appeal(
-            context,
-            appeal_id=new_entity_id(application, complaint, context),
-            grounds=command.grounds,
-        )
+    def decide(complaint: Complaint, appeal_id: str) -> None:
+        complaint.lodge_appeal(context, appeal_id=appeal_id, grounds=command.grounds)
 
-    return change(application, command.complaint_id, caller, decide)
+    return create(
+        application,
+        command.complaint_id,
+        caller,
+        collection="appeals",
+        recorded_as=Complaint.AppealLodged,
+        id_field="appeal_id",
+        decide=decide,
+    )
 
 
 def decide_appeal(

@@ -34,6 +34,18 @@ class Caller(Generic[T]):
     context: CommandContext
     present: Callable[[Complaint], T]
     expected_version: int | None = None
+    #: How the caller wants the result of a command that creates an offer, appeal or
+    #: interaction (see `use_cases.created`); without it, `present` of the complaint.
+    present_created: Callable[[Complaint, Created], T] | None = None
+
+
+@dataclass(frozen=True)
+class Created:
+    """What a command created on a complaint: the collection (`offers`, `appeals`,
+    `interactions`) and the new entry's id, as the command's event recorded it."""
+
+    collection: str
+    id: str
 
 
 def change(

@@ -8,13 +8,14 @@ from typing import TypeVar
 from libs.domain.complaint import Complaint
 from services.complaints.application import ComplaintsApplication
 from services.complaints.policy import ComplaintPolicy
-from services.complaints.use_cases.caller import Caller, change, new_entity_id
+from services.complaints.use_cases.caller import Caller, change
 from services.complaints.use_cases.commands import (
     ChangeFlags,
     Escalate,
     RecordInteraction,
     SendHoldingReply,
 )
+from services.complaints.use_cases.created import create
 
 T = TypeVar("T")
 
@@ -25,10 +26,10 @@ def record_interaction(
     """Records a message, call, note or document on the complaint."""
     context = caller.context
 
-    def decide(complaint: Complaint) -> None:
+    def decide(complaint: Complaint, interaction_id: str) -> None:
         complaint.record_interaction(
             context,
-            interaction_id=new_entity_id(application, complaint, context),
+            interaction_id=interaction_id,
             kind=command.kind,
             direction=command.direction,
             summary=command.summary,
@@ -37,7 +38,15 @@ def record_interaction(
             language=command.language,
         )
 
-    return change(application, command.complaint_id, caller, decide)
+    return create(
+        application,
+        command.complaint_id,
+        caller,
+        collection="interactions",
+        recorded_as=Complaint.InteractionRecorded,
+        id_field="interaction_id",
+        decide=decide,
+    )
 
 
 def change_flags(application: ComplaintsApplication, command: ChangeFlags, caller: Caller[T]) -> T:

@@ -6,8 +6,9 @@ from typing import TypeVar
 
 from libs.domain.complaint import Complaint
 from services.complaints.application import ComplaintsApplication
-from services.complaints.use_cases.caller import Caller, change, new_entity_id
+from services.complaints.use_cases.caller import Caller, change
 from services.complaints.use_cases.commands import MakeOffer, RespondToOffer
+from services.complaints.use_cases.created import create
 
 T = TypeVar("T")
 
@@ -16,16 +17,24 @@ def make_offer(application: ComplaintsApplication, command: MakeOffer, caller: C
     """Offers the customer redress (one offer awaits an answer at a time)."""
     context = caller.context
 
-    def decide(complaint: Complaint) -> None:
+    def decide(complaint: Complaint, offer_id: str) -> None:
         complaint.make_offer(
             context,
-            offer_id=new_entity_id(application, complaint, context),
+            offer_id=offer_id,
             description=command.description,
             amount=command.amount,
             currency=command.currency,
         )
 
-    return change(application, command.complaint_id, caller, decide)
+    return create(
+        application,
+        command.complaint_id,
+        caller,
+        collection="offers",
+        recorded_as=Complaint.OfferMade,
+        id_field="offer_id",
+        decide=decide,
+    )
 
 
 def respond_to_offer(
