@@ -72,7 +72,8 @@ post "$C/appeals/$APPEAL_ID/decision" -d '{"outcome": "dismissed", "decided_at_t
 post "$C/closure" -d '{"reason": "Resolved"}' | field '["status"]'
 post "$C/reopen" -d '{"reason": "New evidence"}' | field '["status"]'
 
-# 7. read it (ETag = its version; send it back as If-Match to write only on top of it),
+# 7. read it (its ETag: the version, then a digest of its deadlines; send it back as
+#    If-Match to write only on top of that version),
 #    its history, and the list (filters, cursor pagination, newest first)
 curl -sS -i "${H[@]}" "$C" | grep -i '^etag'
 curl -sS "${H[@]}" "$C/history" | field '["items"][-1]["type"]'
