@@ -1,13 +1,19 @@
-"""API keys: who may call a service, and in which role.
+"""API keys: who may call a service, in which role, for which legal entity.
 
 A key's secret is never stored: only its SHA-256 digest, from which the key's id is derived,
 so a presented key is found by hashing it, with no table to search.
+
+A key acts for one legal entity of the deployment, or for all of them (group-wide). Only the
+roles that oversee a group are group-wide by default; a key of a role that works cases (a CRM,
+an agent, a supervisor) always acts for one entity, the default one unless told otherwise, so
+a deployment with one entity needs no configuration.
 """
 
 from __future__ import annotations
 
 import hashlib
 from datetime import datetime
+from typing import Any
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
@@ -15,6 +21,13 @@ from eventsourcing.domain import Aggregate
 from libs.domain.errors import RuleViolated
 
 API_KEY_NAMESPACE = UUID("6f1d3c8e-2b7a-4f0e-9a51-3c6d2e8b7f40")
+
+#: The legal entity of a deployment that has not named any: every complaint and every key
+#: of a case-working role belongs to it unless told otherwise.
+DEFAULT_LEGAL_ENTITY = "default"
+
+#: Roles whose keys may act for every legal entity at once (and do, unless scoped).
+GROUP_WIDE_ROLES = frozenset({"admin", "auditor", "service"})
 
 
 def digest_of(secret: str) -> str:
@@ -25,12 +38,32 @@ def api_key_id_for(secret: str) -> UUID:
     return uuid5(API_KEY_NAMESPACE, digest_of(secret))
 
 
+def legal_entity_of_key(role: str, legal_entity: str | None) -> str | None:
+    """The legal entity a key of `role` acts for, given the one it was issued for (None:
+    not said); None in the answer means every entity (group-wide)."""
+    if legal_entity is not None:
+        return legal_entity
+    return None if role in GROUP_WIDE_ROLES else DEFAULT_LEGAL_ENTITY
+
+
 class ApiKey(Aggregate):
     class Issued(Aggregate.Created):
+        # Version 2: a key records the legal entity it acts for and, if it is limited to
+        # one service, which. A key issued before acts for the entity its role implies
+        # (see `legal_entity_of_key`) and is limited to no service.
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("legal_entity", None)
+            state.setdefault("service", None)
+
         name: str
         role: str
         secret_sha256: str
         issued_by: str
+        legal_entity: str | None
+        service: str | None
 
     class Revoked(Aggregate.Event):
         revoked_by: str
@@ -39,15 +72,39 @@ class ApiKey(Aggregate):
             assert isinstance(aggregate, ApiKey)
             aggregate.revoked_at = self.timestamp
 
-    def __init__(self, *, name: str, role: str, secret_sha256: str, issued_by: str) -> None:
+    def __init__(
+        self,
+        *,
+        name: str,
+        role: str,
+        secret_sha256: str,
+        issued_by: str,
+        legal_entity: str | None,
+        service: str | None,
+    ) -> None:
         self.name = name
         self.role = role
         self.secret_sha256 = secret_sha256
         self.issued_by = issued_by
+        #: The entity it acts for, as issued (see `acts_for`).
+        self.legal_entity = legal_entity
+        #: The one service it is limited to; None: every service of the deployment.
+        self.service = service
         self.revoked_at: datetime | None = None
 
     @classmethod
-    def issue(cls, *, secret: str, name: str, role: str, issued_by: str) -> ApiKey:
+    def issue(
+        cls,
+        *,
+        secret: str,
+        name: str,
+        role: str,
+        issued_by: str,
+        legal_entity: str | None = None,
+        service: str | None = None,
+    ) -> ApiKey:
+        if legal_entity is not None and not legal_entity.strip():
+            raise RuleViolated("a key's legal entity, if given, must not be blank")
         return cls._create(
             cls.Issued,
             id=api_key_id_for(secret),
@@ -55,7 +112,14 @@ class ApiKey(Aggregate):
             role=role,
             secret_sha256=digest_of(secret),
             issued_by=issued_by,
+            legal_entity=legal_entity_of_key(role, legal_entity),
+            service=service,
         )
+
+    @property
+    def acts_for(self) -> str | None:
+        """The legal entity this key acts for; None: every entity (group-wide)."""
+        return legal_entity_of_key(self.role, self.legal_entity)
 
     @property
     def is_active(self) -> bool:

@@ -27,16 +27,29 @@ keys.add_command(signing)
     "--role", required=True, type=click.Choice([r.value for r in Role]), help="The key's role"
 )
 @click.option("--name", default=None, help="Who the key is for (shown as the actor)")
+@click.option(
+    "--entity",
+    "--legal-entity",
+    "legal_entity",
+    default=None,
+    help="The legal entity the key acts for (default: every entity for admin, auditor and "
+    "service keys; the default entity for the others)",
+)
 @click.option("--service", "service", default="complaints", help="Which service's key store")
-def keys_create(role: str, name: str | None, service: str) -> None:
+def keys_create(role: str, name: str | None, legal_entity: str | None, service: str) -> None:
     """Create a key; its secret is printed once, as the last line."""
     entry = service_named(service)
     application = entry.application(settings_for(entry))
     try:
-        key, secret = KeyRing(application).issue(role=Role(role), name=name or role)
+        key, secret = KeyRing(application).issue(
+            role=Role(role), name=name or role, legal_entity=legal_entity
+        )
     finally:
         application.close()
-    click.echo(f"key id: {key.id}  role: {role}  name: {key.name}  service: {entry.name}")
+    scope = key.acts_for or "every entity"
+    click.echo(
+        f"key id: {key.id}  role: {role}  name: {key.name}  entity: {scope}  service: {entry.name}"
+    )
     click.echo(secret)
 
 

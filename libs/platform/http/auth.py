@@ -48,6 +48,13 @@ class Principal:
     key_id: str
     name: str
     role: Role
+    #: The legal entity the key acts for; None: every entity (a group-wide key).
+    legal_entity: str | None = None
+
+    def may_see(self, legal_entity: str) -> bool:
+        """Whether this key may see what belongs to `legal_entity` (object-level
+        authorisation: what it may not see is answered as not found)."""
+        return self.legal_entity is None or self.legal_entity == legal_entity
 
     @property
     def actor(self) -> str:
@@ -64,9 +71,24 @@ class KeyRing:
         #: without a lock: exact from one thread, near enough under load.
         self.lookups = 0
 
-    def issue(self, *, role: Role, name: str, issued_by: str = "cli") -> tuple[ApiKey, str]:
+    def issue(
+        self,
+        *,
+        role: Role,
+        name: str,
+        issued_by: str = "cli",
+        legal_entity: str | None = None,
+        service: str | None = None,
+    ) -> tuple[ApiKey, str]:
         secret = new_secret(KEY_PREFIX)
-        key = ApiKey.issue(secret=secret, name=name, role=role.value, issued_by=issued_by)
+        key = ApiKey.issue(
+            secret=secret,
+            name=name,
+            role=role.value,
+            issued_by=issued_by,
+            legal_entity=legal_entity,
+            service=service,
+        )
         self._application.save(key)
         self._cache.forget(digest_of(secret))  # in case it was presented before it existed
         return key, secret
@@ -109,7 +131,9 @@ class KeyRing:
             return None
         if not hmac.compare_digest(key.secret_sha256, digest):
             return None
-        return Principal(key_id=str(key.id), name=key.name, role=Role(key.role))
+        return Principal(
+            key_id=str(key.id), name=key.name, role=Role(key.role), legal_entity=key.acts_for
+        )
 
 
 def _unauthenticated(detail: str) -> Problem:
