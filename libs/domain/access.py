@@ -47,6 +47,15 @@ def legal_entity_of_key(role: str, legal_entity: str | None) -> str | None:
 
 
 class ApiKey(Aggregate):
+    # Version 2: a key records its legal entity and service; snapshots taken before are
+    # upcast so a key reads the same from a snapshot or from its events.
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("legal_entity", None)
+        state.setdefault("service", None)
+
     class Issued(Aggregate.Created):
         # Version 2: a key records the legal entity it acts for and, if it is limited to
         # one service, which. A key issued before acts for the entity its role implies
