@@ -22,6 +22,7 @@ from libs.platform.follower import (
 )
 from libs.platform.http.auth import KeyRing
 from libs.platform.http.idempotency import IdempotencyStore
+from libs.platform.http.key_authority import service_keyring
 from libs.platform.sql.database import create_read_model_engine
 from libs.platform.sql.migrations import upgrade
 from services.adr_gateway.adapters import Adapter, load_adapters
@@ -87,6 +88,7 @@ class GatewayService:
             follower.stop()
         if self.complaints is not None:
             self.complaints.close()
+        self.keyring.close()
         self.application.close()
         self.engine.dispose()
 
@@ -135,7 +137,7 @@ def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
         settings=settings,
         application=application,
         engine=engine,
-        keyring=KeyRing(application),
+        keyring=service_keyring(application, settings, "adr_gateway"),
         idempotency=IdempotencyStore(engine, idempotency_records),
         feed=feed,
         adapters=adapters,

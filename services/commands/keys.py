@@ -1,4 +1,9 @@
-"""`redress keys`: issuing and revoking the API keys kept in a service's event store."""
+"""`redress keys`: issuing and revoking API keys.
+
+Keys are kept by the key authority, the complaints service, and work on every service (the
+others introspect them there, libs/platform/http/key_authority.py); `--service S` limits a
+key to service S. `--store S` keeps a key in service S's own store instead, for a service
+that runs without the authority (no REDRESS_COMPLAINTS_URL)."""
 
 from __future__ import annotations
 
@@ -12,6 +17,10 @@ from libs.domain.values import Role
 from libs.platform.http.auth import KeyRing
 from services.commands.common import service_named, settings_for
 from services.commands.signing import signing
+from services.registry import ServiceEntry
+
+#: The service that keeps the deployment's keys and answers for them (introspection).
+AUTHORITY = "complaints"
 
 
 @click.group()
@@ -35,30 +44,60 @@ keys.add_command(signing)
     help="The legal entity the key acts for (default: every entity for admin, auditor and "
     "service keys; the default entity for the others)",
 )
-@click.option("--service", "service", default="complaints", help="Which service's key store")
-def keys_create(role: str, name: str | None, legal_entity: str | None, service: str) -> None:
+@click.option(
+    "--service",
+    "service",
+    default=None,
+    help="Limit the key to this service (default: it works on every service)",
+)
+@click.option(
+    "--store",
+    default=AUTHORITY,
+    show_default=True,
+    help="Whose key store keeps the key: the key authority, or a service run without it",
+)
+def keys_create(
+    role: str, name: str | None, legal_entity: str | None, service: str | None, store: str
+) -> None:
     """Create a key; its secret is printed once, as the last line."""
-    entry = service_named(service)
+    limited_to = _serving(service).name if service is not None else None
+    entry = _serving(store)
     application = entry.application(settings_for(entry))
     try:
         key, secret = KeyRing(application).issue(
-            role=Role(role), name=name or role, legal_entity=legal_entity
+            role=Role(role), name=name or role, legal_entity=legal_entity, service=limited_to
         )
     finally:
         application.close()
     scope = key.acts_for or "every entity"
     click.echo(
-        f"key id: {key.id}  role: {role}  name: {key.name}  entity: {scope}  service: {entry.name}"
+        f"key id: {key.id}  role: {role}  name: {key.name}  entity: {scope}  "
+        f"service: {limited_to or 'every service'}  store: {entry.name}"
     )
     click.echo(secret)
 
 
+def _serving(name: str) -> ServiceEntry:
+    """A service that answers API requests with keys (not a helper process)."""
+    entry = service_named(name)
+    if entry.part_of or not entry.keeps_database:
+        raise click.BadParameter(f"'{name}' takes no API keys")
+    return entry
+
+
 @keys.command("revoke")
 @click.argument("key_id")
-@click.option("--service", "service", default="complaints", help="Which service's key store")
-def keys_revoke(key_id: str, service: str) -> None:
-    """Revoke a key by its id; it stops working within a few seconds."""
-    entry = service_named(service)
+@click.option(
+    "--store",
+    "--service",
+    "store",
+    default=AUTHORITY,
+    show_default=True,
+    help="Whose key store keeps the key (only for a key created with --store)",
+)
+def keys_revoke(key_id: str, store: str) -> None:
+    """Revoke a key by its id; every service refuses it within REDRESS_KEY_CACHE_SECONDS."""
+    entry = _serving(store)
     try:
         identity = UUID(key_id)
     except ValueError:
@@ -67,7 +106,7 @@ def keys_revoke(key_id: str, service: str) -> None:
     try:
         KeyRing(application).revoke(identity)
     except AggregateNotFoundError:
-        raise click.ClickException(f"no key with id {key_id}") from None
+        raise click.ClickException(f"no key with id {key_id} in the {entry.name} store") from None
     except DomainError as error:
         raise click.ClickException(error.message) from None
     finally:

@@ -17,6 +17,7 @@ from services.complaints.api import (
     health,
     history,
     interactions,
+    keys,
     lifecycle,
     offers,
     regimes,
@@ -40,6 +41,7 @@ ROUTERS = (
     events.router,
     history.router,
     history.audit_router,
+    keys.router,
 )
 
 

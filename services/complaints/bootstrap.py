@@ -91,7 +91,9 @@ def bootstrap(settings: ComplaintsSettings | None = None) -> ComplaintsService:
         settings=settings,
         application=application,
         read_engine=engine,
-        keyring=KeyRing(application),
+        keyring=KeyRing(
+            application, service="complaints", cache_seconds=settings.key_cache_seconds
+        ),
         idempotency=IdempotencyStore(engine, idempotency_records),
         projector=projector,
         projection_runner=runner,

@@ -87,6 +87,13 @@ class ComplaintsSettings(BaseSettings):
     auth_failures_burst: int = Field(
         20, ge=1, description="Failed authentications an address may make in a burst"
     )
+    key_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="How long a verified or refused API key is remembered: the bound on how "
+        "long a revoked key may still work on this service",
+    )
     export_concurrency_per_key: int = Field(
         2, ge=1, description="History exports (JSON, PDF) a key may run at once (429 beyond)"
     )

@@ -26,6 +26,7 @@ from libs.platform.follower import (
     rebuild,
 )
 from libs.platform.http.auth import KeyRing
+from libs.platform.http.key_authority import service_keyring
 from libs.platform.sql.database import create_read_model_engine
 from libs.platform.sql.migrations import upgrade
 from services.notifications import projection
@@ -106,6 +107,7 @@ class NotificationsService:
         self.dispatcher_runner.stop()
         for follower in self.followers:
             follower.stop()
+        self.keyring.close()
         self.application.close()
         self.engine.dispose()
 
@@ -200,7 +202,7 @@ def bootstrap(
         clock=clock,
         application=application,
         engine=engine,
-        keyring=KeyRing(application),
+        keyring=service_keyring(application, settings, "notifications"),
         feed=feed,
         rules=rules,
         book=book,

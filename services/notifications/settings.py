@@ -112,5 +112,21 @@ class NotificationsSettings(BaseSettings):
     auth_failures_burst: int = Field(
         20, ge=1, description="Failed authentications an address may make in a burst"
     )
+    key_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="How long a verified or refused API key is remembered: the bound on how "
+        "long a revoked key may still work on this service",
+    )
+    key_authority_url: str | None = Field(
+        None,
+        description="The key authority asked about keys this service does not hold "
+        "(POST /v1/keys/introspect; default: REDRESS_COMPLAINTS_URL)",
+    )
+    key_authority_api_key: str | None = Field(
+        None,
+        description="The `service` key it is asked with (default: REDRESS_COMPLAINTS_API_KEY)",
+    )
     db_pool_size: int = 8
     migrate_on_start: bool = True

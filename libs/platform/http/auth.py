@@ -1,9 +1,16 @@
 """Bearer API keys with roles, checked on every route.
 
-Keys live as `ApiKey` aggregates in the service's own event store. A verified key is cached
-for a few seconds so that a busy client costs one hash, not one query, per request; a
-revocation therefore takes effect within `CACHE_SECONDS`. Good keys and refused keys are
-cached apart (`key_cache.py`), so junk keys cannot flush good ones.
+Keys live as `ApiKey` aggregates in an event store: the complaints service's, which is the
+deployment's key authority, and (for keys issued there before) a service's own. A service
+that is not the authority looks a key it does not hold up with the authority
+(`key_authority.py`, RFC 7662 introspection), so one key works on every service; a key
+limited to one service (`ApiKey.service`) is refused by the others with 403.
+
+A verified key is cached for a few seconds (`REDRESS_KEY_CACHE_SECONDS`, default
+`CACHE_SECONDS`) so that a busy client costs one hash, not one query or one call to the
+authority, per request; a revocation therefore takes effect on every service within that
+many seconds. Good keys and refused keys are cached apart (`key_cache.py`), so junk keys
+cannot flush good ones.
 
 The header is read by one function, `presented_secret`, for authentication and for the rate
 limits alike (`ratelimit.py`): `bEaReR K` and `Bearer   K` are the same key `K`, counted in
@@ -16,6 +23,7 @@ import hmac
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Protocol
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
@@ -50,6 +58,8 @@ class Principal:
     role: Role
     #: The legal entity the key acts for; None: every entity (a group-wide key).
     legal_entity: str | None = None
+    #: The one service the key is limited to; None: every service of the deployment.
+    service: str | None = None
 
     def may_see(self, legal_entity: str) -> bool:
         """Whether this key may see what belongs to `legal_entity` (object-level
@@ -61,12 +71,34 @@ class Principal:
         return f"{self.role.value}:{self.name}"
 
 
-class KeyRing:
-    """Issues, revokes and verifies the API keys of one service."""
+class KeyAuthority(Protocol):
+    """Where a service looks up a key it does not hold (`key_authority.KeyAuthorityClient`)."""
 
-    def __init__(self, application: Application, clock: Callable[[], float] = time.monotonic):
+    def introspect(self, secret: str) -> Principal | None: ...
+
+    def close(self) -> None: ...
+
+
+class KeyRing:
+    """Issues, revokes and verifies API keys for one service.
+
+    `service` names the service the ring guards (a key limited to another is refused there,
+    see `admits`); `authority`, for a service that is not the key authority, answers for the
+    keys its own store does not hold."""
+
+    def __init__(
+        self,
+        application: Application,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        service: str | None = None,
+        authority: KeyAuthority | None = None,
+        cache_seconds: float = CACHE_SECONDS,
+    ):
         self._application = application
-        self._cache: KeyCache[Principal] = KeyCache(CACHE_SECONDS, clock)
+        self.service = service
+        self.authority = authority
+        self._cache: KeyCache[Principal] = KeyCache(cache_seconds, clock)
         #: Keys looked up in the event store (cache misses): what junk keys cost. Counted
         #: without a lock: exact from one thread, near enough under load.
         self.lookups = 0
@@ -121,19 +153,48 @@ class KeyRing:
         expired): a key in use, not a guess. No database."""
         return self._cache.was_good(digest_of(secret))
 
-    def _load(self, secret: str, digest: str) -> Principal | None:
-        self.lookups += 1
+    def close(self) -> None:
+        if self.authority is not None:
+            self.authority.close()
+
+    def admits(self, principal: Principal) -> bool:
+        """Whether a key limited to one service (if it is) may be used here."""
+        return principal.service is None or principal.service == self.service
+
+    def look_up(self, secret: str) -> Principal | None:
+        """The key as this ring's store now has it (no cache): None if it is unknown or
+        revoked. What the key authority answers introspection with."""
+        return _principal_of(self._held(secret), digest_of(secret))
+
+    def _held(self, secret: str) -> ApiKey | None:
         try:
             key = self._application.repository.get(api_key_id_for(secret))
         except AggregateNotFoundError:
             return None
-        if not isinstance(key, ApiKey) or not key.is_active:
-            return None
-        if not hmac.compare_digest(key.secret_sha256, digest):
-            return None
-        return Principal(
-            key_id=str(key.id), name=key.name, role=Role(key.role), legal_entity=key.acts_for
-        )
+        return key if isinstance(key, ApiKey) else None
+
+    def _load(self, secret: str, digest: str) -> Principal | None:
+        self.lookups += 1
+        held = self._held(secret)
+        if held is None and self.authority is not None:
+            # Not one of this store's keys: the authority answers (or raises
+            # `key_authority.IdentityUnavailable`, which is not cached).
+            return self.authority.introspect(secret)
+        return _principal_of(held, digest)
+
+
+def _principal_of(key: ApiKey | None, digest: str) -> Principal | None:
+    if key is None or not key.is_active:
+        return None
+    if not hmac.compare_digest(key.secret_sha256, digest):
+        return None
+    return Principal(
+        key_id=str(key.id),
+        name=key.name,
+        role=Role(key.role),
+        legal_entity=key.acts_for,
+        service=key.service,
+    )
 
 
 def _unauthenticated(detail: str) -> Problem:
@@ -178,6 +239,17 @@ async def authenticate(request: Request) -> Principal:
     principal = verdict[0]
     if principal is None:
         raise _unauthenticated("the API key is unknown or revoked")
+    if not keyring.admits(principal):
+        raise Problem(
+            403,
+            "key-for-another-service",
+            "The API key is limited to another service",
+            f"this key was created with `--service {principal.service}` and works only on "
+            f"that service, not on {keyring.service}; use a key created without --service "
+            "(it works on every service) or one limited to this one",
+            key_service=principal.service,
+            service=keyring.service,
+        )
     request.state.principal = principal
     return principal
 

@@ -8,8 +8,8 @@ malformed. Anything else (XML, a form, text, no Content-Type at all) is answered
 `unsupported-media-type`, naming what was sent, before the body is read or anything is
 recorded; it used to reach validation and come back as a 422 about a missing body.
 
-The check follows the OpenAPI document: an operation that documents a JSON request body is
-held to it (and documents the 415); operations without a body, and a provider's signed
+The check follows the OpenAPI document: an operation that documents a request body only as
+JSON is held to it (and documents the 415); operations without a body, and a provider's signed
 webhook (which reads its raw bytes, verifies the signature over them, and only then parses
 them) are left alone. A body that says it is JSON but begins like UTF-16 or UTF-32 (a NUL
 among its first bytes, or their byte-order marks) is refused the same way: Python's JSON
@@ -79,10 +79,16 @@ def _json_operations(document: dict[str, Any]) -> list[tuple[str, re.Pattern[str
     for template, operations in document.get("paths", {}).items():
         pattern = re.compile("^" + re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(template)) + "$")
         for method, operation in operations.items():
-            content = (operation.get("requestBody") or {}).get("content", {})
-            if any(_is_json(media_type) for media_type in content):
+            if _takes_only_json(operation):
                 found.append((method.upper(), pattern))
     return found
+
+
+def _takes_only_json(operation: dict[str, Any]) -> bool:
+    """Whether the operation documents a request body, and only as JSON (one that also
+    takes a form, as RFC 7662 introspection does, reads its body itself)."""
+    content = (operation.get("requestBody") or {}).get("content", {})
+    return bool(content) and all(_is_json(media_type) for media_type in content)
 
 
 def _is_json(media_type: str) -> bool:
@@ -170,8 +176,7 @@ def accept_json_bodies_only(app: FastAPI) -> None:
             )
             for operations in document.get("paths", {}).values():
                 for operation in operations.values():
-                    content = (operation.get("requestBody") or {}).get("content", {})
-                    if any(_is_json(media_type) for media_type in content):
+                    if _takes_only_json(operation):
                         operation["responses"].setdefault("415", UNSUPPORTED_MEDIA_TYPE)
         return document
 
