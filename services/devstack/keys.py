@@ -16,15 +16,18 @@ DEVELOPER_KEY = Path("var/dev-api-key")
 SERVICE_KEYS = Path("var/service-keys")
 
 
-def kept_key(application: Any, path: Path, *, role: Role, name: str) -> str:
+def kept_key(
+    application: Any, path: Path, *, role: Role, name: str, service: str | None = None
+) -> str:
     """The secret kept at `path` while `application`'s key store accepts it, else a new key
-    of `role` issued there and kept at `path` (readable by its owner only)."""
+    of `role` (limited to `service`, if given) issued there and kept at `path` (readable by
+    its owner only)."""
     keyring = KeyRing(application)
     if path.exists():
         secret = path.read_text().strip()
         if keyring.verify(secret) is not None:
             return secret
-    _, secret = keyring.issue(role=role, name=name)
+    _, secret = keyring.issue(role=role, name=name, service=service)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(secret + "\n")
     path.chmod(0o600)
@@ -35,5 +38,6 @@ def developer_key(application: Any) -> str:
     return kept_key(application, DEVELOPER_KEY, role=Role.ADMIN, name="developer")
 
 
-def service_key(application: Any, name: str) -> str:
-    return kept_key(application, SERVICE_KEYS / name, role=Role.SERVICE, name=name)
+def service_key(application: Any, name: str, *, service: str | None = None) -> str:
+    """A `service` key for `name`; limited to `service` (the one it reads), if given."""
+    return kept_key(application, SERVICE_KEYS / name, role=Role.SERVICE, name=name, service=service)

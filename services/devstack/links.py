@@ -1,7 +1,8 @@
 """What links the services under `redress up`, so that a referral makes the whole round trip
 on one machine: the `service` keys with which each reads another's feed (kept under
-var/service-keys and reused while valid), each one's URLs for the others, and the sandbox
-provider registered with the ADR gateway."""
+var/service-keys and reused while valid; those issued by the complaints service are limited
+to it, and are also what the others introspect keys with), each one's URLs for the others,
+and the sandbox provider registered with the ADR gateway."""
 
 from __future__ import annotations
 
@@ -21,10 +22,12 @@ def development_links(
     complaints = ComplaintsApplication(env=event_store_env(databases["complaints"], pool_size=2))
     gateway = GatewayApplication(env=event_store_env(databases["adr_gateway"], pool_size=2))
     try:
-        gateway_reads_complaints = service_key(complaints, "adr-gateway")
+        gateway_reads_complaints = service_key(complaints, "adr-gateway", service="complaints")
         complaints_reads_gateway = service_key(gateway, "complaints")
         register_sandbox(gateway, f"http://127.0.0.1:{ports['sandbox_provider']}/cases")
-        notifications_reads_complaints = service_key(complaints, "notifications-reads-complaints")
+        notifications_reads_complaints = service_key(
+            complaints, "notifications-reads-complaints", service="complaints"
+        )
         notifications_reads_gateway = service_key(gateway, "notifications-reads-adr-gateway")
     finally:
         complaints.close()

@@ -77,7 +77,7 @@ def banner(urls: list[str], key: str) -> str:
     return (
         "\nRedress is up:\n"
         + "\n".join(urls)
-        + f"\n\nDevelopment API key (role admin):\n  {key}\n\n"
+        + f"\n\nDevelopment API key (role admin, for every service):\n  {key}\n\n"
         + f"Mail sent by the services: http://127.0.0.1:{mail}/ (also as files in var/mail/new)\n\n"
         + f"Try:\n  curl -s -H 'Authorization: Bearer {key}' "
         + f"http://127.0.0.1:{complaints}/v1/complaints\n\n"

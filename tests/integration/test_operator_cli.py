@@ -141,6 +141,14 @@ def test_redress_up_runs_on_free_ports_beside_a_running_system_and_ends_with_the
             listed = httpx.get(f"http://127.0.0.1:{port}/v1/complaints", headers=bearer(key))
             assert listed.status_code == 200
             assert [c["id"] for c in listed.json()["items"]] == [created.json()["id"]]
+            # The one printed key works on the other services too (the README's examples).
+            for service, path in (
+                ("ADR_GATEWAY", "/v1/providers"),
+                ("NOTIFICATIONS", "/v1/notifications"),
+            ):
+                other = f"http://127.0.0.1:{ports[f'REDRESS_{service}_PORT']}{path}"
+                answered = httpx.get(other, headers=bearer(key))
+                assert answered.status_code == 200, (service, answered.text)
             assert (workdir / "var" / "complaints.db").exists()
         finally:
             process.send_signal(signal.SIGINT)
