@@ -51,7 +51,7 @@ _ANSWER_EXAMPLE = {
         "requestBody": {
             "required": True,
             "content": {
-                FORM: {"schema": _TOKEN_SCHEMA},
+                FORM: {"schema": _TOKEN_SCHEMA, "example": {"token": "rdk_..."}},
                 "application/json": {
                     "schema": _TOKEN_SCHEMA,
                     "example": {"token": "rdk_..."},
