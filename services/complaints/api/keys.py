@@ -83,11 +83,15 @@ def _token_in(content_type: str | None, body: bytes) -> str:
     media_type = (content_type or "").split(";")[0].strip().lower()
     fields: dict[str, Any]
     if media_type == FORM:
-        fields = {name: values[-1] for name, values in parse_qs(body.decode("utf-8")).items()}
+        try:
+            form = parse_qs(body.decode("utf-8"), errors="strict")
+        except UnicodeDecodeError:
+            raise _missing_token("the form is not UTF-8") from None
+        fields = {name: values[-1] for name, values in form.items()}
     elif media_type == "application/json":
         try:
             fields = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise _missing_token("the body is not JSON") from None
         if not isinstance(fields, dict):
             raise _missing_token("the body is not a JSON object")
