@@ -76,7 +76,9 @@ async def firms(own_database: str) -> AsyncIterator[Firms]:
                     headers=keys["admin"],
                 )
                 assert registered.status_code == 201, registered.text
-            opened = await client.post("/v1/complaints", json=new_complaint(), headers=keys["crm_a"])
+            opened = await client.post(
+                "/v1/complaints", json=new_complaint(), headers=keys["crm_a"]
+            )
             assert opened.status_code == 201, opened.text
             path = f"/v1/complaints/{opened.json()['id']}"
             offer = await client.post(

@@ -109,9 +109,7 @@ async def register(
     policy = request.app.state.policy
     if body.default_regime not in policy.regimes:
         known = ", ".join(policy.regime_names)
-        raise invalid_field(
-            "default_regime", f"no regime '{body.default_regime}' (known: {known})"
-        )
+        raise invalid_field("default_regime", f"no regime '{body.default_regime}' (known: {known})")
     with domain_problems():
         entity = await run_in_threadpool(
             lambda: directory(request).register(

@@ -97,14 +97,17 @@ def entity_for_new_complaint(
     if named is None:
         if len(known) == 1:
             return next(iter(known))
+        message = (
+            "this key acts for every legal entity and the deployment has "
+            f"{len(known)}: say which the complaint belongs to in 'legal_entity' "
+            f"(one of: {', '.join(sorted(known))})"
+        )
         raise Problem(
             422,
             "legal-entity-required",
             "Legal entity required",
-            "this key acts for every legal entity and the deployment has "
-            f"{len(known)}: say which the complaint belongs to in 'legal_entity' "
-            f"(one of: {', '.join(sorted(known))})",
-            field="legal_entity",
+            message,
+            errors=[{"field": "legal_entity", "message": message}],
         )
     if named not in known:
         raise invalid_field(
