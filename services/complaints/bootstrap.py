@@ -19,8 +19,8 @@ from libs.platform.sql.database import create_read_model_engine
 from libs.platform.sql.migrations import upgrade
 from services.complaints import adr_updates
 from services.complaints.application import ComplaintsApplication
-from services.complaints.legal_entities import LegalEntityDirectory
 from services.complaints.history.checkpointer import Checkpointer
+from services.complaints.legal_entities import LegalEntityDirectory
 from services.complaints.policy import ComplaintPolicy
 from services.complaints.readmodel.projector import FOLD_CACHE_SIZE, ComplaintListProjector
 from services.complaints.readmodel.runner import ProjectionRunner

@@ -36,7 +36,7 @@ class LegalEntityDirectory:
 
     def _registry(self) -> LegalEntities | None:
         try:
-            registry = self.application.repository.get(REGISTRY_ID)
+            registry: object = self.application.repository.get(REGISTRY_ID)
         except AggregateNotFoundError:
             return None
         assert isinstance(registry, LegalEntities)

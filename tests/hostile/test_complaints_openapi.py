@@ -39,7 +39,7 @@ BEYOND_THE_SCHEMA: RulesBeyondTheSchema = {
     "POST /v1/legal-entities)",
     "legal-entity-required:legal_entity": "once the fuzzer registered a second entity, a "
     "group-wide key must name one (state, not shape)",
-    "validation-error:default_regime": "regimes are data (regimes/*.toml), not a list in the schema",
+    "validation-error:default_regime": "an entity's default regime is one the service has",
     "stale-version": "If-Match must name the complaint's current version (state, not shape)",
 }
 

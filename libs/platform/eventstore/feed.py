@@ -36,7 +36,7 @@ MAX_WAIT_SECONDS = 30.0
 POLL_SECONDS = 0.25
 
 #: Whether the events of the aggregate with this id may be read (see `EventFeed.page`).
-Visible = Callable[[UUID], bool]
+Visible = Callable[[UUID | str], bool]
 
 
 class FeedSignal:

@@ -16,13 +16,13 @@ key's entity (`visible_entity`), and the event feed publishes only its complaint
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated
 from uuid import UUID
 
 from fastapi import Depends, Query, Request
 from starlette.concurrency import run_in_threadpool
 
+from libs.platform.eventstore.feed import Visible
 from libs.platform.http.auth import Principal, authenticate
 from libs.platform.http.problems import Problem, invalid_field, not_found
 from services.complaints.legal_entities import LegalEntityDirectory
@@ -118,15 +118,16 @@ def entity_for_new_complaint(
     return named
 
 
-def feed_scope(request: Request, principal: Principal) -> Callable[[UUID], bool] | None:
+def feed_scope(request: Request, principal: Principal) -> Visible | None:
     """Which aggregates' events a key may read from the feed: None, every one (a
     group-wide key); else only its entity's complaints."""
     if principal.legal_entity is None:
         return None
     entities = directory(request)
 
-    def visible(originator_id: UUID) -> bool:
-        entity = entities.entity_of(originator_id)
+    def visible(originator_id: UUID | str) -> bool:
+        identity = originator_id if isinstance(originator_id, UUID) else UUID(originator_id)
+        entity = entities.entity_of(identity)
         return entity is not None and principal.may_see(entity)
 
     return visible
