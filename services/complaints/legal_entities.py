@@ -68,10 +68,14 @@ class LegalEntityDirectory:
 
     # -- complaints -----------------------------------------------------------------------
 
+    def remembered(self, complaint_id: UUID) -> str | None:
+        """The complaint's entity if it is remembered (no database: for the event loop)."""
+        with self._lock:
+            return self._entity_of.get(complaint_id)
+
     def entity_of(self, complaint_id: UUID) -> str | None:
         """The entity a complaint belongs to; None if there is no such complaint."""
-        with self._lock:
-            known = self._entity_of.get(complaint_id)
+        known = self.remembered(complaint_id)
         if known is not None:
             return known
         events = list(self.application.repository.event_store.get(complaint_id, lte=1, limit=1))

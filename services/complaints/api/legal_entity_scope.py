@@ -48,7 +48,12 @@ async def complaint_in_scope(request: Request) -> None:
         complaint_id = UUID(raw)
     except ValueError:
         return  # the route answers that no such complaint exists
-    entity = await run_in_threadpool(directory(request).entity_of, complaint_id)
+    entities = directory(request)
+    # Remembered nearly always (a complaint's entity never changes): a worker thread only
+    # for the first look at a complaint.
+    entity = entities.remembered(complaint_id) or await run_in_threadpool(
+        entities.entity_of, complaint_id
+    )
     if entity is not None and not principal.may_see(entity):
         raise not_found("complaint", raw)
 
