@@ -271,3 +271,62 @@ async def test_a_group_wide_key_names_the_entity_once_there_are_several(firms: F
         "/v1/complaints", json=new_complaint(legal_entity="acme-mars"), headers=firms.as_("admin")
     )
     assert unknown.status_code == 422, unknown.text
+
+
+async def test_a_key_of_the_complaints_entity_follows_its_events(firms: Firms) -> None:
+    auditor_a = bearer(
+        firms.service.keyring.issue(role=Role.AUDITOR, name="auditor a", legal_entity=A)[1]
+    )
+    page = await firms.client.get("/v1/events", headers=auditor_a)
+    subjects = {item["subject"] for item in page.json()["items"]}
+    assert subjects == {firms.ids["complaint_id"]}
+    received = page.json()["items"][0]
+    assert received["type"].endswith("ComplaintReceived")
+    assert received["data"]["legal_entity"] == A
+
+
+async def test_a_complaint_that_says_no_regime_follows_its_entitys(firms: Firms) -> None:
+    registered = await firms.client.post(
+        "/v1/legal-entities",
+        json={
+            "id": "acme-gb",
+            "name": "Acme GB",
+            "regulator_references": {"fca_frn": "654321"},
+            "default_regime": "uk-fca-disp",
+        },
+        headers=firms.as_("admin"),
+    )
+    assert registered.status_code == 201, registered.text
+    assert registered.headers["location"] == "/v1/legal-entities/acme-gb"
+    body = new_complaint(legal_entity="acme-gb")
+    del body["regime"]
+    opened = await firms.client.post("/v1/complaints", json=body, headers=firms.as_("admin"))
+    assert opened.status_code == 201, opened.text
+    assert (opened.json()["legal_entity"], opened.json()["regime"]) == ("acme-gb", "uk-fca-disp")
+
+
+async def test_one_entity_needs_no_configuration(tmp_path: Path) -> None:
+    service = build_complaints(
+        f"sqlite:///{tmp_path / 'one.db'}", default_legal_entity_name="Acme Ltd"
+    )
+    admin = bearer(service.keyring.issue(role=Role.ADMIN, name="admin")[1])
+    crm = bearer(service.keyring.issue(role=Role.CRM, name="crm")[1])
+    with serving(create_app(service)) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            for key in (admin, crm):
+                opened = await client.post("/v1/complaints", json=new_complaint(), headers=key)
+                assert opened.status_code == 201, opened.text
+                assert opened.json()["legal_entity"] == "default"
+            listed = await client.get("/v1/legal-entities", headers=crm)
+            assert listed.json()["items"] == [
+                {
+                    "id": "default",
+                    "name": "Acme Ltd",
+                    "regulator_references": {},
+                    "default_regime": "default",
+                    "calendar_subdivision": None,
+                    "registered": False,
+                }
+            ]
+            seen = await client.get("/v1/complaints", headers=crm)
+            assert len(seen.json()["items"]) == 2
