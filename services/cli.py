@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from services.commands.common import notices_to_stderr
+from services.commands.entities import entities
 from services.commands.integrity import checkpoint, verify
 from services.commands.keys import keys
 from services.commands.migrate import migrate
@@ -25,7 +26,7 @@ def main() -> None:
     notices_to_stderr()
 
 
-for command in (serve, migrate, keys, rebuild_read_models, verify, checkpoint, up):
+for command in (serve, migrate, keys, entities, rebuild_read_models, verify, checkpoint, up):
     main.add_command(command)
 # The offline verifier needs no service settings: it reads files only.
 main.add_command(verify_export)

@@ -21,6 +21,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
+from libs.domain.access import DEFAULT_LEGAL_ENTITY
 from libs.domain.adr_referral import (
     AdrOutcome,
     AdrReferral,
@@ -83,7 +84,9 @@ class Complaint(Aggregate):
     # are value types, not dicts; a dict is the record each was (see libs.domain.records).
     # Version 5: `clock_history` keeps every time each clock event happened, so a reopened
     # complaint's met deadlines stay met; a snapshot from before it knew only the first.
-    class_version = 5
+    # Version 6: every complaint belongs to one legal entity; a snapshot from before
+    # entities belonged to the default one (see libs.domain.legal_entities).
+    class_version = 6
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -117,6 +120,10 @@ class Complaint(Aggregate):
         times = state.get("clock_times", {})
         state["clock_history"] = {event: [moment] for event, moment in times.items()}
 
+    @staticmethod
+    def upcast_v5_v6(state: dict[str, Any]) -> None:
+        state.setdefault("legal_entity", DEFAULT_LEGAL_ENTITY)
+
     class Event(Aggregate.Event):
         """Fields every complaint event records: who, when it happened, how to trace it."""
 
@@ -147,6 +154,15 @@ class Complaint(Aggregate):
             """What this event does to the complaint."""
 
     class ComplaintReceived(Aggregate.Created, Event):
+        """Version 2 added `legal_entity`, the entity the complaint belongs to. Version 1
+        events, stored before a deployment had entities, are upcast to the default one."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["legal_entity"] = DEFAULT_LEGAL_ENTITY
+
         customer: dict[str, Any]
         channel: str
         category: str
@@ -160,6 +176,7 @@ class Complaint(Aggregate):
         external_ref: str | None
         flags: dict[str, bool]
         ladder: list[str]
+        legal_entity: str
 
     def __init__(
         self,
@@ -177,6 +194,7 @@ class Complaint(Aggregate):
         external_ref: str | None,
         flags: dict[str, bool],
         ladder: list[str],
+        legal_entity: str,
         actor: str,
         actor_role: str,
         correlation_id: str,
@@ -196,6 +214,8 @@ class Complaint(Aggregate):
         self.external_ref = external_ref
         self.flags = dict(flags)
         self.ladder = list(ladder)
+        #: The legal entity the complaint belongs to, for good (see libs.domain.legal_entities).
+        self.legal_entity = legal_entity
         self.status = Status.OPEN.value
         self.tier = ladder[0]
         self.received_at = occurred_at
@@ -243,6 +263,7 @@ class Complaint(Aggregate):
         external_ref: str | None = None,
         flags: dict[str, bool] | None = None,
         ladder: Iterable[str] = DEFAULT_TIERS,
+        legal_entity: str = DEFAULT_LEGAL_ENTITY,
     ) -> Complaint:
         tiers = EscalationLadder.of(list(ladder))
         if (amount_in_dispute is None) != (currency is None):
@@ -267,6 +288,7 @@ class Complaint(Aggregate):
             external_ref=external_ref,
             flags=dict(flags or {}),
             ladder=list(tiers.tiers),
+            legal_entity=legal_entity,
             **context.event_fields(),
         )
 

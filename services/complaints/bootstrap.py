@@ -20,6 +20,7 @@ from libs.platform.sql.migrations import upgrade
 from services.complaints import adr_updates
 from services.complaints.application import ComplaintsApplication
 from services.complaints.history.checkpointer import Checkpointer
+from services.complaints.legal_entities import LegalEntityDirectory
 from services.complaints.policy import ComplaintPolicy
 from services.complaints.readmodel.projector import FOLD_CACHE_SIZE, ComplaintListProjector
 from services.complaints.readmodel.runner import ProjectionRunner
@@ -42,6 +43,7 @@ class ComplaintsService:
     policy: ComplaintPolicy
     scheduler: DeadlineScheduler
     scheduler_runner: SchedulerRunner
+    legal_entities: LegalEntityDirectory
     checkpointer: Checkpointer | None = None
     followers: list[Follower] = field(default_factory=list)
 
@@ -100,6 +102,7 @@ def bootstrap(settings: ComplaintsSettings | None = None) -> ComplaintsService:
         policy=policy,
         scheduler=scheduler,
         scheduler_runner=SchedulerRunner(scheduler, settings.scheduler_poll_seconds),
+        legal_entities=LegalEntityDirectory(application, settings.default_legal_entity_name),
         checkpointer=Checkpointer(application, settings),
         followers=_followers(settings, application),
     )

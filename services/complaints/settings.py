@@ -53,6 +53,13 @@ class ComplaintsSettings(BaseSettings):
         ge=0,
         description="Complaints `complaints-projection` keeps folded between batches",
     )
+    default_legal_entity_name: str = Field(
+        "Default legal entity",
+        min_length=1,
+        max_length=200,
+        description="The name of the legal entity a deployment has without registering any "
+        "(id `default`; docs/api-conventions.md, 'Legal entities')",
+    )
     backdate_window_days: int = Field(
         30, description="How far in the past a CRM may date an event (occurred_at)"
     )

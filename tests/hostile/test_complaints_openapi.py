@@ -35,6 +35,11 @@ BEYOND_THE_SCHEMA: RulesBeyondTheSchema = {
     "validation-error:to": "the report's `to` must be after its `from`",
     "validation-error:override_justification": "a justification of at least 5 words",
     "idempotency-key-reused": "an Idempotency-Key names one request: another body is refused",
+    "validation-error:legal_entity": "a legal entity the deployment has (entities are data: "
+    "POST /v1/legal-entities)",
+    "legal-entity-required:legal_entity": "once the fuzzer registered a second entity, a "
+    "group-wide key must name one (state, not shape)",
+    "validation-error:default_regime": "an entity's default regime is one the service has",
     "stale-version": "If-Match must name the complaint's current version (state, not shape)",
 }
 

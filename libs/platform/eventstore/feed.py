@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -33,6 +34,9 @@ MAX_LIMIT = 5000
 DEFAULT_LIMIT = 500
 MAX_WAIT_SECONDS = 30.0
 POLL_SECONDS = 0.25
+
+#: Whether the events of the aggregate with this id may be read (see `EventFeed.page`).
+Visible = Callable[[UUID | str], bool]
 
 
 class FeedSignal:
@@ -102,20 +106,29 @@ class EventFeed:
     def head(self) -> int:
         return int(self.application.recorder.max_notification_id() or 0)
 
-    def page(self, after: int, limit: int) -> tuple[dict[str, Any], int]:
-        """The page after `after`, and how many notifications it covered (0 = nothing new)."""
+    def page(
+        self, after: int, limit: int, visible: Visible | None = None
+    ) -> tuple[dict[str, Any], int]:
+        """The page after `after`, and how many notifications it covered (0 = nothing new).
+        With `visible`, only the events of aggregates it admits (a reader scoped to one
+        legal entity); the others are skipped as events outside the feed are."""
         head = self.head()
         notifications = self.application.recorder.select_notifications(start=after + 1, limit=limit)
         next_after = notifications[-1].id if notifications else after
+        published = [n for n in notifications if self._published(n)]
+        if visible is not None:
+            published = [n for n in published if visible(n.originator_id)]
         page = {
-            "items": [self.envelope(n) for n in notifications if self._published(n)],
+            "items": [self.envelope(n) for n in published],
             "next_after": next_after,
             "head": max(head, next_after),
         }
         return page, len(notifications)
 
-    def page_json(self, after: int, limit: int) -> tuple[bytes, int]:
-        page, covered = self.page(after, limit)
+    def page_json(
+        self, after: int, limit: int, visible: Visible | None = None
+    ) -> tuple[bytes, int]:
+        page, covered = self.page(after, limit, visible)
         return orjson.dumps(page), covered
 
     def _published(self, notification: Notification) -> bool:
@@ -172,11 +185,13 @@ class EventFeed:
             key: plain(item) if type(item) in (dict, list) else item for key, item in value.items()
         }
 
-    async def long_poll(self, after: int, limit: int, wait: float) -> bytes:
+    async def long_poll(
+        self, after: int, limit: int, wait: float, visible: Visible | None = None
+    ) -> bytes:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(wait, MAX_WAIT_SECONDS)
         while True:
-            body, covered = await to_thread.run_sync(self.page_json, after, limit)
+            body, covered = await to_thread.run_sync(self.page_json, after, limit, visible)
             remaining = deadline - loop.time()
             if covered or remaining <= 0:
                 return body

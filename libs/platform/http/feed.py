@@ -11,7 +11,13 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from libs.domain.values import Role
-from libs.platform.eventstore.feed import DEFAULT_LIMIT, MAX_LIMIT, MAX_WAIT_SECONDS, EventFeed
+from libs.platform.eventstore.feed import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    MAX_WAIT_SECONDS,
+    EventFeed,
+    Visible,
+)
 from libs.platform.http.auth import Principal, require_roles
 from libs.platform.http.problems import problem_responses
 from libs.platform.http.query_parameters import KnownQueryParameters
@@ -42,9 +48,13 @@ class FeedPage(BaseModel):
 
 
 def feed_router(
-    feed_of: Callable[[Request], EventFeed], *, tags: Sequence[str] = ("events",)
+    feed_of: Callable[[Request], EventFeed],
+    *,
+    tags: Sequence[str] = ("events",),
+    scope: Callable[[Request, Principal], Visible | None] | None = None,
 ) -> APIRouter:
-    """`GET /v1/events` for the feed that `feed_of(request)` returns."""
+    """`GET /v1/events` for the feed that `feed_of(request)` returns; `scope`, if given,
+    says which aggregates' events the caller may read (None: all)."""
 
     router = APIRouter(prefix="/v1/events", tags=list(tags))
     reader = Depends(require_roles(*FEED_READERS))
@@ -58,7 +68,7 @@ def feed_router(
     )
     async def events(
         request: Request,
-        _: Principal = reader,
+        principal: Principal = reader,
         _known: None = KnownQueryParameters,
         # Positions are 64-bit (BIGINT / SQLite INTEGER): beyond that a 422, not a 500.
         after: int = Query(
@@ -72,7 +82,8 @@ def feed_router(
             description="Seconds to wait for new events when there are none yet",
         ),
     ) -> Response:
-        body = await feed_of(request).long_poll(after, limit, wait)
+        visible = scope(request, principal) if scope is not None else None
+        body = await feed_of(request).long_poll(after, limit, wait, visible)
         return Response(body, media_type="application/json")
 
     return router

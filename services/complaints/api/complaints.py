@@ -35,6 +35,13 @@ from services.complaints.api.deps import (
     projector,
     read_engine,
 )
+from services.complaints.api.legal_entity_scope import (
+    LegalEntityFilter,
+    directory,
+    entity_for_new_complaint,
+    hides_everything,
+    visible_entity,
+)
 from services.complaints.api.list_filters import (
     FlagName,
     check_clock_filter,
@@ -77,8 +84,17 @@ def open_complaint(
     settings = request.app.state.settings
     # Refused before the idempotency key is claimed, so a request mended after this refusal
     # may use its key again (the use case checks again: the rule is its to keep).
+    entities = directory(request)
+    entity_id = entity_for_new_complaint(principal, body.legal_entity, entities)
+    entity = entities.get(entity_id)
+    # What the request leaves unsaid follows the entity's defaults.
+    given = body.model_fields_set
+    regime = body.regime if "regime" in given or entity is None else entity.default_regime
+    subdivision = body.calendar_subdivision
+    if "calendar_subdivision" not in given and entity is not None:
+        subdivision = entity.calendar_subdivision
     with complaint_problems():
-        intake.check_regime(policy, body.regime, body.regime_variant)
+        intake.check_regime(policy, regime, body.regime_variant)
     amount = body.amount_in_dispute
     command = commands.OpenComplaint(
         customer=body.customer.model_dump(),
@@ -88,11 +104,12 @@ def open_complaint(
         amount_in_dispute=amount.amount if amount else None,
         currency=amount.currency if amount else None,
         desired_remedy=body.desired_remedy,
-        regime=body.regime,
+        regime=regime,
         regime_variant=body.regime_variant,
-        calendar_subdivision=body.calendar_subdivision,
+        calendar_subdivision=subdivision,
         external_ref=body.external_ref,
         flags=body.flags.model_dump(),
+        legal_entity=entity_id,
     )
 
     def produce() -> JSONResponse:
@@ -156,7 +173,7 @@ def get_complaint(
 )
 def list_all(
     request: Request,
-    _: Principal = Reader,
+    principal: Principal = Reader,
     _known: None = KnownQueryParameters,
     engine: Engine = Depends(read_engine),
     projection: ComplaintListProjector = Depends(projector),
@@ -188,12 +205,15 @@ def list_all(
         str | None,
         Query(max_length=64, description="Only complaints with this clock (e.g. final_response)"),
     ] = None,
+    legal_entity: LegalEntityFilter = None,
     limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 50,
     cursor: Annotated[str | None, Query(max_length=512)] = None,
 ) -> ComplaintPage:
     policy: ComplaintPolicy = request.app.state.policy
     check_regime_filter(policy, regime, regime_variant)
     check_clock_filter(policy, deadline)
+    if hides_everything(principal, legal_entity):
+        return ComplaintPage.model_validate({"items": [], "next_cursor": None})
     # Read your own writes: the list catches up with the log before it answers.
     projection.catch_up()
     filters = ComplaintFilter(
@@ -210,6 +230,7 @@ def list_all(
         regime_variant=regime_variant,
         flags=tuple(f.value for f in flag or ()),
         deadline=deadline,
+        legal_entity=visible_entity(principal, legal_entity),
     )
     try:
         page = list_complaints(engine, filters, limit=limit, cursor=cursor)

@@ -8,6 +8,7 @@ from fastapi import Request
 
 from libs.platform.eventstore.feed import EventFeed, FeedSpec
 from libs.platform.http.feed import feed_router
+from services.complaints.api.legal_entity_scope import feed_scope
 from services.complaints.application import COMPLAINT_TOPIC_PREFIX
 
 SPEC = FeedSpec(
@@ -32,4 +33,5 @@ def complaints_feed(request: Request) -> EventFeed:
     return feed
 
 
-router = feed_router(complaints_feed)
+#: A key scoped to one legal entity reads only its complaints' events.
+router = feed_router(complaints_feed, scope=feed_scope)

@@ -14,6 +14,7 @@ from libs.platform.http.json_body import JSONBody
 from libs.platform.http.problems import invalid_field
 from libs.platform.http.query_parameters import KnownQueryParameters
 from services.complaints.api.deps import READ_PROBLEMS, Principal, Reader, projector, read_engine
+from services.complaints.api.legal_entity_scope import LegalEntityFilter
 from services.complaints.api.list_filters import check_regime_filter
 from services.complaints.readmodel.projector import ComplaintListProjector
 from services.complaints.readmodel.reports import as_csv, regulatory_report
@@ -37,7 +38,8 @@ def regulatory(
     end: Annotated[Instant, Query(alias="to", description="Period end (exclusive)")],
     regime: Annotated[str | None, Query(max_length=32)] = None,
     format: Annotated[Literal["json", "csv"], Query()] = "json",
-    _: Principal = Reader,
+    legal_entity: LegalEntityFilter = None,
+    principal: Principal = Reader,
     _known: None = KnownQueryParameters,
     engine: Engine = Depends(read_engine),
     projection: ComplaintListProjector = Depends(projector),
@@ -47,7 +49,17 @@ def regulatory(
     policy = request.app.state.policy
     check_regime_filter(policy, regime)
     projection.catch_up()
-    report: dict[str, Any] = regulatory_report(engine, policy, regime=regime, start=start, end=end)
+    # FCA PS25/19: the complaints return is made per legal entity. A key scoped to one
+    # entity reports on it alone; asking for another's gives empty figures.
+    report: dict[str, Any] = regulatory_report(
+        engine,
+        policy,
+        regime=regime,
+        start=start,
+        end=end,
+        legal_entity=legal_entity or principal.legal_entity,
+        within=principal.legal_entity,
+    )
     if format == "csv" or "text/csv" in request.headers.get("accept", ""):
         return PlainTextResponse(as_csv(report), media_type="text/csv")
     return JSONBody(report)

@@ -72,6 +72,7 @@ def complaint_document(
         "version": complaint.version,
         "status": complaint.status,
         "tier": complaint.tier,
+        "legal_entity": complaint.legal_entity,
         "regime": complaint.regime,
         "regime_variant": complaint.regime_variant,
         "calendar_subdivision": complaint.calendar_subdivision,

@@ -54,6 +54,8 @@ Letter = multi_line(MAX_LETTER, trim=False)
 Name = single_line(200)
 Code = single_line(64, trim=False)
 RegimeName = single_line(32, trim=False)
+#: A legal entity's id: lower-case letters, digits and '-' (see libs.domain.legal_entities).
+LegalEntityId = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 Subdivision = single_line(16, min_length=0, trim=False)
 Phone = single_line(40, min_length=0, trim=False)
 Address = multi_line(1_000, min_length=0, trim=False)
@@ -184,6 +186,13 @@ class OpenComplaint(Request):
     external_ref: Name | None = None
     flags: FlagsIn = Field(default_factory=FlagsIn)
     occurred_at: OccurredAt = None
+    legal_entity: LegalEntityId | None = Field(
+        None,
+        description="The legal entity the complaint belongs to. A key scoped to one entity "
+        "opens complaints for it (naming another is refused); a group-wide key must name "
+        "one unless the deployment has only one. Unset regime and calendar subdivision "
+        "default to the entity's.",
+    )
 
     model_config = ConfigDict(
         extra="forbid",
@@ -575,6 +584,7 @@ class ComplaintView(BaseModel):
     version: int
     status: str
     tier: str
+    legal_entity: str = Field(description="The legal entity the complaint belongs to")
     regime: str
     regime_variant: str | None
     calendar_subdivision: str | None
@@ -632,6 +642,7 @@ class ComplaintSummary(BaseModel):
     tier: str
     category: str
     channel: str
+    legal_entity: str = Field(description="The legal entity the complaint belongs to")
     regime: str
     regime_variant: str | None = None
     customer_id: str

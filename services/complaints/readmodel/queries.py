@@ -42,6 +42,8 @@ class ComplaintFilter:
     breached: bool | None = None
     regime: str | None = None
     regime_variant: str | None = None
+    #: The legal entity (a scoped key's own, or the one a group-wide key asked for).
+    legal_entity: str | None = None
     #: Flags that must all be set.
     flags: tuple[str, ...] = ()
     #: A clock the complaint must have (any party's, started).
@@ -150,6 +152,7 @@ def _conditions(filters: ComplaintFilter, breached: ColumnElement[bool]) -> list
         "external_ref",
         "regime",
         "regime_variant",
+        "legal_entity",
     ):
         value = getattr(filters, name)
         if value is not None:

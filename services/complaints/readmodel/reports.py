@@ -4,7 +4,10 @@ The shape follows what complaint-handling regulators ask firms for (e.g. the FCA
 return, DISP 1.10.2R and DISP 1 Annex 1R): complaints opened and closed in a period, how long
 the closed ones took — in the time bands of the regime's own return (`closure_buckets`) —
 how many were upheld, the redress paid, and the deadlines breached in the period, clock by
-clock; in total, by product category and by regime.
+clock; in total, by product category, by regime and by legal entity. FCA PS25/19 moves the
+complaints return to legal-entity level (a return per legal entity, not per group), so a
+report is for one entity (`legal_entity`) or breaks its figures down by entity
+(`by_legal_entity`).
 """
 
 from __future__ import annotations
@@ -97,35 +100,43 @@ def regulatory_report(
     start: datetime,
     end: datetime,
     now: datetime | None = None,
+    legal_entity: str | None = None,
+    within: str | None = None,
 ) -> dict[str, Any]:
     """Complaints opened or closed in [start, end), and the deadlines that fell due in it
-    and were breached as of `now` (default: the moment of asking)."""
+    and were breached as of `now` (default: the moment of asking); only `legal_entity`'s,
+    if given, and only if it is `within` (the entity the reader is scoped to, if any:
+    another entity's figures are empty)."""
     start, end = as_utc(start), as_utc(end)
     now = as_utc(now or datetime.now(UTC))
     bands = closure_bands(regime) if regime is not None else None
     total = Tally(bands)
     by_category: dict[str, Tally] = defaultdict(lambda: Tally(bands))
     by_regime: dict[str, Tally] = {}
+    by_entity: dict[str, Tally] = defaultdict(lambda: Tally(bands))
 
-    def tallies(category: str, row_regime: str) -> tuple[Tally, ...]:
+    def tallies(category: str, row_regime: str, entity: str) -> tuple[Tally, ...]:
         if row_regime not in by_regime:
             by_regime[row_regime] = Tally(closure_bands(row_regime))
-        return total, by_category[category], by_regime[row_regime]
+        return total, by_category[category], by_regime[row_regime], by_entity[entity]
+
+    scope = _Scope(regime, tuple(e for e in (legal_entity, within) if e is not None))
 
     calendars = _Calendars(policy)
     with engine.connect() as connection:
-        for row in connection.execute(_complaints_in_period(regime, start, end)):
+        for row in connection.execute(_complaints_in_period(scope, start, end)):
             received = as_utc(row.received_at)
             calendar = calendars.of(row.regime, row.calendar_subdivision, received)
-            for tally in tallies(row.category, row.regime):
+            for tally in tallies(row.category, row.regime, row.legal_entity):
                 _count(tally, row, received, calendar, start, end)
-        for category, row_regime, clock, met in connection.execute(
-            _breaches_in_period(regime, start, end, now)
+        for category, row_regime, entity, clock, met in connection.execute(
+            _breaches_in_period(scope, start, end, now)
         ):
-            for tally in tallies(category, row_regime):
+            for tally in tallies(category, row_regime, entity):
                 tally.breaches[clock]["unmet" if met is None else "met_late"] += 1
     return {
         "regime": regime,
+        "legal_entity": legal_entity,
         "from": rfc3339_utc(start),
         "to": rfc3339_utc(end),
         "as_of": rfc3339_utc(now),
@@ -136,29 +147,52 @@ def regulatory_report(
             name: {"closure_buckets": t.bands.describe() if t.bands else None, **t.as_dict()}
             for name, t in sorted(by_regime.items())
         },
+        "by_legal_entity": {name: t.as_dict() for name, t in sorted(by_entity.items())},
     }
 
 
-def _complaints_in_period(regime: str | None, start: datetime, end: datetime) -> Any:
+@dataclass(frozen=True)
+class _Scope:
+    """The complaints a report counts: of one regime, one legal entity, or all."""
+
+    regime: str | None
+    #: Entities each of which the complaint must belong to (two different: none does).
+    legal_entities: tuple[str, ...]
+
+    def limit(self, query: Any) -> Any:
+        table = complaint_list
+        if self.regime is not None:
+            query = query.where(table.c.regime == self.regime)
+        for entity in self.legal_entities:
+            query = query.where(table.c.legal_entity == entity)
+        return query
+
+
+def _complaints_in_period(scope: _Scope, start: datetime, end: datetime) -> Any:
     table = complaint_list
     in_period = or_(
         and_(table.c.received_at >= start, table.c.received_at < end),
         and_(table.c.closed_at >= start, table.c.closed_at < end),
     )
-    query = select(table).where(in_period)
-    return query if regime is None else query.where(table.c.regime == regime)
+    return scope.limit(select(table).where(in_period))
 
 
-def _breaches_in_period(regime: str | None, start: datetime, end: datetime, now: datetime) -> Any:
+def _breaches_in_period(scope: _Scope, start: datetime, end: datetime, now: datetime) -> Any:
     """Each deadline that fell due in the period and was breached as of `now`: met late,
     or still unmet."""
     deadlines, table = complaint_deadlines, complaint_list
     query = (
-        select(table.c.category, table.c.regime, deadlines.c.clock, deadlines.c.met_at)
+        select(
+            table.c.category,
+            table.c.regime,
+            table.c.legal_entity,
+            deadlines.c.clock,
+            deadlines.c.met_at,
+        )
         .join(table, table.c.id == deadlines.c.complaint_id)
         .where(deadlines.c.due_at >= start, deadlines.c.due_at < end, breached_as_of(now))
     )
-    return query if regime is None else query.where(table.c.regime == regime)
+    return scope.limit(query)
 
 
 def _count(

@@ -62,6 +62,7 @@ def list_row(complaint: Complaint, deadlines: list[Deadline]) -> dict[str, Any]:
         "tier": complaint.tier,
         "category": complaint.category,
         "channel": complaint.channel,
+        "legal_entity": complaint.legal_entity,
         "regime": complaint.regime,
         "regime_variant": complaint.regime_variant,
         "calendar_subdivision": complaint.calendar_subdivision,

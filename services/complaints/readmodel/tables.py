@@ -29,6 +29,7 @@ complaint_list = Table(
     Column("tier", String(64), nullable=False),
     Column("category", String(32), nullable=False),
     Column("channel", String(32), nullable=False),
+    Column("legal_entity", String(64), nullable=False, server_default="default"),
     Column("regime", String(32), nullable=False),
     Column("regime_variant", String(64)),
     Column("calendar_subdivision", String(64)),
@@ -56,6 +57,7 @@ complaint_list = Table(
     Index("ix_complaint_list_status", "status", "received_at"),
     Index("ix_complaint_list_customer", "customer_id"),
     Index("ix_complaint_list_external_ref", "external_ref"),
+    Index("ix_complaint_list_legal_entity", "legal_entity", "received_at"),
 )
 
 # Every deadline of each complaint, as its events set them: when it started, when it falls

@@ -15,6 +15,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from libs.domain.access import DEFAULT_LEGAL_ENTITY
 from libs.domain.adr_referral import AdrMilestone
 from libs.domain.values import AppealOutcome, ResolutionOutcome
 
@@ -35,6 +36,8 @@ class OpenComplaint:
     calendar_subdivision: str | None = None
     external_ref: str | None = None
     flags: Mapping[str, bool] = field(default_factory=dict)
+    #: The legal entity it belongs to (decided by the caller's key: api.legal_entity_scope).
+    legal_entity: str = DEFAULT_LEGAL_ENTITY
 
 
 @dataclass(frozen=True)

@@ -70,6 +70,7 @@ def open_complaint(
         external_ref=command.external_ref,
         flags=dict(command.flags),
         ladder=ladder,
+        legal_entity=command.legal_entity,
         present=caller.present,
     )
 
