@@ -1,9 +1,10 @@
 """Which provider gets a referral's case, and the record of why.
 
 The firm may ask for a provider (`preferred_provider_id`): it gets the case if it is still
-active and serves the referral's legal entity, fitting or not, since the firm may know what the ranking cannot. Otherwise the best
-ranked provider that fits gets it (`libs.domain.provider_ranking`); if none fits, the
-referral waits until one is registered or changed. What the prepared referral records
+active and serves the referral's legal entity, fitting or not, since the firm may know what
+the ranking cannot. Otherwise the best ranked provider that fits gets it
+(`libs.domain.provider_ranking`); if none fits, the referral waits until one is registered
+or changed. What the prepared referral records
 (`selection`) names how the choice was made, what the case needed, and the top of the
 ranking, so an administrator can see why.
 """
