@@ -20,6 +20,14 @@ def _walk(routes: list[Any], prefix: str = "") -> list[tuple[str, str]]:
     return found
 
 
+def every_route(app: Any) -> list[tuple[str, str]]:
+    """Every (method, path) of the app: from the routing table and the OpenAPI document."""
+    routes = set(_walk(list(app.routes)))
+    for path, operations in app.openapi().get("paths", {}).items():
+        routes |= {(m.upper(), path) for m in operations}
+    return sorted(routes)
+
+
 def write_routes(app: Any) -> list[tuple[str, str]]:
     """Every (method, path) that can change something: from the routing table and from the
     OpenAPI document, so neither a hidden route nor a lazily included one is missed."""
