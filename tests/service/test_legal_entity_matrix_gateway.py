@@ -10,10 +10,8 @@ this test until it is placed in one of the lists below.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from uuid import uuid4
@@ -31,7 +29,7 @@ from tests.support.gateway import (
     running_gateway,
     sqlite_url,
 )
-from tests.support.routes import every_route
+from tests.support.routes import SERVICE_OWN_ROUTES, every_route
 
 OURS = "acme-uk"  # the entity whose referral and provider exist
 THEIRS = "globex-ie"  # another entity of the group, whose key tries every route
@@ -56,17 +54,7 @@ OUT_OF_SCOPE = {("POST", "/v1/providers")}
 #: provider's secret), and names a referral the provider was given.
 SIGNED_BY_PROVIDERS = {("POST", "/v1/providers/{provider_id}/webhooks")}
 #: The service's own, with nothing of any entity in them.
-PUBLIC = {
-    ("GET", "/.well-known/redress-signing-keys"),
-    ("GET", "/docs"),
-    ("GET", "/docs/oauth2-redirect"),
-    ("GET", "/healthz"),
-    ("GET", "/metrics"),
-    ("GET", "/openapi.json"),
-    ("HEAD", "/openapi.json"),
-    ("GET", "/readyz"),
-    ("GET", "/redoc"),
-}
+PUBLIC = SERVICE_OWN_ROUTES
 
 
 @dataclass
@@ -79,31 +67,6 @@ class Group:
 
     def headers(self, key: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {key}", "Idempotency-Key": str(uuid4())}
-
-
-def prepared_referral(gateway: RunningGateway, provider_id: str, legal_entity: str) -> Referral:
-    referral = Referral.open(
-        reference=str(uuid4()),
-        complaint_id=str(uuid4()),
-        eligibility={"eligible": True},
-        referred_by="supervisor:test",
-        referred_at=datetime.now(UTC),
-        upstream_event_id="test",
-        legal_entity=legal_entity,
-    )
-    body = b'{"bundle_version":1,"summary":{"description":"charged twice"}}'
-    digest = hashlib.sha256(body).hexdigest()
-    gateway.service.bundles.store(str(referral.id), body, digest)
-    referral.prepare(
-        provider_id=provider_id,
-        selection={
-            "how": "test",
-            "case": {"category": "billing", "jurisdiction": None, "language": "en"},
-        },
-        bundle={"sha256": digest},
-    )
-    gateway.service.application.save(referral)
-    return referral
 
 
 @pytest.fixture
@@ -126,7 +89,7 @@ async def group(tmp_path: Path) -> AsyncIterator[Group]:
             )
             assert response.status_code == 201, response.text
             assert response.json()["legal_entity"] == OURS  # the key's entity
-            referral = prepared_referral(gateway, "acme-mediation", OURS)
+            referral = gateway.prepared_referral("acme-mediation", OURS)
             yield Group(gateway, ours, theirs, referral, "acme-mediation")
 
 
@@ -156,6 +119,14 @@ def _body(method: str, path: str) -> Any:
 async def _as(group: Group, key: str, method: str, path: str) -> httpx.Response:
     return await group.gateway.client.request(
         method, _path(path, group), json=_body(method, path), headers=group.headers(key)
+    )
+
+
+async def _register(group: Group, provider_id: str, legal_entity: str | None) -> httpx.Response:
+    """A registration by the other entity's key, for `legal_entity`."""
+    body = {**_body("POST", "/v1/providers"), "id": provider_id, "legal_entity": legal_entity}
+    return await group.gateway.client.post(
+        "/v1/providers", json=body, headers={"Authorization": f"Bearer {group.theirs}"}
     )
 
 
@@ -241,17 +212,9 @@ async def test_a_group_wide_provider_is_seen_by_every_entity_and_changed_by_none
         )
         assert changed.status_code == 403
         assert changed.json()["type"].endswith("group-wide-provider")
-    scoped_group_wide = await client.post(
-        "/v1/providers",
-        json={**_body("POST", "/v1/providers"), "id": "wide", "legal_entity": None},
-        headers={"Authorization": f"Bearer {group.theirs}"},
-    )
+    scoped_group_wide = await _register(group, "wide", None)
     assert scoped_group_wide.status_code == 403
     assert scoped_group_wide.json()["type"].endswith("group-wide-provider")
-    own = await client.post(
-        "/v1/providers",
-        json={**_body("POST", "/v1/providers"), "id": "globex-own", "legal_entity": THEIRS},
-        headers={"Authorization": f"Bearer {group.theirs}"},
-    )
+    own = await _register(group, "globex-own", THEIRS)
     assert own.status_code == 201, own.text
     assert own.json()["legal_entity"] == THEIRS

@@ -24,7 +24,7 @@ from services.notifications.app import create_app
 from services.notifications.bootstrap import NotificationsService, bootstrap
 from services.notifications.settings import NotificationsSettings
 from services.notifications.use_cases.intake import Intake
-from tests.support.routes import every_route
+from tests.support.routes import SERVICE_OWN_ROUTES, every_route
 
 OURS = "acme-uk"  # the entity whose complaint was notified about
 THEIRS = "globex-ie"  # another entity of the group, whose key tries every route
@@ -36,17 +36,7 @@ GROUP_WIDE_ONLY = {("GET", "/v1/events")}
 #: Not for API keys at all: a customer's survey link is signed for one survey.
 SIGNED_LINKS = {("GET", "/v1/followups/{token}"), ("POST", "/v1/followups/{token}/response")}
 #: The service's own, with nothing of any entity in them.
-PUBLIC = {
-    ("GET", "/.well-known/redress-signing-keys"),
-    ("GET", "/docs"),
-    ("GET", "/docs/oauth2-redirect"),
-    ("GET", "/healthz"),
-    ("GET", "/metrics"),
-    ("GET", "/openapi.json"),
-    ("HEAD", "/openapi.json"),
-    ("GET", "/readyz"),
-    ("GET", "/redoc"),
-}
+PUBLIC = SERVICE_OWN_ROUTES
 
 
 def complaint_events(

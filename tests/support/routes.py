@@ -6,6 +6,19 @@ from typing import Any
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
+#: The routes every service app has that hold nothing of any complaint or legal entity.
+SERVICE_OWN_ROUTES = {
+    ("GET", "/.well-known/redress-signing-keys"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("GET", "/openapi.json"),
+    ("HEAD", "/openapi.json"),
+    ("GET", "/readyz"),
+    ("GET", "/redoc"),
+}
+
 
 def _walk(routes: list[Any], prefix: str = "") -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
