@@ -10,6 +10,7 @@ this test until it is placed in one of the lists below.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -218,3 +219,17 @@ async def test_a_group_wide_provider_is_seen_by_every_entity_and_changed_by_none
     own = await _register(group, "globex-own", THEIRS)
     assert own.status_code == 201, own.text
     assert own.json()["legal_entity"] == THEIRS
+
+
+async def test_a_case_is_never_delivered_to_another_entitys_provider(group: Group) -> None:
+    """Even a referral prepared for it (by code from before entities, or by hand) is dead-
+    lettered rather than handed to a provider that serves another entity."""
+    referral = group.gateway.prepared_referral(group.provider_id, THEIRS)
+    for _ in range(200):
+        current = group.gateway.referral(referral)
+        if current.delivery == "dead_lettered":
+            break
+        await asyncio.sleep(0.05)
+    assert current.delivery == "dead_lettered", current.attempts
+    assert current.dead_letter is not None
+    assert "serves legal entity 'acme-uk' only" in current.dead_letter["reason"]

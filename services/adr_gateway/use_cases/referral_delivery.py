@@ -110,6 +110,14 @@ def deliver_referral(
     if provider is None or adapter is None or stored is None:
         missing = "provider" if provider is None else "adapter" if adapter is None else "bundle"
         result = DeliveryResult(Outcome.PERMANENT, None, f"the {missing} is missing")
+    elif not provider.serves(referral.legal_entity):
+        # Issue 20: one entity's case never goes to a provider engaged by another entity.
+        result = DeliveryResult(
+            Outcome.PERMANENT,
+            None,
+            f"the provider serves legal entity '{provider.legal_entity}' only, "
+            f"not '{referral.legal_entity}'",
+        )
     else:
         result = adapter.deliver(
             Delivery(
