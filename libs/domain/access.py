@@ -38,6 +38,12 @@ def api_key_id_for(secret: str) -> UUID:
     return uuid5(API_KEY_NAMESPACE, digest_of(secret))
 
 
+def entity_or_default(legal_entity: str | None) -> str:
+    """The legal entity something recorded belongs to: what was recorded, or the default one
+    for what was recorded before a deployment had entities (no `legal_entity` field)."""
+    return legal_entity or DEFAULT_LEGAL_ENTITY
+
+
 def legal_entity_of_key(role: str, legal_entity: str | None) -> str | None:
     """The legal entity a key of `role` acts for, given the one it was issued for (None:
     not said); None in the answer means every entity (group-wide)."""

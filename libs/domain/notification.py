@@ -14,6 +14,9 @@ Three aggregates, changed only through their events:
   reached, ADR used) and the follow-ups still pending on it, kept from the complaints feed.
 
 Time is always passed in (`at`): the service's clock is injectable, the domain has none.
+Each records the legal entity its complaint belongs to (issue 20: a key scoped to one entity
+sees only that entity's notifications and surveys); what was stored before a deployment had
+entities belongs to the default one, as every complaint did.
 The values they keep, their statuses and ids live in `libs.domain.notification_values`;
 the aggregates stay here, since their events are stored under this module's name
 (`libs.domain.notification:Notification.Rendered`, …).
@@ -26,6 +29,7 @@ from typing import Any
 
 from eventsourcing.domain import Aggregate
 
+from libs.domain.access import DEFAULT_LEGAL_ENTITY
 from libs.domain.errors import IllegalTransition, InvalidArgument
 from libs.domain.notification_values import (
     MAX_COMMENT_LENGTH,
@@ -51,13 +55,18 @@ from libs.domain.notification_values import (
 class Notification(Aggregate):
     # Version 2: the message and the attempts are values (`Message`, `DeliveryAttempt`),
     # not dicts; snapshots taken before are upcast, to read the same as events replayed.
-    class_version = 2
+    # Version 3: the complaint's legal entity.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         if state.get("message") is not None:
             state["message"] = Message.from_record(state["message"])
         state["attempts"] = [DeliveryAttempt.from_record(a) for a in state.get("attempts", [])]
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state.setdefault("legal_entity", DEFAULT_LEGAL_ENTITY)
 
     class Event(Aggregate.Event):
         def apply(self, aggregate: Aggregate) -> None:
@@ -68,6 +77,13 @@ class Notification(Aggregate):
             """What this event does to the notification."""
 
     class Scheduled(Aggregate.Created):
+        # Version 2: `legal_entity`, the complaint's.
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("legal_entity", DEFAULT_LEGAL_ENTITY)
+
         complaint_id: str
         rule: str
         template: str
@@ -81,6 +97,7 @@ class Notification(Aggregate):
         trigger_event_id: str
         survey_id: str | None
         scheduled_at: datetime
+        legal_entity: str
 
     def __init__(
         self,
@@ -98,8 +115,10 @@ class Notification(Aggregate):
         trigger_event_id: str,
         survey_id: str | None,
         scheduled_at: datetime,
+        legal_entity: str,
     ) -> None:
         self.complaint_id = complaint_id
+        self.legal_entity = legal_entity
         self.rule = rule
         self.template = template
         self.channel = channel
@@ -136,6 +155,7 @@ class Notification(Aggregate):
         scheduled_at: datetime,
         expires_at: datetime | None = None,
         survey_id: str | None = None,
+        legal_entity: str = DEFAULT_LEGAL_ENTITY,
     ) -> Notification:
         if expires_at is not None and expires_at < send_at:
             raise InvalidArgument("expires_at", "a notification cannot expire before it is due")
@@ -154,6 +174,7 @@ class Notification(Aggregate):
             expires_at=expires_at,
             trigger_event_id=trigger_event_id,
             survey_id=survey_id,
+            legal_entity=legal_entity,
             scheduled_at=scheduled_at,
         )
 
@@ -289,7 +310,8 @@ class Notification(Aggregate):
 
 class Survey(Aggregate):
     # Version 2: the answer and the withdrawal are values (`SurveyAnswer`, `Withdrawal`).
-    class_version = 2
+    # Version 3: the complaint's legal entity.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -297,6 +319,10 @@ class Survey(Aggregate):
             state["answer"] = SurveyAnswer.from_record(state["answer"])
         if state.get("withdrawn") is not None:
             state["withdrawn"] = Withdrawal.from_record(state["withdrawn"])
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state.setdefault("legal_entity", DEFAULT_LEGAL_ENTITY)
 
     class Event(Aggregate.Event):
         def apply(self, aggregate: Aggregate) -> None:
@@ -307,6 +333,13 @@ class Survey(Aggregate):
             """What this event does to the survey."""
 
     class Offered(Aggregate.Created):
+        # Version 2: `legal_entity`, the complaint's.
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("legal_entity", DEFAULT_LEGAL_ENTITY)
+
         complaint_id: str
         rule: str
         notification_id: str
@@ -316,6 +349,7 @@ class Survey(Aggregate):
         offered_at: datetime
         opens_at: datetime
         expires_at: datetime
+        legal_entity: str
 
     def __init__(
         self,
@@ -329,8 +363,10 @@ class Survey(Aggregate):
         offered_at: datetime,
         opens_at: datetime,
         expires_at: datetime,
+        legal_entity: str,
     ) -> None:
         self.complaint_id = complaint_id
+        self.legal_entity = legal_entity
         self.rule = rule
         self.notification_id = notification_id
         self.category = category
@@ -356,6 +392,7 @@ class Survey(Aggregate):
         at: datetime,
         opens_at: datetime,
         valid_for: timedelta,
+        legal_entity: str = DEFAULT_LEGAL_ENTITY,
     ) -> Survey:
         """Facts are copied in now, so the report describes the case as it was resolved."""
         if valid_for <= timedelta(0):
@@ -372,6 +409,7 @@ class Survey(Aggregate):
             offered_at=at,
             opens_at=opens_at,
             expires_at=opens_at + valid_for,
+            legal_entity=legal_entity,
         )
 
     class Answered(Event):
@@ -428,8 +466,8 @@ class Survey(Aggregate):
 
 class CaseFile(Aggregate):
     # Version 2: the customer is an `Addressee` and each pending follow-up a
-    # `PendingFollowup`, not dicts.
-    class_version = 2
+    # `PendingFollowup`, not dicts. Version 3: the complaint's legal entity.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -441,6 +479,10 @@ class CaseFile(Aggregate):
             for notification_id, followup in state.get("followups", {}).items()
         }
 
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state.setdefault("legal_entity", DEFAULT_LEGAL_ENTITY)
+
     class Event(Aggregate.Event):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, CaseFile)
@@ -450,6 +492,13 @@ class CaseFile(Aggregate):
             """What this event does to the case file."""
 
     class Opened(Aggregate.Created):
+        # Version 2: `legal_entity`, the complaint's (from its `ComplaintReceived`).
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("legal_entity", DEFAULT_LEGAL_ENTITY)
+
         complaint_id: str
         customer: dict[str, Any]
         category: str
@@ -457,6 +506,7 @@ class CaseFile(Aggregate):
         reference: str | None
         tier: str
         received_at: datetime
+        legal_entity: str
 
     def __init__(
         self,
@@ -468,8 +518,10 @@ class CaseFile(Aggregate):
         reference: str | None,
         tier: str,
         received_at: datetime,
+        legal_entity: str,
     ) -> None:
         self.complaint_id = complaint_id
+        self.legal_entity = legal_entity
         self.customer = Addressee.from_record(customer)
         self.category = category
         self.regime = regime
@@ -492,6 +544,7 @@ class CaseFile(Aggregate):
         reference: str | None,
         tier: str,
         received_at: datetime,
+        legal_entity: str = DEFAULT_LEGAL_ENTITY,
     ) -> CaseFile:
         return cls._create(
             cls.Opened,
@@ -503,6 +556,7 @@ class CaseFile(Aggregate):
             reference=reference,
             tier=tier,
             received_at=received_at,
+            legal_entity=legal_entity,
         )
 
     class FactsChanged(Event):

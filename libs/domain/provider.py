@@ -10,7 +10,7 @@ a case is `libs.domain.provider_ranking`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -36,6 +36,8 @@ MUTABLE_FIELDS = frozenset(
         "active",
     }
 )
+#: What a registration may say besides: the legal entity the provider serves (fixed for good).
+REGISTRATION_FIELDS = MUTABLE_FIELDS | {"legal_entity"}
 #: What every provider must have: a change may set them, never remove them.
 REQUIRED_FIELDS = ("name", "methods", "adapter", "webhook_secret", "active")
 
@@ -99,6 +101,8 @@ class Provider:
     adapter_settings: dict[str, Any] = field(default_factory=dict)
     webhook_secret: str | None = None
     active: bool = True
+    #: The legal entity whose referrals it takes; None: every entity's (group-wide).
+    legal_entity: str | None = None
     registered_at: datetime | None = None
     updated_at: datetime | None = None
 
@@ -119,13 +123,15 @@ class Provider:
             adapter_settings=dict(data.get("adapter_settings") or {}),
             webhook_secret=data.get("webhook_secret"),
             active=bool(data.get("active", True)),
+            legal_entity=data.get("legal_entity"),
             registered_at=data.get("registered_at"),
             updated_at=data.get("updated_at"),
         )
 
     def stored(self) -> dict[str, Any]:
-        """The stored form (JSON types, and times), in the order a registration sends it."""
-        return {
+        """The stored form (JSON types, and times), in the order a registration sends it. A
+        group-wide provider's says no entity, as every provider's did before there were any."""
+        stored = {
             "name": self.name,
             "methods": list(self.methods),
             "categories": None if self.categories is None else list(self.categories),
@@ -140,6 +146,9 @@ class Provider:
             "registered_at": self.registered_at,
             "updated_at": self.updated_at,
         }
+        if self.legal_entity is not None:
+            stored["legal_entity"] = self.legal_entity
+        return stored
 
     def changed(self, changes: Mapping[str, Any], at: datetime) -> Provider:
         """This provider with `changes` (fields in their stored form) made at `at`."""
@@ -149,16 +158,30 @@ class Provider:
     def has_webhook_secret(self) -> bool:
         return bool(self.webhook_secret)
 
+    def serves(self, legal_entity: str | None) -> bool:
+        """Whether it takes referrals of `legal_entity` (None: an entity not known yet, which
+        only a group-wide provider may be given)."""
+        return self.legal_entity is None or self.legal_entity == legal_entity
+
 
 class ProviderRegistry(Aggregate):
     # Version 2: providers are `Provider` values, not dicts; snapshots taken before are
     # upcast so the registry reads the same from a snapshot or from its events.
-    class_version = 2
+    # Version 3: a provider may serve one legal entity; those of a snapshot taken before
+    # serve every entity (group-wide), as every provider did.
+    class_version = 3
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
         state["providers"] = {
             provider_id: Provider.from_stored(provider)
+            for provider_id, provider in state.get("providers", {}).items()
+        }
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        state["providers"] = {
+            provider_id: replace(provider, legal_entity=None)
             for provider_id, provider in state.get("providers", {}).items()
         }
 
@@ -208,7 +231,7 @@ class ProviderRegistry(Aggregate):
         """Records a new provider; `profile` holds its fields in their stored form."""
         if provider_id in self.providers:
             raise RuleViolated(f"a provider with id '{provider_id}' is already registered")
-        unknown = set(profile) - MUTABLE_FIELDS
+        unknown = set(profile) - REGISTRATION_FIELDS
         if unknown:
             raise InvalidArgument(sorted(unknown)[0], "not a field of a provider")
         self.trigger_event(

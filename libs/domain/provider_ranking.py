@@ -69,6 +69,8 @@ class ReferralNeeds:
     language: str
     method: str | None = None
     preferred_provider_id: str | None = None
+    #: The referral's legal entity: only providers serving it (or every entity) fit.
+    legal_entity: str | None = None
 
     @classmethod
     def of(
@@ -79,6 +81,7 @@ class ReferralNeeds:
         language: str | None,
         method: str | None,
         preferred_provider_id: str | None,
+        legal_entity: str | None = None,
     ) -> ReferralNeeds:
         return cls(
             category=category,
@@ -86,6 +89,7 @@ class ReferralNeeds:
             language=(language or "en").lower(),
             method=method,
             preferred_provider_id=preferred_provider_id,
+            legal_entity=legal_entity,
         )
 
 
@@ -118,6 +122,10 @@ def assess(provider: Provider, needs: ReferralNeeds, record: TrackRecord) -> Can
     misfits: list[str] = []
     if not provider.active:
         misfits.append("is not active")
+    # Issue 20: a firm's case goes only to a provider engaged for its legal entity (or for
+    # the whole group), never to one another entity of the group engaged.
+    if not provider.serves(needs.legal_entity):
+        misfits.append(f"serves legal entity '{provider.legal_entity}' only")
     methods = provider.methods
     if needs.method is not None:
         if needs.method in methods:

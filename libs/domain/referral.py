@@ -18,6 +18,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate
 
+from libs.domain.access import DEFAULT_LEGAL_ENTITY
 from libs.domain.errors import DomainError, IllegalTransition, InvalidArgument, RuleViolated
 from libs.domain.referral_lifecycle import (
     MILESTONES,
@@ -48,6 +49,14 @@ class NotYourReferral(DomainError):
 
 
 class Referral(Aggregate):
+    # Version 2: a referral records the legal entity of its complaint; a snapshot taken
+    # before belonged to the default entity (the only one there was).
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state.setdefault("legal_entity", DEFAULT_LEGAL_ENTITY)
+
     class Event(Aggregate.Event):
         def apply(self, aggregate: Aggregate) -> None:
             assert isinstance(aggregate, Referral)
@@ -57,6 +66,15 @@ class Referral(Aggregate):
             """What this event does to the referral."""
 
     class Opened(Aggregate.Created):
+        # Version 2: `legal_entity`, the complaint's, when the complaints feed says it (None:
+        # learnt from the complaint when the referral is prepared, `LegalEntityRecorded`).
+        # Version 1 events were stored when every complaint was the default entity's.
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.setdefault("legal_entity", DEFAULT_LEGAL_ENTITY)
+
         reference: str
         complaint_id: str
         preferred_method: str | None
@@ -67,6 +85,7 @@ class Referral(Aggregate):
         referred_at: datetime
         upstream_event_id: str
         correlation_id: str
+        legal_entity: str | None
 
     def __init__(
         self,
@@ -81,6 +100,7 @@ class Referral(Aggregate):
         referred_at: datetime,
         upstream_event_id: str,
         correlation_id: str,
+        legal_entity: str | None,
     ) -> None:
         self.reference = reference
         self.complaint_id = complaint_id
@@ -93,6 +113,9 @@ class Referral(Aggregate):
         self.upstream_event_id = upstream_event_id
         # The CRM request that led here: carried to the provider and into the logs.
         self.correlation_id = correlation_id
+        #: The legal entity of the complaint (None: not known yet, see `LegalEntityRecorded`).
+        #: Only keys acting for it, or group-wide keys, see the referral (issue 20).
+        self.legal_entity = legal_entity
         self.status = ReferralStatus.RECEIVED.value
         self.delivery = DeliveryStatus.NOT_STARTED.value
         self.provider_id: str | None = None
@@ -121,6 +144,7 @@ class Referral(Aggregate):
         preferred_provider_id: str | None = None,
         override_justification: str | None = None,
         correlation_id: str = "",
+        legal_entity: str | None = None,
     ) -> Referral:
         return cls._create(
             cls.Opened,
@@ -135,7 +159,29 @@ class Referral(Aggregate):
             referred_at=referred_at,
             upstream_event_id=upstream_event_id,
             correlation_id=correlation_id,
+            legal_entity=legal_entity,
         )
+
+    class LegalEntityRecorded(Event):
+        """The complaint's legal entity, learnt when the referral was prepared (the feed
+        event that opened the referral did not say it)."""
+
+        legal_entity: str
+
+        def change(self, referral: Referral) -> None:
+            referral.legal_entity = self.legal_entity
+
+    def record_legal_entity(self, legal_entity: str) -> None:
+        """Records the complaint's legal entity, once: a complaint never changes entity."""
+        if not legal_entity.strip():
+            raise InvalidArgument("legal_entity", "a legal entity must not be blank")
+        if self.legal_entity == legal_entity:
+            return
+        if self.legal_entity is not None:
+            raise RuleViolated(
+                f"referral '{self.reference}' belongs to legal entity '{self.legal_entity}'"
+            )
+        self.trigger_event(self.LegalEntityRecorded, legal_entity=legal_entity)
 
     # -- preparation ----------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ def open_referrals(unit: UnitOfWork, event: FeedEvent) -> None:
             preferred_provider_id=data.get("preferred_provider_id"),
             override_justification=data.get("override_justification"),
             correlation_id=str(data.get("correlation_id") or ""),
+            legal_entity=data.get("legal_entity") or None,
         ),
         unit,
     )

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from libs.domain.access import entity_or_default
 from libs.domain.complaint import Complaint
 from libs.domain.notification import CaseFile
 from libs.domain.referral import Referral
@@ -85,6 +86,7 @@ def open_case_file(event: FeedEvent, clock: Callable[[], datetime]) -> CaseFile:
         reference=data.get("external_ref"),
         tier=str(ladder[0]),
         received_at=moment_of(event, clock),
+        legal_entity=entity_or_default(data.get("legal_entity")),
     )
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, update
 
+from libs.domain.access import entity_or_default
 from libs.domain.notification import Notification, Survey
 from libs.platform.follower import FeedEvent
 from libs.platform.sql.database import upsert
@@ -73,6 +74,7 @@ class ReadModelProjection:
             "survey_id": data.get("survey_id"),
             "scheduled_at": data["scheduled_at"],
             "send_at": data["send_at"],
+            "legal_entity": entity_or_default(data.get("legal_entity")),
         }
         connection.execute(self._insert(notifications).values(**row).on_conflict_do_nothing())
         connection.execute(
@@ -154,6 +156,7 @@ class ReadModelProjection:
                 offered_at=data["offered_at"],
                 expires_at=data["expires_at"],
                 withdrawn=False,
+                legal_entity=entity_or_default(data.get("legal_entity")),
             )
             .on_conflict_do_nothing()
         )

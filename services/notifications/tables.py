@@ -16,6 +16,7 @@ from sqlalchemy import (
     Text,
 )
 
+from libs.domain.access import DEFAULT_LEGAL_ENTITY
 from libs.platform.follower import follower_positions_table
 
 metadata = MetaData()
@@ -41,7 +42,10 @@ notifications = Table(
     Column("subject", Text),
     Column("delivered_at", String(40)),
     Column("closed_reason", Text),
+    # The complaint's legal entity: a key scoped to one sees only its rows (issue 20).
+    Column("legal_entity", String(64), nullable=False, server_default=DEFAULT_LEGAL_ENTITY),
     Index("ix_notifications_complaint", "complaint_id", "position"),
+    Index("ix_notifications_legal_entity", "legal_entity", "position"),
 )
 
 delivery_attempts = Table(
@@ -80,6 +84,7 @@ surveys = Table(
     Column("score", Integer),
     Column("comment", Text),
     Column("answered_at", String(40)),
+    Column("legal_entity", String(64), nullable=False, server_default=DEFAULT_LEGAL_ENTITY),
 )
 
 # Keys the service made for itself (the survey-link key when none is configured): shared

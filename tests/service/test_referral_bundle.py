@@ -76,6 +76,13 @@ def published_keys(system: BundleSystem) -> list[dict[str, Any]]:
     return [dict(key) for key in SigningKeyStore(system.signing_dir).published()]
 
 
+def test_the_referral_records_its_complaints_legal_entity(long_case: dict[str, Any]) -> None:
+    """The complaint did not name an entity (as one from before entities): the referral, told
+    nothing by the feed, learnt it when it was prepared, and it is the default one."""
+    assert long_case["referral"]["legal_entity"] == "default"
+    assert long_case["referral"]["selection"]["case"]["legal_entity"] == "default"
+
+
 def test_the_bundle_holds_every_event_of_a_long_history(
     system: BundleSystem, long_case: dict[str, Any]
 ) -> None:

@@ -50,8 +50,9 @@ class RunningGateway:
         assert response.status_code == 201, response.text
         return {**response.json(), "webhook_secret": body["webhook_secret"]}
 
-    def prepared_referral(self, provider_id: str) -> Referral:
-        """A referral ready to deliver, as if the complaints service had referred it."""
+    def prepared_referral(self, provider_id: str, legal_entity: str | None = None) -> Referral:
+        """A referral ready to deliver, as if the complaints service had referred it (a
+        complaint of `legal_entity`; None: one whose entity is not known yet)."""
         referral = Referral.open(
             reference=str(uuid4()),
             complaint_id=str(uuid4()),
@@ -59,6 +60,7 @@ class RunningGateway:
             referred_by="supervisor:test",
             referred_at=datetime.now(UTC),
             upstream_event_id="test",
+            legal_entity=legal_entity,
         )
         body = b'{"bundle_version":1,"summary":{"description":"charged twice"}}'
         digest = hashlib.sha256(body).hexdigest()

@@ -6,6 +6,19 @@ from typing import Any
 
 WRITE_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
 
+#: The routes every service app has that hold nothing of any complaint or legal entity.
+SERVICE_OWN_ROUTES = {
+    ("GET", "/.well-known/redress-signing-keys"),
+    ("GET", "/docs"),
+    ("GET", "/docs/oauth2-redirect"),
+    ("GET", "/healthz"),
+    ("GET", "/metrics"),
+    ("GET", "/openapi.json"),
+    ("HEAD", "/openapi.json"),
+    ("GET", "/readyz"),
+    ("GET", "/redoc"),
+}
+
 
 def _walk(routes: list[Any], prefix: str = "") -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
@@ -18,6 +31,14 @@ def _walk(routes: list[Any], prefix: str = "") -> list[tuple[str, str]]:
         for method in getattr(route, "methods", None) or ():
             found.append((method, prefix + route.path))
     return found
+
+
+def every_route(app: Any) -> list[tuple[str, str]]:
+    """Every (method, path) of the app: from the routing table and the OpenAPI document."""
+    routes = set(_walk(list(app.routes)))
+    for path, operations in app.openapi().get("paths", {}).items():
+        routes |= {(m.upper(), path) for m in operations}
+    return sorted(routes)
 
 
 def write_routes(app: Any) -> list[tuple[str, str]]:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from fastapi import Depends, Request
 
-from libs.domain.provider import RequiredFieldRemoved
-from libs.domain.referral import NotYourReferral
+from libs.domain.provider import Provider, RequiredFieldRemoved
+from libs.domain.referral import NotYourReferral, Referral
 from libs.domain.values import Role
-from libs.platform.http.auth import require_roles
+from libs.platform.http.auth import Principal, require_roles
 from libs.platform.http.domain_problems import Translation
 from libs.platform.http.problems import Problem, invalid_field, not_found, problem_responses
 from services.adr_gateway.adapters import InvalidSettings
@@ -36,6 +36,57 @@ App = Depends(application)
 Service = Depends(service)
 READ_PROBLEMS = problem_responses(400, 401, 403, 404, 422)
 WRITE_PROBLEMS = problem_responses(400, 401, 403, 404, 409, 413, 422)
+
+
+# -- legal entities (issue 20): another entity's referral or provider is not found -------
+
+
+def referral_in_scope(referral: Referral, principal: Principal) -> Referral:
+    """The referral, if the key may see it: one acting for its complaint's legal entity, or
+    a group-wide one (a referral whose entity is not known yet: group-wide keys only).
+    Otherwise 404, never a 403 that would confirm it exists."""
+    if principal.legal_entity is not None and referral.legal_entity != principal.legal_entity:
+        raise ReferralNotFound(referral.reference)
+    return referral
+
+
+def provider_visible(provider: Provider, principal: Principal) -> bool:
+    """A key sees the providers of its entity and the group-wide ones (which serve it)."""
+    return principal.legal_entity is None or provider.serves(principal.legal_entity)
+
+
+def provider_in_scope(provider: Provider, principal: Principal) -> Provider:
+    if not provider_visible(provider, principal):
+        raise ProviderNotFound(provider.id)
+    return provider
+
+
+def may_manage_provider(provider: Provider, principal: Principal) -> Provider:
+    """A provider the key may change: its entity's; a group-wide provider needs a group-wide
+    key (403, since a scoped key sees group-wide providers anyway)."""
+    provider_in_scope(provider, principal)
+    if provider.legal_entity is None and principal.legal_entity is not None:
+        raise group_wide_provider(principal.legal_entity)
+    return provider
+
+
+def group_wide_provider(legal_entity: str) -> Problem:
+    return Problem(
+        403,
+        "group-wide-provider",
+        "Group-wide keys only",
+        "a provider serving every legal entity of the group is registered and changed with a "
+        f"group-wide key; this key acts for legal entity '{legal_entity}' only",
+    )
+
+
+def other_entity(asked: str, legal_entity: str) -> Problem:
+    return Problem(
+        403,
+        "legal-entity-out-of-scope",
+        "Another legal entity",
+        f"this key acts for legal entity '{legal_entity}' only, not '{asked}'",
+    )
 
 
 def _not_yours(error: Exception) -> Problem:

@@ -1,15 +1,19 @@
-"""/v1/events: the gateway's referral events, followed by the complaints service."""
+"""/v1/events: the gateway's referral events, followed by the complaints service.
+
+One ordered log of every legal entity's referrals: group-wide keys only (`group_wide_only`)."""
 
 from __future__ import annotations
 
-from fastapi import Request
+from fastapi import APIRouter, Request
 
 from libs.platform.eventstore.feed import EventFeed
 from libs.platform.http.feed import feed_router
+from libs.platform.http.group_wide import GroupWideOnly
 
 
 def gateway_feed(request: Request) -> EventFeed:
     return request.app.state.service.feed  # type: ignore[no-any-return]
 
 
-router = feed_router(gateway_feed)
+router = APIRouter(dependencies=[GroupWideOnly])
+router.include_router(feed_router(gateway_feed))

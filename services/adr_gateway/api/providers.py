@@ -1,4 +1,8 @@
-"""/v1/providers: the ADR providers the firm works with (administrators only)."""
+"""/v1/providers: the ADR providers the firm works with (administrators only).
+
+A provider serves one legal entity of the group or all of them (`legal_entity`: null). A key
+scoped to one entity sees that entity's providers and the group-wide ones, registers and
+changes only its entity's, and gets 404 for another entity's (issue 20)."""
 
 from __future__ import annotations
 
@@ -19,7 +23,18 @@ from libs.platform.http.json_body import JSONBody
 from libs.platform.http.openapi_contract import response_header, success_headers
 from libs.platform.http.query_parameters import KnownQueryParameters
 from libs.platform.runtime.jsonable import jsonable
-from services.adr_gateway.api.deps import READ_PROBLEMS, REFUSALS, WRITE_PROBLEMS, Admin, Service
+from services.adr_gateway.api.deps import (
+    READ_PROBLEMS,
+    REFUSALS,
+    WRITE_PROBLEMS,
+    Admin,
+    Service,
+    group_wide_provider,
+    may_manage_provider,
+    other_entity,
+    provider_in_scope,
+    provider_visible,
+)
 from services.adr_gateway.bootstrap import GatewayService
 from services.adr_gateway.use_cases import providers as use_cases
 from services.adr_gateway.use_cases.providers import (
@@ -33,6 +48,7 @@ router = APIRouter(prefix="/v1/providers", tags=["providers"])
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Code = Annotated[str, Field(min_length=1, max_length=32)]
+EntityId = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")]
 
 
 class Fee(BaseModel):
@@ -79,6 +95,12 @@ class NewProvider(BaseModel):
     adapter_settings: dict[str, Any] = Field(default_factory=dict)
     webhook_secret: str | None = Field(None, description="Write-only; generated if absent")
     active: bool = True
+    legal_entity: EntityId | None = Field(
+        None,
+        description="The legal entity whose referrals it takes, for good; null: every entity "
+        "(group-wide, needs a group-wide key). Absent: the key's entity, or every entity for "
+        "a group-wide key",
+    )
 
     _secret = field_validator("webhook_secret")(_check_secret)
 
@@ -113,6 +135,7 @@ class ProviderView(BaseModel):
     adapter: str
     adapter_settings: dict[str, Any]
     active: bool
+    legal_entity: str | None = Field(description="null: serves every legal entity")
     has_webhook_secret: bool
     track_record: dict[str, Any]
     registered_at: str
@@ -126,12 +149,26 @@ def provider_view(found: ProviderWithRecord) -> dict[str, Any]:
     """A provider as the API shows it: never its webhook secret, unless the gateway has just
     made it (the only time it is shown)."""
     shown = {k: v for k, v in found.provider.stored().items() if k != "webhook_secret"}
+    shown["legal_entity"] = found.provider.legal_entity
     shown["has_webhook_secret"] = found.provider.has_webhook_secret
     shown["track_record"] = found.track_record.as_dict()
     view: dict[str, Any] = jsonable(shown)
     if found.generated_secret is not None:
         view["webhook_secret"] = found.generated_secret
     return view
+
+
+def _legal_entity(body: NewProvider, principal: Principal) -> str | None:
+    """The entity the new provider serves: as asked, within the key's scope."""
+    if "legal_entity" not in body.model_fields_set:
+        return principal.legal_entity
+    if principal.legal_entity is None:
+        return body.legal_entity
+    if body.legal_entity is None:
+        raise group_wide_provider(principal.legal_entity)
+    if body.legal_entity != principal.legal_entity:
+        raise other_entity(body.legal_entity, principal.legal_entity)
+    return body.legal_entity
 
 
 def _registration(body: NewProvider, principal: Principal) -> RegisterProvider:
@@ -148,6 +185,7 @@ def _registration(body: NewProvider, principal: Principal) -> RegisterProvider:
         webhook_secret=body.webhook_secret,
         active=body.active,
         registered_by=principal.actor,
+        legal_entity=_legal_entity(body, principal),
     )
 
 
@@ -193,14 +231,16 @@ def register(
     summary="Every provider, with its track record",
 )
 def list_providers(
-    _: Principal = Admin,
+    principal: Principal = Admin,
     _known: None = KnownQueryParameters,
     service: GatewayService = Service,
 ) -> Response:
     providers = use_cases.providers_with_records(
         application=service.application, records=service.track_records
     )
-    return JSONBody([provider_view(p) for p in providers])
+    return JSONBody(
+        [provider_view(p) for p in providers if provider_visible(p.provider, principal)]
+    )
 
 
 @router.get(
@@ -210,12 +250,13 @@ def list_providers(
     summary="One provider, with its track record",
 )
 def get_provider(
-    provider_id: str, _: Principal = Admin, service: GatewayService = Service
+    provider_id: str, principal: Principal = Admin, service: GatewayService = Service
 ) -> Response:
     with domain_problems(*REFUSALS):
         found = use_cases.provider_with_record(
             provider_id, application=service.application, records=service.track_records
         )
+        provider_in_scope(found.provider, principal)
     return JSONBody(provider_view(found))
 
 
@@ -233,6 +274,7 @@ def change_provider(
 ) -> Response:
     changes = body.model_dump(mode="json", exclude_unset=True)
     with domain_problems(*REFUSALS):
+        may_manage_provider(service.application.provider(provider_id), principal)
         changed = use_cases.change_provider(
             ChangeProvider(provider_id, changes, changed_by=principal.actor),
             application=service.application,

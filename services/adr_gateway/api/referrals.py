@@ -26,6 +26,7 @@ from services.adr_gateway.api.deps import (
     Admin,
     Reader,
     Service,
+    referral_in_scope,
 )
 from services.adr_gateway.bootstrap import GatewayService
 from services.adr_gateway.bundle_manifest import sha256
@@ -62,6 +63,7 @@ def referral_view(referral: Referral) -> dict[str, Any]:
             "decision": referral.decision,
             "referred_at": referral.referred_at,
             "referred_by": referral.referred_by,
+            "legal_entity": referral.legal_entity,
         }
     )
 
@@ -75,10 +77,11 @@ def _known_length(referral_id: str) -> None:
         raise Problem(404, "not-found", "Not found", "no such referral")
 
 
-def _referral(service: GatewayService, referral_id: str) -> Referral:
+def _referral(service: GatewayService, referral_id: str, principal: Principal) -> Referral:
+    """The referral, if the key may see it (another legal entity's: 404)."""
     _known_length(referral_id)
     with domain_problems(*REFUSALS):
-        return service.application.referral(referral_id)
+        return referral_in_scope(service.application.referral(referral_id), principal)
 
 
 def _not_prepared(error: Exception) -> Problem:
@@ -89,9 +92,9 @@ def _not_prepared(error: Exception) -> Problem:
 
 @router.get("", responses=READ_PROBLEMS, summary="A referral: provider, delivery, updates")
 def get_referral(
-    referral_id: str, _: Principal = Reader, service: GatewayService = Service
+    referral_id: str, principal: Principal = Reader, service: GatewayService = Service
 ) -> Response:
-    return JSONBody(referral_view(_referral(service, referral_id)))
+    return JSONBody(referral_view(_referral(service, referral_id, principal)))
 
 
 @router.get(
@@ -102,11 +105,11 @@ def get_referral(
 )
 def candidates(
     referral_id: str,
-    _: Principal = Reader,
+    principal: Principal = Reader,
     _known: None = KnownQueryParameters,
     service: GatewayService = Service,
 ) -> Response:
-    _known_length(referral_id)
+    _referral(service, referral_id, principal)
     with domain_problems((NotPrepared, _not_prepared), *REFUSALS):
         ranked = rank_candidates(
             referral_id, application=service.application, records=service.track_records
@@ -132,8 +135,8 @@ def _not_built() -> Problem:
     )
 
 
-def _stored_bundle(service: GatewayService, referral_id: str) -> StoredBundle:
-    referral = _referral(service, referral_id)
+def _stored_bundle(service: GatewayService, referral_id: str, principal: Principal) -> StoredBundle:
+    referral = _referral(service, referral_id, principal)
     stored = service.bundles.stored(str(referral.id))
     if stored is None:
         raise _not_built()
@@ -160,12 +163,12 @@ BUNDLE_ETAG = response_header("The SHA-256 of the bundle's bytes as sent, a stro
 async def bundle(
     referral_id: str,
     request: Request,
-    _: Principal = Reader,
+    principal: Principal = Reader,
     _slot: None = export_slot(Reader),  # at most N bundles at once per key (429 beyond)
     service: GatewayService = Service,
     format: Literal["json", "pdf"] | None = Query(None, description="Or use the Accept header"),
 ) -> Response:
-    stored = await run_in_threadpool(_stored_bundle, service, referral_id)
+    stored = await run_in_threadpool(_stored_bundle, service, referral_id, principal)
     wants_pdf = format == "pdf" or (
         format is None and "application/pdf" in request.headers.get("accept", "")
     )
@@ -190,9 +193,9 @@ async def bundle(
     operation_id="getReferralBundleManifest",
 )
 def bundle_manifest_jws(
-    referral_id: str, _: Principal = Reader, service: GatewayService = Service
+    referral_id: str, principal: Principal = Reader, service: GatewayService = Service
 ) -> Response:
-    stored = _stored_bundle(service, referral_id)
+    stored = _stored_bundle(service, referral_id, principal)
     if not stored.manifest_jws:
         raise Problem(
             404,
@@ -218,7 +221,7 @@ def redeliver(
     idempotent: IdempotentRequest = Depends(idempotent_request),
 ) -> Response:
     def produce() -> JSONResponse:
-        _known_length(referral_id)
+        _referral(service, referral_id, principal)
         with domain_problems(*REFUSALS):
             referral = request_redelivery(
                 RequestRedelivery(referral_id, requested_by=principal.actor),

@@ -1,9 +1,10 @@
 """Which provider gets a referral's case, and the record of why.
 
 The firm may ask for a provider (`preferred_provider_id`): it gets the case if it is still
-active, fitting or not, since the firm may know what the ranking cannot. Otherwise the best
-ranked provider that fits gets it (`libs.domain.provider_ranking`); if none fits, the
-referral waits until one is registered or changed. What the prepared referral records
+active and serves the referral's legal entity, fitting or not, since the firm may know what
+the ranking cannot. Otherwise the best ranked provider that fits gets it
+(`libs.domain.provider_ranking`); if none fits, the referral waits until one is registered
+or changed. What the prepared referral records
 (`selection`) names how the choice was made, what the case needed, and the top of the
 ranking, so an administrator can see why.
 """
@@ -22,7 +23,9 @@ from libs.domain.referral import Referral
 RANKING_KEPT = 10
 
 
-def referral_needs(referral: Referral, complaint: Mapping[str, Any]) -> ReferralNeeds:
+def referral_needs(
+    referral: Referral, complaint: Mapping[str, Any], legal_entity: str | None
+) -> ReferralNeeds:
     """What the referral needs of a provider, from the complaint as its service shows it."""
     customer = complaint.get("customer") or {}
     return ReferralNeeds.of(
@@ -31,6 +34,7 @@ def referral_needs(referral: Referral, complaint: Mapping[str, Any]) -> Referral
         language=customer.get("language"),
         method=referral.preferred_method,
         preferred_provider_id=referral.preferred_provider_id,
+        legal_entity=legal_entity,
     )
 
 
@@ -58,7 +62,7 @@ def choose_provider(
     """The provider for the case, or None when none fits."""
     ranking = rank(providers.values(), needs, records)
     requested = providers.get(needs.preferred_provider_id or "")
-    if requested is not None and requested.active:
+    if requested is not None and requested.active and requested.serves(needs.legal_entity):
         return ProviderChoice(requested, "requested by the firm", needs, ranking)
     fitting = [c for c in ranking if c.fits]
     if not fitting:

@@ -40,6 +40,7 @@ class RegisterProvider:
     adapter_settings: Mapping[str, Any] = field(default_factory=dict)
     webhook_secret: str | None = None  # made by the gateway if absent
     active: bool = True
+    legal_entity: str | None = None  # None: serves every legal entity of the group
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,8 @@ def register_provider(
         "active": command.active,
         "webhook_secret": generated if command.webhook_secret is None else command.webhook_secret,
     }
+    if command.legal_entity is not None:
+        profile["legal_entity"] = command.legal_entity
     registry = application.change_registry(
         lambda r: r.register(provider_id, profile, registered_by=command.registered_by)
     )

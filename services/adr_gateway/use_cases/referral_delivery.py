@@ -15,6 +15,7 @@ from typing import Any
 
 import structlog
 
+from libs.domain.access import entity_or_default
 from libs.domain.provider_ranking import TrackRecord
 from libs.domain.referral import Referral
 from libs.domain.referral_lifecycle import ReferralStatus
@@ -59,7 +60,9 @@ def prepare_referral(
     except (ComplaintsUnavailable, ComplaintMissing) as error:
         raise NotReady(f"cannot read the complaint: {error}") from None
     registry = application.registry()
-    needs = referral_needs(referral, case.complaint)
+    # The complaint's entity, if the feed event that opened the referral did not say it.
+    legal_entity = referral.legal_entity or entity_or_default(case.complaint.get("legal_entity"))
+    needs = referral_needs(referral, case.complaint, legal_entity)
     choice = choose_provider(registry.providers, needs, records())
     if choice is None:
         raise NotReady("no registered provider fits this case")
@@ -82,6 +85,7 @@ def prepare_referral(
 
     def prepare(current: Referral) -> None:
         if current.status == ReferralStatus.RECEIVED:  # not prepared by another worker
+            current.record_legal_entity(legal_entity)
             current.prepare(
                 provider_id=choice.provider.id, selection=selection, bundle=built.summary()
             )
@@ -106,6 +110,14 @@ def deliver_referral(
     if provider is None or adapter is None or stored is None:
         missing = "provider" if provider is None else "adapter" if adapter is None else "bundle"
         result = DeliveryResult(Outcome.PERMANENT, None, f"the {missing} is missing")
+    elif not provider.serves(referral.legal_entity):
+        # Issue 20: one entity's case never goes to a provider engaged by another entity.
+        result = DeliveryResult(
+            Outcome.PERMANENT,
+            None,
+            f"the provider serves legal entity '{provider.legal_entity}' only, "
+            f"not '{referral.legal_entity}'",
+        )
     else:
         result = adapter.deliver(
             Delivery(

@@ -29,6 +29,7 @@ class OpenReferral:
     preferred_provider_id: str | None = None
     override_justification: str | None = None
     correlation_id: str = ""
+    legal_entity: str | None = None  # the complaint's, if the feed event says it
 
 
 def open_referral(command: OpenReferral, unit: UnitOfWork) -> None:
@@ -47,6 +48,7 @@ def open_referral(command: OpenReferral, unit: UnitOfWork) -> None:
             preferred_provider_id=command.preferred_provider_id,
             override_justification=command.override_justification,
             correlation_id=command.correlation_id,
+            legal_entity=command.legal_entity,
         )
     )
 
@@ -94,5 +96,6 @@ def rank_candidates(
         raise NotPrepared(
             "the case has not been gathered from the complaints service yet; retry shortly"
         )
-    ranking = rank(application.registry().providers.values(), ReferralNeeds(**case), records())
+    needs = ReferralNeeds(**{**case, "legal_entity": referral.legal_entity})
+    ranking = rank(application.registry().providers.values(), needs, records())
     return Candidates(referral, case, ranking)

@@ -1,4 +1,7 @@
-"""GET /v1/notifications: every notification and its delivery attempts, paged."""
+"""GET /v1/notifications: every notification and its delivery attempts, paged.
+
+A key scoped to one legal entity lists only that entity's notifications (issue 20): another
+entity's complaint has none, as an unknown one has none."""
 
 from __future__ import annotations
 
@@ -46,6 +49,7 @@ class NotificationView(BaseModel):
     closed_reason: str | None = Field(description="Why it failed or was cancelled")
     trigger_event_id: str
     survey_id: str | None
+    legal_entity: str = Field(description="The legal entity of the complaint")
     attempts: list[AttemptView]
 
 
@@ -70,12 +74,13 @@ def list_notifications(
     status: Status | None = None,
     after: int = Query(0, ge=0, le=2**62, description="The `next_after` of the previous page"),
     limit: int = Query(50, ge=1, le=500),
-    _: Principal = Reader,
+    principal: Principal = Reader,
     _known: None = KnownQueryParameters,
     service: NotificationsService = Service,
 ) -> NotificationPage:
     page = reading.list_notifications(
-        reading.ListNotifications(complaint_id, status, after, limit), engine=service.engine
+        reading.ListNotifications(complaint_id, status, after, limit, principal.legal_entity),
+        engine=service.engine,
     )
     return NotificationPage(
         items=[NotificationView.model_validate(item) for item in page.items],

@@ -1,4 +1,5 @@
-"""GET /v1/reports/satisfaction: what customers said after resolution."""
+"""GET /v1/reports/satisfaction: what customers said after resolution; a key scoped to one
+legal entity reads that entity's surveys only (issue 20)."""
 
 from __future__ import annotations
 
@@ -38,8 +39,9 @@ class SatisfactionReport(Satisfaction):
     operation_id="getSatisfactionReport",
 )
 def satisfaction(
-    _: Principal = Reader,
+    principal: Principal = Reader,
     _known: None = KnownQueryParameters,
     service: NotificationsService = Service,
 ) -> SatisfactionReport:
-    return SatisfactionReport.model_validate(reading.satisfaction_report(engine=service.engine))
+    report = reading.satisfaction_report(engine=service.engine, legal_entity=principal.legal_entity)
+    return SatisfactionReport.model_validate(report)

@@ -124,6 +124,7 @@ class Intake:
                 at=self.clock(),
                 opens_at=send_at,
                 valid_for=timedelta(days=self.settings.survey_valid_days),
+                legal_entity=case.legal_entity,
             )
             unit.add(survey)
         to_customer = rule.audience == "customer"
@@ -145,6 +146,7 @@ class Intake:
             trigger_event_id=event.id,
             survey_id=str(survey.id) if survey is not None else None,
             scheduled_at=self.clock(),
+            legal_entity=case.legal_entity,
         )
         unit.add(notification)
         if rule.is_followup:

@@ -1,6 +1,7 @@
 """What staff read: notifications with their delivery attempts, and the satisfaction report.
 
-Both read the read models (services.notifications.projection), never the event store.
+Both read the read models (services.notifications.projection), never the event store, and
+both are limited to one legal entity's rows when the reader's key is (issue 20).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ class ListNotifications:
     status: str | None = None  # None: whatever their status
     after: int = 0  # the `next_after` of the page before
     limit: int = 50
+    legal_entity: str | None = None  # None: every entity's (a group-wide key)
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ def list_notifications(query: ListNotifications, *, engine: Engine) -> Notificat
         rows_wanted = rows_wanted.where(table.c.complaint_id == query.complaint_id)
     if query.status is not None:
         rows_wanted = rows_wanted.where(table.c.status == query.status)
+    if query.legal_entity is not None:
+        rows_wanted = rows_wanted.where(table.c.legal_entity == query.legal_entity)
     rows_wanted = rows_wanted.order_by(table.c.position).limit(limit + 1)
     attempts: dict[str, list[dict[str, Any]]] = defaultdict(list)
     with engine.connect() as connection:
@@ -89,15 +93,19 @@ def _grouped(
     return {name: _summary(members) for name, members in sorted(groups.items())}
 
 
-def satisfaction_report(*, engine: Engine) -> dict[str, Any]:
-    """Counts, average and distribution overall, by category, tier reached and ADR use.
+def satisfaction_report(*, engine: Engine, legal_entity: str | None = None) -> dict[str, Any]:
+    """Counts, average and distribution overall, by category, tier reached and ADR use, of
+    one legal entity's surveys (None: every entity's).
 
     A survey counts as offered once its e-mail was delivered. Withdrawn surveys (the
     complaint was reopened or appealed) are counted apart, unless the customer had already
     answered: their answer stands."""
     table = notification_rows
     with engine.connect() as connection:
-        rows = [dict(row) for row in connection.execute(select(surveys)).mappings()]
+        offered = select(surveys)
+        if legal_entity is not None:
+            offered = offered.where(surveys.c.legal_entity == legal_entity)
+        rows = [dict(row) for row in connection.execute(offered).mappings()]
         sent = set(
             connection.execute(
                 select(table.c.survey_id).where(
