@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import structlog
 from sqlalchemy import Engine
 
 from libs.domain.provider_ranking import TrackRecord
@@ -22,6 +23,7 @@ from libs.platform.follower import (
 )
 from libs.platform.http.auth import KeyRing
 from libs.platform.http.idempotency import IdempotencyStore
+from libs.platform.runtime.cipher import Cipher, CipherKeyError, cipher_from_env
 from libs.platform.sql.database import create_read_model_engine
 from libs.platform.sql.migrations import upgrade
 from services.adr_gateway.adapters import Adapter, load_adapters
@@ -38,10 +40,11 @@ from services.adr_gateway.tables import (
     referral_facts,
     referral_work,
 )
-from services.adr_gateway.use_cases.providers import AdapterSettingsCheck
+from services.adr_gateway.use_cases.providers import AdapterSettingsCheck, reseal_secrets
 from services.adr_gateway.worklist import NAME as WORKLIST
 from services.adr_gateway.worklist import WorklistProjection
 
+log = structlog.get_logger()
 MIGRATIONS = Path(__file__).parent / "migrations"
 FEED = FeedSpec(
     source="/redress/adr-gateway",
@@ -50,11 +53,16 @@ FEED = FeedSpec(
 )
 
 
+class ConfigurationError(RuntimeError):
+    """The gateway cannot start with this configuration; the message says why."""
+
+
 @dataclass
 class GatewayService:
     settings: GatewaySettings
     application: GatewayApplication
     engine: Engine
+    cipher: Cipher
     keyring: KeyRing
     idempotency: IdempotencyStore
     feed: EventFeed
@@ -112,7 +120,16 @@ def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
     )
     adapters = load_adapters()
     bundles = BundleStore(engine)
-    worker = ReferralWorker(application, engine, adapters, complaints, settings, bundles)
+    try:
+        cipher = cipher_from_env(settings.cipher_key, settings.cipher_key_file)
+    except CipherKeyError as error:
+        raise ConfigurationError(str(error)) from None
+    # Secrets recorded in clear by earlier versions, or sealed with a key that no longer
+    # seals, are sealed under the sealing key before anything reads them.
+    resealed = reseal_secrets(application=application, cipher=cipher)
+    if resealed:
+        log.info("provider secrets sealed again", providers=resealed, key_id=cipher.current_key_id)
+    worker = ReferralWorker(application, engine, adapters, complaints, settings, bundles, cipher)
     worklist = Follower(
         WORKLIST,
         LocalSource("adr_gateway", feed),
@@ -135,6 +152,7 @@ def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
         settings=settings,
         application=application,
         engine=engine,
+        cipher=cipher,
         keyring=KeyRing(application),
         idempotency=IdempotencyStore(engine, idempotency_records),
         feed=feed,

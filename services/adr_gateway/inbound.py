@@ -21,8 +21,10 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from libs.domain.referral_lifecycle import ProviderEventType
 from libs.platform.http.instants import Instant
 from libs.platform.http.problems import Problem, validation_problem
+from libs.platform.runtime.cipher import Cipher
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.use_cases.provider_updates import RecordProviderUpdate
+from services.adr_gateway.webhook_secrets import secret_of
 
 
 class ProviderWebhook(BaseModel):
@@ -51,14 +53,20 @@ def verify(secret: str, body: bytes, headers: Mapping[str, str]) -> None:
 
 
 def provider_update(
-    application: GatewayApplication, provider_id: str, body: bytes, headers: Mapping[str, str]
+    application: GatewayApplication,
+    cipher: Cipher,
+    provider_id: str,
+    body: bytes,
+    headers: Mapping[str, str],
 ) -> RecordProviderUpdate:
     """The update a provider's webhook asks to record, once it is known to come from that
-    provider and to say something a provider may say. `headers` have lower-case names."""
+    provider and to say something a provider may say. `headers` have lower-case names;
+    `cipher` opens the provider's sealed secret."""
     provider = application.registry().providers.get(provider_id)
-    if provider is None or not provider.webhook_secret:
+    secret = None if provider is None else secret_of(provider.webhook_secret, cipher)
+    if not secret:
         raise Problem(404, "not-found", "Not found", f"no provider '{provider_id}'")
-    verify(provider.webhook_secret, body, headers)
+    verify(secret, body, headers)
     try:
         message = ProviderWebhook.model_validate(orjson.loads(body))
     except orjson.JSONDecodeError:

@@ -49,6 +49,17 @@ class GatewaySettings(BaseSettings):
         description="The deployment signing key's directory, which signs bundle manifests "
         "(default var/signing)",
     )
+    cipher_key: str | None = Field(
+        None,
+        description="Keys sealing provider secrets at rest: 32 random bytes in unpadded "
+        "base64url, several separated by commas, the sealing key first (default: a key file "
+        "made on first use, REDRESS_CIPHER_KEY_FILE)",
+    )
+    cipher_key_file: str = Field(
+        "var/cipher/keys",
+        description="Where the cipher keys are kept when REDRESS_CIPHER_KEY is unset (one a "
+        "line, the sealing key first; made on first use, mode 0600)",
+    )
     smtp_host: str = "127.0.0.1"
     smtp_port: int = 1025
     smtp_sender: str = "adr-gateway@redress.invalid"

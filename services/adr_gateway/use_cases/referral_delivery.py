@@ -18,6 +18,7 @@ import structlog
 from libs.domain.provider_ranking import TrackRecord
 from libs.domain.referral import Referral
 from libs.domain.referral_lifecycle import ReferralStatus
+from libs.platform.runtime.cipher import Cipher
 from libs.platform.runtime.jsonable import jsonable, rfc3339_utc
 from libs.platform.signing.keys import SigningKeyStore
 from services.adr_gateway.adapters import Adapter, Delivery, DeliveryResult, Outcome
@@ -33,6 +34,7 @@ from services.adr_gateway.delivery.bundle_store import BundleStore, StoredBundle
 from services.adr_gateway.delivery.provider_choice import choose_provider, referral_needs
 from services.adr_gateway.delivery.retry_policy import RetryPolicy, record_attempt
 from services.adr_gateway.settings import GatewaySettings
+from services.adr_gateway.webhook_secrets import secret_of
 
 log = structlog.get_logger()
 
@@ -97,8 +99,10 @@ def deliver_referral(
     adapters: Mapping[str, Adapter],
     bundles: BundleStore,
     settings: GatewaySettings,
+    cipher: Cipher,
 ) -> None:
-    """One attempt to hand a prepared referral's case to its provider, and its record."""
+    """One attempt to hand a prepared referral's case to its provider, and its record. The
+    adapter is given the provider's secret opened (`cipher`), in memory only."""
     assert referral.provider_id is not None and referral.webhook_id is not None
     provider = application.registry().providers.get(referral.provider_id)
     stored = bundles.stored(str(referral.id))
@@ -113,7 +117,10 @@ def deliver_referral(
                 reference=referral.reference,
                 complaint_id=referral.complaint_id,
                 webhook_id=referral.webhook_id,
-                provider=provider.stored(),
+                provider={
+                    **provider.stored(),
+                    "webhook_secret": secret_of(provider.webhook_secret, cipher),
+                },
                 bundle=stored.body,
                 pdf=lambda: stored_pdf(stored),
                 manifest_jws=stored.manifest_jws or "",
