@@ -23,7 +23,12 @@ from libs.platform.follower import (
 )
 from libs.platform.http.auth import KeyRing
 from libs.platform.http.idempotency import IdempotencyStore
-from libs.platform.runtime.cipher import Cipher, CipherKeyError, cipher_from_env
+from libs.platform.runtime.cipher import (
+    CannotUnseal,
+    Cipher,
+    CipherKeyError,
+    cipher_from_env,
+)
 from libs.platform.sql.database import create_read_model_engine
 from libs.platform.sql.migrations import upgrade
 from services.adr_gateway.adapters import Adapter, load_adapters
@@ -105,6 +110,10 @@ def migrate(settings: GatewaySettings) -> None:
 
 def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
     settings = settings or GatewaySettings()
+    try:
+        cipher = cipher_from_env(settings.cipher_key, settings.cipher_key_file)
+    except CipherKeyError as error:
+        raise ConfigurationError(str(error)) from None
     if settings.migrate_on_start:
         migrate(settings)
     application = GatewayApplication(
@@ -120,13 +129,13 @@ def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
     )
     adapters = load_adapters()
     bundles = BundleStore(engine)
-    try:
-        cipher = cipher_from_env(settings.cipher_key, settings.cipher_key_file)
-    except CipherKeyError as error:
-        raise ConfigurationError(str(error)) from None
     # Secrets recorded in clear by earlier versions, or sealed with a key that no longer
     # seals, are sealed under the sealing key before anything reads them.
-    resealed = reseal_secrets(application=application, cipher=cipher)
+    try:
+        resealed = reseal_secrets(application=application, cipher=cipher)
+    except CannotUnseal as error:
+        application.close()
+        raise ConfigurationError(f"a provider's webhook secret: {error}") from None
     if resealed:
         log.info("provider secrets sealed again", providers=resealed, key_id=cipher.current_key_id)
     worker = ReferralWorker(application, engine, adapters, complaints, settings, bundles, cipher)
