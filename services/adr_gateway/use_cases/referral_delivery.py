@@ -20,6 +20,7 @@ from libs.domain.referral import Referral
 from libs.domain.referral_lifecycle import ReferralStatus
 from libs.platform.runtime.cipher import Cipher
 from libs.platform.runtime.jsonable import jsonable, rfc3339_utc
+from libs.platform.runtime.smtp import SmtpRelay
 from libs.platform.signing.keys import SigningKeyStore
 from services.adr_gateway.adapters import Adapter, Delivery, DeliveryResult, Outcome
 from services.adr_gateway.application import GatewayApplication
@@ -134,6 +135,7 @@ def deliver_referral(
                     "port": settings.smtp_port,
                     "sender": settings.smtp_sender,
                 },
+                relay=SmtpRelay.from_settings(settings),
             )
         )
     policy = RetryPolicy.of(settings.delivery_schedule_seconds, settings.delivery_jitter)
