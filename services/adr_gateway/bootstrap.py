@@ -31,6 +31,7 @@ from libs.platform.runtime.cipher import (
 )
 from libs.platform.sql.database import create_read_model_engine
 from libs.platform.sql.migrations import upgrade
+from libs.platform.sql.outages import is_storage_unavailable
 from services.adr_gateway.adapters import Adapter, load_adapters
 from services.adr_gateway.application import REFERRAL_TOPIC_PREFIX, GatewayApplication
 from services.adr_gateway.bundles import ComplaintsClient
@@ -108,6 +109,24 @@ def migrate(settings: GatewaySettings) -> None:
     upgrade(MIGRATIONS, settings.database_url)
 
 
+def _reseal_at_start(application: GatewayApplication, cipher: Cipher) -> None:
+    """Seals the secrets recorded in clear by earlier versions, or sealed with a key that no
+    longer seals, under the sealing key. A secret no configured key opens stops the start;
+    a database that is not there yet does not (it is done at the next start)."""
+    try:
+        resealed = reseal_secrets(application=application, cipher=cipher)
+    except CannotUnseal as error:
+        application.close()
+        raise ConfigurationError(f"a provider's webhook secret: {error}") from None
+    except Exception as error:
+        if not is_storage_unavailable(error):
+            raise
+        log.warning("provider secrets not sealed again: the database is unavailable")
+        return
+    if resealed:
+        log.info("provider secrets sealed again", providers=resealed, key_id=cipher.current_key_id)
+
+
 def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
     settings = settings or GatewaySettings()
     try:
@@ -119,6 +138,7 @@ def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
     application = GatewayApplication(
         env=event_store_env(settings.database_url, pool_size=settings.db_pool_size)
     )
+    _reseal_at_start(application, cipher)
     engine = create_read_model_engine(settings.database_url, pool_size=settings.db_pool_size)
     feed = EventFeed(application, FEED)
     application.after_save.append(feed.signal.notify)
@@ -129,15 +149,6 @@ def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
     )
     adapters = load_adapters()
     bundles = BundleStore(engine)
-    # Secrets recorded in clear by earlier versions, or sealed with a key that no longer
-    # seals, are sealed under the sealing key before anything reads them.
-    try:
-        resealed = reseal_secrets(application=application, cipher=cipher)
-    except CannotUnseal as error:
-        application.close()
-        raise ConfigurationError(f"a provider's webhook secret: {error}") from None
-    if resealed:
-        log.info("provider secrets sealed again", providers=resealed, key_id=cipher.current_key_id)
     worker = ReferralWorker(application, engine, adapters, complaints, settings, bundles, cipher)
     worklist = Follower(
         WORKLIST,

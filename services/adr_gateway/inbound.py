@@ -15,16 +15,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from libs.domain.referral_lifecycle import ProviderEventType
 from libs.platform.http.instants import Instant
 from libs.platform.http.problems import Problem, validation_problem
-from libs.platform.runtime.cipher import Cipher
+from libs.platform.runtime.cipher import CannotUnseal, Cipher
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.use_cases.provider_updates import RecordProviderUpdate
 from services.adr_gateway.webhook_secrets import secret_of
+
+log = structlog.get_logger()
 
 
 class ProviderWebhook(BaseModel):
@@ -63,7 +66,19 @@ def provider_update(
     provider and to say something a provider may say. `headers` have lower-case names;
     `cipher` opens the provider's sealed secret."""
     provider = application.registry().providers.get(provider_id)
-    secret = None if provider is None else secret_of(provider.webhook_secret, cipher)
+    try:
+        secret = None if provider is None else secret_of(provider.webhook_secret, cipher)
+    except CannotUnseal as error:
+        # Not the provider's fault: this process lacks the key that sealed the secret (a
+        # replica with other cipher keys). Nothing is recorded; the provider retries.
+        log.error("webhook secret cannot be opened", provider_id=provider_id, error=str(error))
+        raise Problem(
+            503,
+            "unavailable",
+            "Service unavailable",
+            "the provider's webhook secret cannot be read right now; nothing was recorded — retry",
+            headers={"Retry-After": "60"},
+        ) from None
     if not secret:
         raise Problem(404, "not-found", "Not found", f"no provider '{provider_id}'")
     verify(secret, body, headers)

@@ -16,7 +16,7 @@ import pytest
 from psycopg import sql
 
 from libs.domain.provider import REGISTRY_ID
-from libs.platform.runtime.cipher import new_key
+from libs.platform.runtime.cipher import Cipher, new_key, parse_keys
 from services.adr_gateway.adapters.webhook import sign
 from services.adr_gateway.bootstrap import ConfigurationError, bootstrap
 from services.adr_gateway.webhook_secrets import new_webhook_secret
@@ -135,3 +135,33 @@ async def test_a_gateway_started_with_a_cipher_key_it_cannot_use_says_which(
     settings: Any = gateway_settings(database, cipher_key=new_key()[:-3])
     with pytest.raises(ConfigurationError, match="REDRESS_CIPHER_KEY: key 1 is not 32 bytes"):
         bootstrap(settings)
+
+
+async def test_a_replica_without_the_key_that_sealed_a_secret_refuses_and_records_nothing(
+    database: str,
+) -> None:
+    mine, other = new_key(), new_key()
+    sealing = gateway_settings(database, cipher_key=mine)
+    lacking = gateway_settings(database, cipher_key=other)
+    async with running_gateway(sealing) as first, running_gateway(lacking) as second:
+        registered = await first.client.post(
+            "/v1/providers", json=REGISTRATION, headers=first.headers()
+        )
+        referral = first.prepared_referral("calm")
+        body = orjson.dumps({"type": "referral.accepted", "referral_id": referral.reference})
+        signed = sign(registered.json()["webhook_secret"], "msg_1", body)
+        response = await second.client.post(
+            "/v1/providers/calm/webhooks",
+            content=body,
+            headers={**signed, "content-type": "application/json"},
+        )
+
+        assert response.status_code == 503, response.text
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "webhook secret cannot be read" in response.json()["detail"]
+        assert first.referral(referral).status == "prepared"
+
+    # Started again with keys that cannot open it, the gateway says which key it needs.
+    key_id = Cipher(parse_keys(mine, "test")).current_key_id
+    with pytest.raises(ConfigurationError, match=f"sealed with key {key_id}, which is not"):
+        bootstrap(lacking)
