@@ -62,11 +62,13 @@ def cipher_show() -> None:
         ]
     finally:
         application.close()
-    counts = Counter(sealed_key_id(value) if is_sealed(value) else "in clear" for value in stored)
-    for key in [*keys.key_ids, *sorted(k for k in counts if k not in keys.key_ids)]:
-        click.echo(f"provider secrets sealed with {key}: {counts.get(key, 0)}")
-    if counts.get("in clear"):
-        click.echo(f"provider secrets in clear: {counts['in clear']} (sealed at the next start)")
+    sealed = Counter(str(sealed_key_id(value)) for value in stored if is_sealed(value))
+    unknown = sorted(key for key in sealed if key not in keys.key_ids)  # no key opens these
+    for key in [*keys.key_ids, *unknown]:
+        click.echo(f"provider secrets sealed with {key}: {sealed.get(key, 0)}")
+    in_clear = len(stored) - sum(sealed.values())
+    if in_clear:
+        click.echo(f"provider secrets in clear: {in_clear} (sealed at the gateway's next start)")
 
 
 @cipher.command("rotate")

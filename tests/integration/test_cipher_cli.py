@@ -31,6 +31,12 @@ def test_show_and_rotate_the_cipher_keys(tmp_path: Path) -> None:
                 registered_by="t",
             )
         )
+        # As a version before sealing recorded it.
+        gateway.change_registry(
+            lambda r: r.register(
+                "old", {**PROFILE, "webhook_secret": new_webhook_secret()}, registered_by="t"
+            )
+        )
     finally:
         gateway.close()
 
@@ -38,18 +44,20 @@ def test_show_and_rotate_the_cipher_keys(tmp_path: Path) -> None:
     assert f"source: {key_file}" in shown
     assert f"sealing key: {first.current_key_id}" in shown
     assert f"provider secrets sealed with {first.current_key_id}: 1" in shown
+    assert "provider secrets in clear: 1" in shown
     assert KeyFile(key_file).path.read_text().split()[0] not in shown  # ids, never keys
 
     rotated = redress("keys", "cipher", "rotate", env=env)
     second = cipher_from_env(None, key_file)
     assert second.key_ids == [second.current_key_id, first.current_key_id]
     assert f"sealing key {second.current_key_id}" in rotated
-    assert "provider secrets sealed again: 1" in rotated
+    assert "provider secrets sealed again: 2" in rotated
 
     shown = redress("keys", "cipher", "show", env=env)
     assert f"opening key: {first.current_key_id}" in shown
-    assert f"provider secrets sealed with {second.current_key_id}: 1" in shown
+    assert f"provider secrets sealed with {second.current_key_id}: 2" in shown
     assert f"provider secrets sealed with {first.current_key_id}: 0" in shown
+    assert "in clear" not in shown
     gateway = GatewayApplication(env=event_store_env(database, pool_size=1))
     try:
         stored = gateway.provider("calm").webhook_secret

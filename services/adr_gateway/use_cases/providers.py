@@ -106,8 +106,8 @@ def register_provider(
 ) -> ProviderWithRecord:
     provider_id = command.provider_id or provider_id_for(command.name)
     settings = check_settings(command.adapter, command.adapter_settings)
-    generated = new_webhook_secret() if command.webhook_secret is None else None
-    secret = generated if command.webhook_secret is None else command.webhook_secret
+    secret = new_webhook_secret() if command.webhook_secret is None else command.webhook_secret
+    generated = secret if command.webhook_secret is None else None  # shown once, then never
     profile = {
         "name": command.name,
         "methods": list(command.methods),
