@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from libs.platform.runtime.cipher import DEFAULT_KEY_FILE
 from libs.platform.runtime.smtp import SmtpSettings
 
 # Standard Webhooks' recommendation, shortened to 8 attempts: at once, then after these.
@@ -61,7 +62,7 @@ class GatewaySettings(BaseSettings, SmtpSettings):
         "made on first use, REDRESS_CIPHER_KEY_FILE)",
     )
     cipher_key_file: str = Field(
-        "var/cipher/keys",
+        DEFAULT_KEY_FILE,
         description="Where the cipher keys are kept when REDRESS_CIPHER_KEY is unset (one a "
         "line, the sealing key first; made on first use, mode 0600)",
     )

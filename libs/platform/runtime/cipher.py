@@ -33,7 +33,6 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 KEY_ENV = "REDRESS_CIPHER_KEY"
-KEY_FILE_ENV = "REDRESS_CIPHER_KEY_FILE"
 DEFAULT_KEY_FILE = "var/cipher/keys"
 SEALED_PREFIX = "sealed:v1:"
 KEY_BYTES = 32
@@ -189,7 +188,8 @@ class Cipher:
     def _key(self, kid: str) -> AESGCM:
         with self._lock:
             if kid not in self._keys and self._key_file is not None:
-                self._set(self._key_file.read())  # rotated by another process meanwhile
+                with contextlib.suppress(OSError, CipherKeyError):  # then the keys we have
+                    self._set(self._key_file.read())  # rotated by another process meanwhile
             aead = self._keys.get(kid)
         if aead is None:
             raise CannotUnseal(
