@@ -89,7 +89,7 @@ def numeric_ipv4(host: str) -> ipaddress.IPv4Address | None:
             elif part.startswith("0") and len(part) > 1:
                 value = int(part, 8)
             else:
-                value = int(part, 10) if part.isdigit() else -1
+                value = int(part, 10) if part.isascii() and part.isdigit() else -1
         except ValueError:
             return None
         if value < 0:
@@ -142,7 +142,7 @@ def _reached(address: IPAddress) -> IPAddress:
 
 
 def _check_addresses(addresses: list[str], scheme: str, allow_loopback_http: bool) -> None:
-    parsed = [ipaddress.ip_address(a.partition("%")[0]) for a in addresses]
+    parsed = [ipaddress.ip_address(a) for a in addresses]
     if allow_loopback_http and all(a.is_loopback for a in parsed):
         return
     for address in parsed:

@@ -80,7 +80,8 @@ def test_a_host_written_as_a_number_is_refused_at_registration(host: str, means:
 
 
 @pytest.mark.parametrize(
-    "host", ["provider.example", "0xcafe.example", "08.1.1.1", "4294967296", "1.2.3.256", "a.b"]
+    "host",
+    ["provider.example", "0xcafe.example", "08.1.1.1", "4294967296", "1.2.3.256", "a.b", "١٢٣"],
 )
 def test_names_and_numbers_no_resolver_reads_as_an_address_are_names(host: str) -> None:
     assert numeric_ipv4(host) is None
