@@ -99,6 +99,8 @@ class Provider:
     fee: Fee | None = None
     adapter: str = ""
     adapter_settings: dict[str, Any] = field(default_factory=dict)
+    #: As stored: sealed (`sealed:v1:…`, opened only by the gateway's `secret_of`); in clear
+    #: only in events recorded before secrets were sealed, until the gateway seals them.
     webhook_secret: str | None = None
     active: bool = True
     #: The legal entity whose referrals it takes; None: every entity's (group-wide).

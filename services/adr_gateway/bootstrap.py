@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import structlog
 from sqlalchemy import Engine
 
 from libs.domain.provider_ranking import TrackRecord
@@ -23,8 +24,15 @@ from libs.platform.follower import (
 from libs.platform.http.auth import KeyRing
 from libs.platform.http.idempotency import IdempotencyStore
 from libs.platform.http.key_authority import service_keyring
+from libs.platform.runtime.cipher import (
+    CannotUnseal,
+    Cipher,
+    CipherKeyError,
+    cipher_from_env,
+)
 from libs.platform.sql.database import create_read_model_engine
 from libs.platform.sql.migrations import upgrade
+from libs.platform.sql.outages import is_storage_unavailable
 from services.adr_gateway.adapters import Adapter, load_adapters
 from services.adr_gateway.application import REFERRAL_TOPIC_PREFIX, GatewayApplication
 from services.adr_gateway.bundles import ComplaintsClient
@@ -39,10 +47,11 @@ from services.adr_gateway.tables import (
     referral_facts,
     referral_work,
 )
-from services.adr_gateway.use_cases.providers import AdapterSettingsCheck
+from services.adr_gateway.use_cases.providers import AdapterSettingsCheck, reseal_secrets
 from services.adr_gateway.worklist import NAME as WORKLIST
 from services.adr_gateway.worklist import WorklistProjection
 
+log = structlog.get_logger()
 MIGRATIONS = Path(__file__).parent / "migrations"
 FEED = FeedSpec(
     source="/redress/adr-gateway",
@@ -51,11 +60,16 @@ FEED = FeedSpec(
 )
 
 
+class ConfigurationError(RuntimeError):
+    """The gateway cannot start with this configuration; the message says why."""
+
+
 @dataclass
 class GatewayService:
     settings: GatewaySettings
     application: GatewayApplication
     engine: Engine
+    cipher: Cipher
     keyring: KeyRing
     idempotency: IdempotencyStore
     feed: EventFeed
@@ -97,13 +111,36 @@ def migrate(settings: GatewaySettings) -> None:
     upgrade(MIGRATIONS, settings.database_url)
 
 
+def _reseal_at_start(application: GatewayApplication, cipher: Cipher) -> None:
+    """Seals the secrets recorded in clear by earlier versions, or sealed with a key that no
+    longer seals, under the sealing key. A secret no configured key opens stops the start;
+    a database that is not there yet does not (it is done at the next start)."""
+    try:
+        resealed = reseal_secrets(application=application, cipher=cipher)
+    except CannotUnseal as error:
+        application.close()
+        raise ConfigurationError(f"a provider's webhook secret: {error}") from None
+    except Exception as error:
+        if not is_storage_unavailable(error):
+            raise
+        log.warning("provider secrets not sealed again: the database is unavailable")
+        return
+    if resealed:
+        log.info("provider secrets sealed again", providers=resealed, key_id=cipher.current_key_id)
+
+
 def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
     settings = settings or GatewaySettings()
+    try:
+        cipher = cipher_from_env(settings.cipher_key, settings.cipher_key_file)
+    except CipherKeyError as error:
+        raise ConfigurationError(str(error)) from None
     if settings.migrate_on_start:
         migrate(settings)
     application = GatewayApplication(
         env=event_store_env(settings.database_url, pool_size=settings.db_pool_size)
     )
+    _reseal_at_start(application, cipher)
     engine = create_read_model_engine(settings.database_url, pool_size=settings.db_pool_size)
     feed = EventFeed(application, FEED)
     application.after_save.append(feed.signal.notify)
@@ -114,7 +151,7 @@ def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
     )
     adapters = load_adapters()
     bundles = BundleStore(engine)
-    worker = ReferralWorker(application, engine, adapters, complaints, settings, bundles)
+    worker = ReferralWorker(application, engine, adapters, complaints, settings, bundles, cipher)
     worklist = Follower(
         WORKLIST,
         LocalSource("adr_gateway", feed),
@@ -137,6 +174,7 @@ def bootstrap(settings: GatewaySettings | None = None) -> GatewayService:
         settings=settings,
         application=application,
         engine=engine,
+        cipher=cipher,
         keyring=service_keyring(application, settings, "adr_gateway"),
         idempotency=IdempotencyStore(engine, idempotency_records),
         feed=feed,

@@ -15,14 +15,19 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
+import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from libs.domain.referral_lifecycle import ProviderEventType
 from libs.platform.http.instants import Instant
 from libs.platform.http.problems import Problem, validation_problem
+from libs.platform.runtime.cipher import CannotUnseal, Cipher
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.use_cases.provider_updates import RecordProviderUpdate
+from services.adr_gateway.webhook_secrets import secret_of
+
+log = structlog.get_logger()
 
 
 class ProviderWebhook(BaseModel):
@@ -51,14 +56,32 @@ def verify(secret: str, body: bytes, headers: Mapping[str, str]) -> None:
 
 
 def provider_update(
-    application: GatewayApplication, provider_id: str, body: bytes, headers: Mapping[str, str]
+    application: GatewayApplication,
+    cipher: Cipher,
+    provider_id: str,
+    body: bytes,
+    headers: Mapping[str, str],
 ) -> RecordProviderUpdate:
     """The update a provider's webhook asks to record, once it is known to come from that
-    provider and to say something a provider may say. `headers` have lower-case names."""
+    provider and to say something a provider may say. `headers` have lower-case names;
+    `cipher` opens the provider's sealed secret."""
     provider = application.registry().providers.get(provider_id)
-    if provider is None or not provider.webhook_secret:
+    try:
+        secret = None if provider is None else secret_of(provider.webhook_secret, cipher)
+    except CannotUnseal as error:
+        # Not the provider's fault: this process lacks the key that sealed the secret (a
+        # replica with other cipher keys). Nothing is recorded; the provider retries.
+        log.error("webhook secret cannot be opened", provider_id=provider_id, error=str(error))
+        raise Problem(
+            503,
+            "unavailable",
+            "Service unavailable",
+            "the provider's webhook secret cannot be read right now; nothing was recorded — retry",
+            headers={"Retry-After": "60"},
+        ) from None
+    if not secret:
         raise Problem(404, "not-found", "Not found", f"no provider '{provider_id}'")
-    verify(provider.webhook_secret, body, headers)
+    verify(secret, body, headers)
     try:
         message = ProviderWebhook.model_validate(orjson.loads(body))
     except orjson.JSONDecodeError:

@@ -5,11 +5,17 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from libs.platform.runtime.cipher import DEFAULT_KEY_FILE
+from libs.platform.runtime.smtp import SmtpSettings
+
 # Standard Webhooks' recommendation, shortened to 8 attempts: at once, then after these.
 DEFAULT_SCHEDULE = [5.0, 60.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0]
 
 
-class GatewaySettings(BaseSettings):
+class GatewaySettings(BaseSettings, SmtpSettings):
+    """The `smtp_*` settings of the `email` adapter's relay are `SmtpSettings`, shared with
+    the notifications service."""
+
     model_config = SettingsConfigDict(env_prefix="REDRESS_", extra="ignore")
 
     database_url: str = Field(
@@ -49,8 +55,17 @@ class GatewaySettings(BaseSettings):
         description="The deployment signing key's directory, which signs bundle manifests "
         "(default var/signing)",
     )
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
+    cipher_key: str | None = Field(
+        None,
+        description="Keys sealing provider secrets at rest: 32 random bytes in unpadded "
+        "base64url, several separated by commas, the sealing key first (default: a key file "
+        "made on first use, REDRESS_CIPHER_KEY_FILE)",
+    )
+    cipher_key_file: str = Field(
+        DEFAULT_KEY_FILE,
+        description="Where the cipher keys are kept when REDRESS_CIPHER_KEY is unset (one a "
+        "line, the sealing key first; made on first use, mode 0600)",
+    )
     smtp_sender: str = "adr-gateway@redress.invalid"
     max_body_bytes: int = 1_048_576
     worker_threads: int = 64

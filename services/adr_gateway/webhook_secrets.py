@@ -3,6 +3,10 @@
 Standard Webhooks defines their form: `whsec_` followed by the base64 of the key's bytes.
 The gateway makes one (32 bytes) when an administrator registers a provider without one,
 and accepts one an administrator brings if it has that form and 24 to 64 bytes of key.
+
+A secret is kept only sealed (`sealed_secret`): the registry's events, its snapshots and
+every `Provider` hold the sealed form, and the secret is opened (`secret_of`) where a
+webhook is signed or verified, and nowhere else.
 """
 
 from __future__ import annotations
@@ -10,9 +14,12 @@ from __future__ import annotations
 import base64
 import binascii
 
+from libs.platform.runtime.cipher import Cipher, is_sealed
 from libs.platform.runtime.secrets import new_secret
 
 WEBHOOK_SECRET_PREFIX = "whsec_"
+#: Binds a sealed webhook secret to its use: it opens as nothing else.
+PURPOSE = "redress:adr-gateway:webhook-secret"
 SECRET_RULE = "must be 'whsec_' followed by base64 of 24 to 64 random bytes"
 
 
@@ -28,3 +35,17 @@ def valid_webhook_secret(secret: str) -> bool:
     except (binascii.Error, ValueError):
         return False
     return 24 <= len(raw) <= 64
+
+
+def sealed_secret(secret: str, cipher: Cipher) -> str:
+    """The form a webhook secret is stored in: sealed (see `libs.platform.runtime.cipher`)."""
+    return cipher.seal(secret, purpose=PURPOSE)
+
+
+def secret_of(stored: str | None, cipher: Cipher) -> str | None:
+    """The secret itself, from its stored form. Events recorded before secrets were sealed
+    hold them in clear (`whsec_…`); they are read as they are until the start-up pass
+    (`reseal_secrets`) has sealed them. Raises CannotUnseal if no configured key opens it."""
+    if stored is None or not is_sealed(stored):
+        return stored
+    return cipher.open(stored, purpose=PURPOSE)

@@ -15,6 +15,7 @@ from eventsourcing.application import AggregateNotFoundError
 from libs.domain.errors import DomainError
 from libs.domain.values import Role
 from libs.platform.http.auth import KeyRing
+from services.commands.cipher import cipher
 from services.commands.common import service_named, settings_for
 from services.commands.signing import signing
 from services.registry import ServiceEntry
@@ -25,10 +26,12 @@ AUTHORITY = "complaints"
 
 @click.group()
 def keys() -> None:
-    """Issue and revoke API keys; `keys signing` manages the deployment signing key."""
+    """Issue and revoke API keys; `keys signing` manages the deployment signing key, `keys
+    cipher` the keys sealing secrets at rest."""
 
 
 keys.add_command(signing)
+keys.add_command(cipher)
 
 
 @keys.command("create")

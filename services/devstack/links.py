@@ -7,8 +7,11 @@ and the sandbox provider registered with the ADR gateway."""
 from __future__ import annotations
 
 from libs.platform.eventstore.application import event_store_env
+from libs.platform.runtime.cipher import cipher_from_env
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.sandbox.app import SandboxSettings
+from services.adr_gateway.settings import GatewaySettings
+from services.adr_gateway.webhook_secrets import sealed_secret
 from services.complaints.application import ComplaintsApplication
 from services.devstack.keys import service_key
 
@@ -57,7 +60,9 @@ def development_links(
 
 def register_sandbox(gateway: GatewayApplication, sandbox_url: str) -> None:
     """The sandbox provider in the gateway's registry, at `sandbox_url` (moved there if it
-    was registered at another port)."""
+    was registered at another port), its secret sealed with the keys the gateway will use."""
+    settings = GatewaySettings()
+    cipher = cipher_from_env(settings.cipher_key, settings.cipher_key_file)
     registry = gateway.registry()
     profile = {
         "name": "Sandbox ADR provider",
@@ -68,7 +73,7 @@ def register_sandbox(gateway: GatewayApplication, sandbox_url: str) -> None:
         "fee": None,
         "adapter": "sandbox",
         "adapter_settings": {"url": sandbox_url},
-        "webhook_secret": SandboxSettings().secret,
+        "webhook_secret": sealed_secret(SandboxSettings().secret, cipher),
         "active": True,
     }
     if SANDBOX_ID not in registry.providers:

@@ -7,12 +7,16 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from libs.platform.runtime.smtp import SmtpSettings
+
 HERE = Path(__file__).parent
 # Standard Webhooks' schedule, shortened: at once, then after each of these (8 attempts).
 DEFAULT_RETRY_SCHEDULE = [30.0, 120.0, 600.0, 1800.0, 7200.0, 21600.0, 43200.0]
 
 
-class NotificationsSettings(BaseSettings):
+class NotificationsSettings(BaseSettings, SmtpSettings):
+    """The `smtp_*` settings of the relay are `SmtpSettings`, shared with the ADR gateway."""
+
     model_config = SettingsConfigDict(env_prefix="REDRESS_", extra="ignore")
 
     database_url: str = Field(
@@ -54,17 +58,7 @@ class NotificationsSettings(BaseSettings):
         None,
         description="Key signing survey links (default: a random key kept in the database)",
     )
-    smtp_host: str = "127.0.0.1"
-    smtp_port: int = 1025
-    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS")
-    smtp_ssl: bool = Field(False, description="Implicit TLS (SMTPS, usually port 465)")
-    smtp_username: str | None = None
-    smtp_password: str | None = None
-    smtp_ca_file: str | None = Field(
-        None, description="CA bundle to verify the SMTP server's certificate (default: system)"
-    )
     smtp_sender: str = "notifications@redress.invalid"
-    smtp_timeout_seconds: float = Field(15.0, gt=0, le=120)
     crm_webhook_url: str | None = Field(
         None, description="Where the crm_webhook channel POSTs (unset: channel unavailable)"
     )

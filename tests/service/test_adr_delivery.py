@@ -154,6 +154,10 @@ async def test_only_admins_may_redeliver_and_only_a_finished_delivery(tmp_path: 
         ("http://127.0.0.1:8009/cases", False),  # loopback http outside development
         ("https://user:pw@provider.example/cases", True),  # credentials in the URL
         ("ftp://provider.example/cases", True),
+        ("https://[64:ff9b::a9fe:a9fe]/cases", False),  # NAT64 of the metadata address
+        ("https://[2002:7f00:1::]/cases", True),  # 6to4 of loopback
+        ("https://[::127.0.0.1]/cases", True),  # IPv4-compatible loopback
+        ("http://2852039166/cases", True),  # 169.254.169.254 as one number
     ],
 )
 async def test_provider_urls_that_could_reach_inside_are_refused(

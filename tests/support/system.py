@@ -21,8 +21,8 @@ import httpx
 from libs.domain.values import Role
 from libs.platform.eventstore.application import event_store_env
 from services.adr_gateway.application import GatewayApplication
-from services.adr_gateway.sandbox.app import SandboxSettings
 from services.complaints.application import ComplaintsApplication
+from services.devstack.links import register_sandbox
 from services.notifications.application import NotificationsApplication
 from services.notifications.mailcatcher import MailCatcher
 from services.registry import SERVICES
@@ -161,27 +161,11 @@ def _migrate(service: str, database_url: str) -> None:
 
 
 def _register_sandbox(gateway_db: str, sandbox_url: str) -> None:
-    """The sandbox provider in the gateway's registry, as `redress up` registers it."""
+    """The sandbox provider in the gateway's registry, as `redress up` registers it (its
+    secret sealed with the keys the gateway processes will read)."""
     gateway = GatewayApplication(env=event_store_env(gateway_db, pool_size=1))
     try:
-        registry = gateway.registry()
-        registry.register(
-            SANDBOX_ID,
-            {
-                "name": "Sandbox ADR provider",
-                "methods": ["mediation", "arbitration", "conciliation"],
-                "categories": [],
-                "jurisdictions": [],
-                "languages": ["en"],
-                "fee": None,
-                "adapter": "sandbox",
-                "adapter_settings": {"url": f"{sandbox_url}/cases"},
-                "webhook_secret": SandboxSettings().secret,
-                "active": True,
-            },
-            registered_by="tests",
-        )
-        gateway.save(registry)
+        register_sandbox(gateway, f"{sandbox_url}/cases")
     finally:
         gateway.close()
 

@@ -1,7 +1,8 @@
 """Registering and changing providers as the use cases do it, without HTTP: the id made from
 the name, the webhook secret made (and shown once) when none is given, adapter settings
-checked by their adapter, required fields never removed; and the registry's snapshot reads
-back as the registry its events make."""
+checked by their adapter, required fields never removed, secrets recorded only sealed (and
+those recorded in clear before sealed at start-up); and the registry's snapshot reads back as
+the registry its events make."""
 
 from __future__ import annotations
 
@@ -11,10 +12,12 @@ from typing import Any
 
 import pytest
 
-from libs.domain.provider import Fee, Provider, RequiredFieldRemoved
+from libs.domain.provider import REGISTRY_ID, Fee, Provider, ProviderRegistry, RequiredFieldRemoved
+from libs.platform.runtime.cipher import Cipher, is_sealed
 from services.adr_gateway.adapters import InvalidSettings
 from services.adr_gateway.application import GatewayApplication, ProviderNotFound
 from services.adr_gateway.use_cases.providers import (
+    RESEALED_BY,
     AdapterSettingsCheck,
     ChangeProvider,
     RegisterProvider,
@@ -22,8 +25,13 @@ from services.adr_gateway.use_cases.providers import (
     change_provider,
     provider_id_for,
     register_provider,
+    reseal_secrets,
 )
-from services.adr_gateway.webhook_secrets import new_webhook_secret, valid_webhook_secret
+from services.adr_gateway.webhook_secrets import (
+    new_webhook_secret,
+    secret_of,
+    valid_webhook_secret,
+)
 
 
 class UrlAdapter:
@@ -42,6 +50,7 @@ def no_records() -> dict[str, Any]:
     return {}
 
 
+CIPHER = Cipher([bytes(range(32))])
 CHECK = AdapterSettingsCheck({"url": UrlAdapter()}, development=False)  # type: ignore[dict-item]
 
 
@@ -66,7 +75,7 @@ def register(application: GatewayApplication, **fields: Any) -> Any:
         }
     )
     return register_provider(
-        command, application=application, check_settings=CHECK, records=no_records
+        command, application=application, check_settings=CHECK, records=no_records, cipher=CIPHER
     )
 
 
@@ -93,7 +102,9 @@ def test_a_registration_without_a_secret_gets_one_shown_once(
     assert registered.provider.id == "calm-mediation-ltd"
     assert registered.generated_secret is not None
     assert valid_webhook_secret(registered.generated_secret)
-    assert registered.provider.webhook_secret == registered.generated_secret
+    # Recorded sealed; it opens to the secret shown.
+    assert registered.provider.webhook_secret != registered.generated_secret
+    assert secret_of(registered.provider.webhook_secret, CIPHER) == registered.generated_secret
     # Read again, the provider has its secret, and nothing says it may be shown.
     assert application.provider("calm-mediation-ltd").has_webhook_secret
 
@@ -105,7 +116,7 @@ def test_a_registration_keeps_the_id_and_secret_it_is_given(
     registered = register(application, provider_id="calm", webhook_secret=secret)
 
     assert (registered.provider.id, registered.generated_secret) == ("calm", None)
-    assert registered.provider.webhook_secret == secret
+    assert secret_of(registered.provider.webhook_secret, CIPHER) == secret
 
 
 def test_adapter_settings_are_checked_by_their_adapter(application: GatewayApplication) -> None:
@@ -126,6 +137,7 @@ def test_a_change_may_not_remove_what_every_provider_needs(
             application=application,
             check_settings=CHECK,
             records=no_records,
+            cipher=CIPHER,
         )
     assert refused.value.field == "webhook_secret"
     with pytest.raises(ProviderNotFound):
@@ -134,6 +146,7 @@ def test_a_change_may_not_remove_what_every_provider_needs(
             application=application,
             check_settings=CHECK,
             records=no_records,
+            cipher=CIPHER,
         )
 
 
@@ -148,6 +161,7 @@ def test_a_change_is_applied_to_the_provider(application: GatewayApplication) ->
         application=application,
         check_settings=CHECK,
         records=no_records,
+        cipher=CIPHER,
     )
     provider = changed.provider
     assert (provider.active, provider.fee, provider.categories) == (
@@ -190,3 +204,47 @@ def test_a_provider_reads_the_same_from_its_stored_form() -> None:
         "updated_at": None,
     }
     assert Provider.from_stored(stored).stored() == stored
+
+
+def test_a_new_secret_given_in_a_change_is_recorded_sealed(
+    application: GatewayApplication,
+) -> None:
+    register(application, provider_id="calm")
+    secret = new_webhook_secret()
+    changed = change_provider(
+        ChangeProvider("calm", {"webhook_secret": secret}, changed_by="admin:ops"),
+        application=application,
+        check_settings=CHECK,
+        records=no_records,
+        cipher=CIPHER,
+    )
+    assert changed.provider.webhook_secret is not None
+    assert is_sealed(changed.provider.webhook_secret)
+    assert secret_of(changed.provider.webhook_secret, CIPHER) == secret
+
+
+def test_secrets_recorded_in_clear_before_are_sealed_at_start_up_not_rotated(
+    application: GatewayApplication,
+) -> None:
+    # As versions before sealing recorded it: the secret itself in the event.
+    secret = new_webhook_secret()
+    profile = {"name": "Old", "methods": ["mediation"], "adapter": "url", "active": True}
+    application.change_registry(
+        lambda r: r.register("old", {**profile, "webhook_secret": secret}, registered_by="a")
+    )
+
+    assert reseal_secrets(application=application, cipher=CIPHER) == 1
+
+    stored = application.provider("old").webhook_secret
+    assert stored is not None and is_sealed(stored)
+    assert secret_of(stored, CIPHER) == secret  # the same secret: providers notice nothing
+    last = list(application.events.get(REGISTRY_ID))[-1]
+    assert isinstance(last, ProviderRegistry.ProviderChanged)
+    assert (last.changed_by, list(last.changes)) == (RESEALED_BY, ["webhook_secret"])
+    # Sealed under the sealing key: nothing more to do at the next start.
+    assert reseal_secrets(application=application, cipher=CIPHER) == 0
+
+    # A new sealing key: what the old one sealed is sealed again under it.
+    rotated = Cipher([bytes(range(1, 33)), bytes(range(32))])
+    assert reseal_secrets(application=application, cipher=rotated) == 1
+    assert secret_of(application.provider("old").webhook_secret, Cipher([bytes(range(1, 33))]))

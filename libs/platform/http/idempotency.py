@@ -11,6 +11,10 @@ Keys are scoped to the calling API key and kept for `RETENTION`. Should a proces
 between recording its events and storing the response, the claim goes stale and the retry
 runs the command again: commands carry the key as their `command_id`, so the domain
 recognises the repeat and records nothing twice.
+
+A handler may name fields it shows once and that must never be kept (`run(withheld=…)`: a
+secret the service made): the stored response has them null, and a replay says which with
+`Idempotent-Withheld`, so a client that lost the first answer knows what it cannot get back.
 """
 
 from __future__ import annotations
@@ -48,6 +52,7 @@ RETENTION = timedelta(hours=24)
 STALE_AFTER = timedelta(seconds=30)
 MAX_KEY_LENGTH = 255
 REPLAYED_HEADER = "Idempotent-Replayed"
+WITHHELD_HEADER = "Idempotent-Withheld"
 #: The draft makes the key a Structured Field string (RFC 8941 §3.3.3: printable ASCII);
 #: HTTP strips spaces around a field value (RFC 9110 §5.5), so none begins or ends one.
 KEY_PATTERN = f"[!-~]([ -~]{{0,{MAX_KEY_LENGTH - 2}}}[!-~])?"
@@ -194,9 +199,19 @@ def _aware(moment: datetime) -> datetime:
 _KEPT_HEADERS = ("content-type", "etag", "location")
 
 
-def _stored(response: JSONResponse) -> StoredResponse:
+def _stored(response: JSONResponse, withheld: tuple[str, ...] = ()) -> StoredResponse:
+    """What is kept of a response: its body without the `withheld` top-level fields' values
+    (null instead, and named in `Idempotent-Withheld`), and the headers a replay needs."""
     headers = {k: v for k, v in response.headers.items() if k.lower() in _KEPT_HEADERS}
-    return StoredResponse(response.status_code, bytes(response.body).decode(), headers)
+    body = bytes(response.body).decode()
+    if withheld:
+        document = json.loads(body)
+        held = [name for name in withheld if isinstance(document, dict) and document.get(name)]
+        if held:
+            document.update(dict.fromkeys(held))
+            body = json.dumps(document, separators=(",", ":"), ensure_ascii=False)
+            headers[WITHHELD_HEADER] = ", ".join(held)
+    return StoredResponse(response.status_code, body, headers)
 
 
 @dataclass(frozen=True)
@@ -218,7 +233,11 @@ class IdempotentRequest:
     def command_id(self) -> str | None:
         return f"{self.scope}:{self.key}" if self.key else None
 
-    def run(self, produce: Callable[[], JSONResponse]) -> Response:
+    def run(
+        self, produce: Callable[[], JSONResponse], *, withheld: tuple[str, ...] = ()
+    ) -> Response:
+        """`produce`'s response, or the stored one of an earlier request with the key.
+        `withheld`: top-level fields of the JSON body never stored (a replay has them null)."""
         if self.key is None:
             return produce()
         replay = self.store.claim(self.scope, self.key, self.request_hash, self.legacy_hash)
@@ -231,7 +250,7 @@ class IdempotentRequest:
         except BaseException:
             self.store.release(self.scope, self.key)
             raise
-        self.store.complete(self.scope, self.key, _stored(response))
+        self.store.complete(self.scope, self.key, _stored(response, withheld))
         return response
 
 

@@ -8,6 +8,8 @@ from enum import StrEnum
 from importlib.metadata import entry_points
 from typing import Any, Protocol
 
+from libs.platform.runtime.smtp import SmtpRelay
+
 GROUP = "redress.adr_adapters"
 
 
@@ -41,7 +43,9 @@ class Delivery:
     occurred_at: str  # when the referral was prepared (stable across attempts)
     timeout: float = 15.0
     development: bool = False
-    smtp: dict[str, Any] = field(default_factory=dict)
+    smtp: dict[str, Any] = field(default_factory=dict)  # host, port, sender
+    #: The SMTP relay with its TLS and AUTH settings (None: plain SMTP to `smtp`'s host).
+    relay: SmtpRelay | None = None
     correlation_id: str = ""  # the CRM request behind the referral, for the provider's logs
     #: The bundle manifest signed with the deployment key (compact JWS), also inside `bundle`
     #: as `manifest_jws`; empty for bundles built before manifests were signed.

@@ -1,13 +1,17 @@
 """The `email` adapter: the case as an email with the bundle attached as PDF and JSON, and
-the bundle's signed manifest (a compact JWS) as a third attachment."""
+the bundle's signed manifest (a compact JWS) as a third attachment, through the SMTP relay
+(`libs.platform.runtime.smtp`: STARTTLS, implicit TLS, AUTH; never in clear over the network
+unless allowed)."""
 
 from __future__ import annotations
 
 import smtplib
+import ssl
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Any
 
+from libs.platform.runtime.smtp import SendRefused, SmtpRelay
 from services.adr_gateway.adapters.base import Delivery, DeliveryResult, InvalidSettings, Outcome
 
 
@@ -63,16 +67,26 @@ class EmailAdapter:
 
     def deliver(self, delivery: Delivery) -> DeliveryResult:
         smtp = delivery.smtp
+        relay = delivery.relay or SmtpRelay(
+            str(smtp.get("host", "127.0.0.1")), int(smtp.get("port", 25)), timeout=delivery.timeout
+        )
         try:
-            with smtplib.SMTP(
-                smtp.get("host", "127.0.0.1"), int(smtp.get("port", 25)), timeout=delivery.timeout
-            ) as client:
-                client.send_message(self.message(delivery))
+            relay.send(self.message(delivery))
+        except SendRefused as error:
+            # A bundle is personal data: never in clear over the network unless allowed. The
+            # operator's to fix (REDRESS_SMTP_*): tried again, as for a relay that is down.
+            return DeliveryResult(Outcome.RETRY, None, str(error))
+        except smtplib.SMTPAuthenticationError as error:
+            return DeliveryResult(
+                Outcome.RETRY, None, f"SMTP authentication failed ({error.smtp_code})"
+            )
         except smtplib.SMTPRecipientsRefused as error:
             return DeliveryResult(Outcome.PERMANENT, None, f"recipient refused: {error}")
         except smtplib.SMTPResponseException as error:
             outcome = Outcome.PERMANENT if 500 <= error.smtp_code < 600 else Outcome.RETRY
             return DeliveryResult(outcome, None, f"SMTP {error.smtp_code}")
+        except (ssl.SSLError, ssl.CertificateError) as error:
+            return DeliveryResult(Outcome.RETRY, None, f"TLS failed: {type(error).__name__}")
         except (TimeoutError, OSError, smtplib.SMTPException) as error:
             return DeliveryResult(Outcome.RETRY, None, f"SMTP unavailable: {type(error).__name__}")
         return DeliveryResult(Outcome.DELIVERED, None)

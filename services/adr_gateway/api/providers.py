@@ -18,7 +18,11 @@ from libs.domain.provider import Method
 from libs.platform.http.auth import Principal
 from libs.platform.http.currencies import Currency
 from libs.platform.http.domain_problems import domain_problems
-from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
+from libs.platform.http.idempotency import (
+    WITHHELD_HEADER,
+    IdempotentRequest,
+    idempotent_request,
+)
 from libs.platform.http.json_body import JSONBody
 from libs.platform.http.openapi_contract import response_header, success_headers
 from libs.platform.http.query_parameters import KnownQueryParameters
@@ -141,7 +145,9 @@ class ProviderView(BaseModel):
     registered_at: str
     updated_at: str
     webhook_secret: str | None = Field(
-        None, description="Shown once, when the gateway generated the secret"
+        None,
+        description="Shown once, when the gateway generated the secret; null on an "
+        "idempotent replay (header Idempotent-Withheld: webhook_secret)",
     )
 
 
@@ -190,13 +196,21 @@ def _registration(body: NewProvider, principal: Principal) -> RegisterProvider:
 
 
 PROVIDER_LOCATION = response_header("Where the provider is read", "/v1/providers/fos-uk")
+SECRET_WITHHELD = response_header(
+    "On an idempotent replay: the fields of the first answer that were not kept (the webhook "
+    "secret the gateway made is shown once; rotate it with PATCH if it was lost)",
+    "webhook_secret",
+)
 
 
 @router.post(
     "",
     status_code=201,
     response_model=ProviderView,
-    responses={**WRITE_PROBLEMS, **success_headers(201, Location=PROVIDER_LOCATION)},
+    responses={
+        **WRITE_PROBLEMS,
+        **success_headers(201, **{"Location": PROVIDER_LOCATION, WITHHELD_HEADER: SECRET_WITHHELD}),
+    },
     summary="Register a provider",
     operation_id="registerProvider",
 )
@@ -214,6 +228,7 @@ def register(
                 application=service.application,
                 check_settings=service.adapter_settings,
                 records=service.track_records,
+                cipher=service.cipher,
             )
         return JSONBody(
             provider_view(registered),
@@ -221,7 +236,8 @@ def register(
             headers={"Location": f"/v1/providers/{registered.provider.id}"},
         )
 
-    return idempotent.run(produce)
+    # The secret the gateway made is shown once: never kept for a replay.
+    return idempotent.run(produce, withheld=("webhook_secret",))
 
 
 @router.get(
@@ -280,5 +296,6 @@ def change_provider(
             application=service.application,
             check_settings=service.adapter_settings,
             records=service.track_records,
+            cipher=service.cipher,
         )
     return JSONBody(provider_view(changed))

@@ -32,10 +32,11 @@ async def provider_webhook(provider_id: str, request: Request) -> JSONResponse:
     body = await request.body()
     headers = {k.lower(): v for k, v in request.headers.items()}
     application = request.app.state.application
+    cipher = request.app.state.service.cipher
 
     def handle() -> str:
         with domain_problems((ReferralNotFound, _no_referral), *REFUSALS):
-            update = provider_update(application, provider_id, body, headers)
+            update = provider_update(application, cipher, provider_id, body, headers)
             return record_provider_update(update, application=application).value
 
     outcome = await run_in_threadpool(handle)

@@ -18,6 +18,7 @@ import structlog
 from sqlalchemy import Engine
 
 from libs.domain.referral_lifecycle import DeliveryStatus, ReferralStatus
+from libs.platform.runtime.cipher import Cipher
 from libs.platform.runtime.loop import BackgroundLoop
 from services.adr_gateway.adapters import Adapter
 from services.adr_gateway.application import GatewayApplication
@@ -46,6 +47,7 @@ class ReferralWorker:
         complaints: ComplaintsClient | None,
         settings: GatewaySettings,
         bundles: BundleStore,
+        cipher: Cipher,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._application = application
@@ -54,6 +56,7 @@ class ReferralWorker:
         self._complaints = complaints
         self._settings = settings
         self._bundles = bundles
+        self._cipher = cipher
         self.owner = f"{uuid.uuid4().hex[:12]}"
         self._leases = Leases(engine, self.owner, settings.lease_seconds, clock)
         self._pool = ThreadPoolExecutor(settings.delivery_workers, thread_name_prefix="deliver")
@@ -140,6 +143,7 @@ class ReferralWorker:
                     adapters=self._adapters,
                     bundles=self._bundles,
                     settings=self._settings,
+                    cipher=self._cipher,
                 )
         except Exception as error:
             log.exception("working on a referral failed", referral_id=referral_id)

@@ -3,8 +3,10 @@ their track records (administrators' use cases).
 
 A provider's id is the one the administrator gives, or made from its name (`provider_id_for`).
 Its webhook secret is the one given, or one the gateway makes, which is then shown once, in
-the answer to the registration, and never again. Adapter settings are checked by the
-adapter they are for, in the gateway's mode (development allows loopback URLs).
+the answer to the registration, and never again. Secrets are recorded sealed
+(`webhook_secrets.sealed_secret`), never in clear; `reseal_secrets` seals, at start-up, those
+recorded in clear before, and those sealed with a key that no longer seals. Adapter settings
+are checked by the adapter they are for, in the gateway's mode (development allows loopback URLs).
 """
 
 from __future__ import annotations
@@ -13,11 +15,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from libs.domain.provider import Fee, Provider, refuse_removing_required
+from libs.domain.provider import Fee, Provider, ProviderRegistry, refuse_removing_required
 from libs.domain.provider_ranking import TrackRecord
+from libs.platform.runtime.cipher import Cipher
 from services.adr_gateway.adapters import Adapter
 from services.adr_gateway.application import GatewayApplication
-from services.adr_gateway.webhook_secrets import new_webhook_secret
+from services.adr_gateway.webhook_secrets import new_webhook_secret, sealed_secret, secret_of
+
+#: The provider fields that hold a secret, always in its sealed form.
+SECRET_FIELDS = ("webhook_secret",)
+#: Who re-sealing records as the author of the change (no person: the cipher's key changed).
+RESEALED_BY = "redress:cipher"
 
 #: The track records of every provider, by id (read when asked: they change with each case).
 TrackRecords = Callable[[], Mapping[str, TrackRecord]]
@@ -95,10 +103,12 @@ def register_provider(
     application: GatewayApplication,
     check_settings: AdapterSettingsCheck,
     records: TrackRecords,
+    cipher: Cipher,
 ) -> ProviderWithRecord:
     provider_id = command.provider_id or provider_id_for(command.name)
     settings = check_settings(command.adapter, command.adapter_settings)
-    generated = new_webhook_secret() if command.webhook_secret is None else None
+    secret = new_webhook_secret() if command.webhook_secret is None else command.webhook_secret
+    generated = secret if command.webhook_secret is None else None  # shown once, then never
     profile = {
         "name": command.name,
         "methods": list(command.methods),
@@ -109,7 +119,7 @@ def register_provider(
         "adapter": command.adapter,
         "adapter_settings": settings,
         "active": command.active,
-        "webhook_secret": generated if command.webhook_secret is None else command.webhook_secret,
+        "webhook_secret": sealed_secret(secret, cipher),
     }
     if command.legal_entity is not None:
         profile["legal_entity"] = command.legal_entity
@@ -127,13 +137,17 @@ def change_provider(
     application: GatewayApplication,
     check_settings: AdapterSettingsCheck,
     records: TrackRecords,
+    cipher: Cipher,
 ) -> ProviderWithRecord:
     """Changes what the command names (rotates the secret, retires the provider, …); new
     adapter settings, or a new adapter, are checked against the adapter the provider will
-    have."""
+    have. A new secret is recorded sealed."""
     current = application.provider(command.provider_id)
     changes = dict(command.changes)
     refuse_removing_required(changes)
+    for name in SECRET_FIELDS:
+        if changes.get(name) is not None:
+            changes[name] = sealed_secret(changes[name], cipher)
     if "adapter" in changes or "adapter_settings" in changes:
         adapter = changes.get("adapter", current.adapter)
         settings = changes.get("adapter_settings", current.adapter_settings)
@@ -143,6 +157,39 @@ def change_provider(
     )
     provider = registry.provider(command.provider_id)
     return ProviderWithRecord(provider, _record_of(records, provider.id))
+
+
+def reseal_secrets(*, application: GatewayApplication, cipher: Cipher) -> int:
+    """Seals every provider secret that is in clear (recorded before secrets were sealed) or
+    sealed with a key that no longer seals, under the sealing key; returns how many
+    providers it changed. Each is a `ProviderChanged` by `RESEALED_BY`: the secret is the
+    same, only its sealed form is new (not a rotation: providers notice nothing). Replicas
+    starting together agree: the registry is read again on a conflict, and what is already
+    sealed under the key is left alone."""
+    resealed: list[str] = []
+
+    def reseal(registry: ProviderRegistry) -> None:
+        resealed.clear()
+        for provider in list(registry.providers.values()):
+            changes = _resealed(provider, cipher)
+            if changes:
+                registry.change(provider.id, changes, changed_by=RESEALED_BY)
+                resealed.append(provider.id)
+
+    registry = application.registry()
+    if any(_resealed(provider, cipher) for provider in registry.providers.values()):
+        application.change_registry(reseal)
+    return len(resealed)
+
+
+def _resealed(provider: Provider, cipher: Cipher) -> dict[str, str]:
+    """The provider's secret fields that need sealing again, sealed under the sealing key."""
+    stored = provider.stored()
+    return {
+        name: sealed_secret(secret_of(stored[name], cipher) or "", cipher)
+        for name in SECRET_FIELDS
+        if isinstance(stored.get(name), str) and cipher.needs_resealing(stored[name])
+    }
 
 
 def provider_with_record(

@@ -19,7 +19,9 @@ from libs.domain.access import entity_or_default
 from libs.domain.provider_ranking import TrackRecord
 from libs.domain.referral import Referral
 from libs.domain.referral_lifecycle import ReferralStatus
+from libs.platform.runtime.cipher import Cipher
 from libs.platform.runtime.jsonable import jsonable, rfc3339_utc
+from libs.platform.runtime.smtp import SmtpRelay
 from libs.platform.signing.keys import SigningKeyStore
 from services.adr_gateway.adapters import Adapter, Delivery, DeliveryResult, Outcome
 from services.adr_gateway.application import GatewayApplication
@@ -34,6 +36,7 @@ from services.adr_gateway.delivery.bundle_store import BundleStore, StoredBundle
 from services.adr_gateway.delivery.provider_choice import choose_provider, referral_needs
 from services.adr_gateway.delivery.retry_policy import RetryPolicy, record_attempt
 from services.adr_gateway.settings import GatewaySettings
+from services.adr_gateway.webhook_secrets import secret_of
 
 log = structlog.get_logger()
 
@@ -101,8 +104,10 @@ def deliver_referral(
     adapters: Mapping[str, Adapter],
     bundles: BundleStore,
     settings: GatewaySettings,
+    cipher: Cipher,
 ) -> None:
-    """One attempt to hand a prepared referral's case to its provider, and its record."""
+    """One attempt to hand a prepared referral's case to its provider, and its record. The
+    adapter is given the provider's secret opened (`cipher`), in memory only."""
     assert referral.provider_id is not None and referral.webhook_id is not None
     provider = application.registry().providers.get(referral.provider_id)
     stored = bundles.stored(str(referral.id))
@@ -125,7 +130,10 @@ def deliver_referral(
                 reference=referral.reference,
                 complaint_id=referral.complaint_id,
                 webhook_id=referral.webhook_id,
-                provider=provider.stored(),
+                provider={
+                    **provider.stored(),
+                    "webhook_secret": secret_of(provider.webhook_secret, cipher),
+                },
                 bundle=stored.body,
                 pdf=lambda: stored_pdf(stored),
                 manifest_jws=stored.manifest_jws or "",
@@ -139,6 +147,7 @@ def deliver_referral(
                     "port": settings.smtp_port,
                     "sender": settings.smtp_sender,
                 },
+                relay=SmtpRelay.from_settings(settings),
             )
         )
     policy = RetryPolicy.of(settings.delivery_schedule_seconds, settings.delivery_jitter)

@@ -1,6 +1,7 @@
 """The `email` channel: a multipart (plain text + HTML) message over SMTP.
 
-STARTTLS, implicit TLS and authentication are configurable. The Message-ID is the
+STARTTLS, implicit TLS and authentication are configurable (`libs.platform.runtime.smtp`,
+which refuses to send in clear over the network unless allowed). The Message-ID is the
 notification's own id, the same on every attempt, so a mailbox can drop a duplicate sent
 after a crash between sending and recording.
 """
@@ -13,6 +14,7 @@ from email.message import EmailMessage
 from email.utils import formatdate
 from typing import Any
 
+from libs.platform.runtime.smtp import SendRefused, SmtpRelay
 from services.notifications.channels import Outcome, OutgoingMessage, SendResult
 
 MESSAGE_ID_DOMAIN = "notifications.redress.invalid"
@@ -22,23 +24,12 @@ class EmailChannel:
     name = "email"
 
     def __init__(self, settings: Any) -> None:
-        self.host: str = settings.smtp_host
-        self.port: int = settings.smtp_port
-        self.starttls: bool = settings.smtp_starttls
-        self.implicit_tls: bool = settings.smtp_ssl
-        self.username: str | None = settings.smtp_username
-        self.password: str | None = settings.smtp_password
-        self.ca_file: str | None = settings.smtp_ca_file
+        self.relay = SmtpRelay.from_settings(settings)
         self.sender: str = settings.smtp_sender
         self.reply_to: str = settings.firm_contact_email
-        self.timeout: float = settings.smtp_timeout_seconds
 
     def unavailable(self) -> str | None:
-        if self.starttls and self.implicit_tls:
-            return "REDRESS_SMTP_STARTTLS and REDRESS_SMTP_SSL exclude each other"
-        if (self.username is None) != (self.password is None):
-            return "SMTP authentication needs both REDRESS_SMTP_USERNAME and _PASSWORD"
-        return None
+        return self.relay.unavailable()
 
     def message(self, outgoing: OutgoingMessage) -> EmailMessage:
         message = EmailMessage()
@@ -58,27 +49,14 @@ class EmailChannel:
             message.add_alternative(outgoing.html, subtype="html")
         return message
 
-    def _tls_context(self) -> ssl.SSLContext:
-        return ssl.create_default_context(cafile=self.ca_file)
-
-    def _connect(self) -> smtplib.SMTP:
-        if self.implicit_tls:
-            return smtplib.SMTP_SSL(
-                self.host, self.port, timeout=self.timeout, context=self._tls_context()
-            )
-        client = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        if self.starttls:
-            client.starttls(context=self._tls_context())
-        return client
-
     def send(self, outgoing: OutgoingMessage) -> SendResult:
         if not outgoing.recipient or "@" not in outgoing.recipient:
             return SendResult(Outcome.PERMANENT, "no e-mail address for the recipient")
         try:
-            with self._connect() as client:
-                if self.username is not None and self.password is not None:
-                    client.login(self.username, self.password)
-                client.send_message(self.message(outgoing))
+            self.relay.send(self.message(outgoing))
+        except SendRefused as error:
+            # In clear over the network: the operator's to fix; keep the message until then.
+            return SendResult(Outcome.RETRY, str(error))
         except smtplib.SMTPRecipientsRefused as error:
             codes = [code for code, _ in error.recipients.values()]
             transient = all(400 <= code < 500 for code in codes)
@@ -98,4 +76,4 @@ class EmailChannel:
             return SendResult(Outcome.RETRY, f"TLS failed: {type(error).__name__}")
         except (TimeoutError, OSError, smtplib.SMTPException) as error:
             return SendResult(Outcome.RETRY, f"SMTP unavailable: {type(error).__name__}")
-        return SendResult(Outcome.DELIVERED, f"accepted by {self.host}:{self.port}")
+        return SendResult(Outcome.DELIVERED, f"accepted by {self.relay.host}:{self.relay.port}")
