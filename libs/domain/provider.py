@@ -101,6 +101,10 @@ class Provider:
     active: bool = True
     registered_at: datetime | None = None
     updated_at: datetime | None = None
+    #: The secret the last rotation replaced, and when it was replaced: webhooks signed
+    #: with it are still accepted for an overlap after (services.adr_gateway.webhook_secrets).
+    previous_webhook_secret: str | None = None
+    webhook_secret_rotated_at: datetime | None = None
 
     @classmethod
     def from_stored(cls, data: Mapping[str, Any]) -> Provider:
@@ -121,10 +125,21 @@ class Provider:
             active=bool(data.get("active", True)),
             registered_at=data.get("registered_at"),
             updated_at=data.get("updated_at"),
+            previous_webhook_secret=data.get("previous_webhook_secret"),
+            webhook_secret_rotated_at=data.get("webhook_secret_rotated_at"),
         )
 
     def stored(self) -> dict[str, Any]:
-        """The stored form (JSON types, and times), in the order a registration sends it."""
+        """The stored form (JSON types, and times), in the order a registration sends it;
+        the rotation's fields only once the secret has been rotated."""
+        rotation = (
+            {}
+            if self.webhook_secret_rotated_at is None
+            else {
+                "previous_webhook_secret": self.previous_webhook_secret,
+                "webhook_secret_rotated_at": self.webhook_secret_rotated_at,
+            }
+        )
         return {
             "name": self.name,
             "methods": list(self.methods),
@@ -139,11 +154,20 @@ class Provider:
             "id": self.id,
             "registered_at": self.registered_at,
             "updated_at": self.updated_at,
+            **rotation,
         }
 
     def changed(self, changes: Mapping[str, Any], at: datetime) -> Provider:
-        """This provider with `changes` (fields in their stored form) made at `at`."""
-        return Provider.from_stored({**self.stored(), **changes, "updated_at": at})
+        """This provider with `changes` (fields in their stored form) made at `at`. A new
+        webhook secret keeps the one it replaces as the previous secret (a rotation)."""
+        rotation: dict[str, Any] = {}
+        new_secret = changes.get("webhook_secret")
+        if new_secret is not None and new_secret != self.webhook_secret:
+            rotation = {
+                "previous_webhook_secret": self.webhook_secret,
+                "webhook_secret_rotated_at": at,
+            }
+        return Provider.from_stored({**self.stored(), **changes, **rotation, "updated_at": at})
 
     @property
     def has_webhook_secret(self) -> bool:
