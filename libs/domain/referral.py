@@ -276,9 +276,22 @@ class Referral(Aggregate):
             )
 
     class DeliveryDeadLettered(Event):
+        """Delivery was given up. Version 2 names the referral, its complaint and provider,
+        so that the complaints service can record the failure on the complaint; events
+        stored before are upcast with none (the complaints service passes them by)."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(reference="", complaint_id="", provider_id=None)
+
         attempt: int
         status_code: int | None
         reason: str
+        reference: str
+        complaint_id: str
+        provider_id: str | None
 
         def change(self, referral: Referral) -> None:
             referral.delivery = DeliveryStatus.DEAD_LETTERED.value
@@ -349,6 +362,9 @@ class Referral(Aggregate):
             attempt=self.attempt_count + 1,
             status_code=status_code,
             reason=reason[:500],
+            reference=self.reference,
+            complaint_id=self.complaint_id,
+            provider_id=self.provider_id,
         )
 
     def request_redelivery(self, *, requested_by: str) -> None:
