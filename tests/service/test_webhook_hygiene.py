@@ -2,7 +2,7 @@
 no history, a refusal names the referral it is about, a rotated secret keeps working for an
 overlap, and a decision's award is a sum of money decided after the case was accepted.
 
-The gateway runs in-process; the provider's endpoint it delivers to is a real HTTP server.
+The gateway and the provider's endpoint it delivers to are real HTTP servers on free ports.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from tests.support.gateway import (
     RunningGateway,
     gateway_settings,
     receiving,
-    running_gateway,
+    served_gateway,
     sqlite_url,
 )
 
 
 @pytest.fixture
 async def gateway(tmp_path: Path) -> AsyncIterator[RunningGateway]:
-    async with running_gateway(gateway_settings(sqlite_url(tmp_path))) as running:
+    async with served_gateway(gateway_settings(sqlite_url(tmp_path))) as running:
         yield running
 
 
@@ -100,7 +100,7 @@ async def test_a_redelivery_keeps_the_earlier_failed_attempts_in_the_referral(
     tmp_path: Path,
 ) -> None:
     receiver = Receiver(script=[500, 500, 500, 500])
-    async with running_gateway(gateway_settings(sqlite_url(tmp_path))) as gateway:
+    async with served_gateway(gateway_settings(sqlite_url(tmp_path))) as gateway:
         with receiving(receiver) as url:
             provider = await gateway.register(url)
             receiver.secret = provider["webhook_secret"]
@@ -172,7 +172,7 @@ async def test_after_a_rotation_both_secrets_verify_until_the_overlap_ends(
 
 async def test_without_an_overlap_the_replaced_secret_is_refused_at_once(tmp_path: Path) -> None:
     settings = gateway_settings(sqlite_url(tmp_path), webhook_secret_overlap_seconds=0)
-    async with running_gateway(settings) as gateway:
+    async with served_gateway(settings) as gateway:
         provider = await rotate(gateway, await gateway.register("http://127.0.0.1:9/cases"))
         referral = gateway.prepared_referral(provider["id"])
         by_old = await post(gateway, provider, message(referral), secret=provider["previous"])
@@ -185,7 +185,7 @@ async def test_during_the_overlap_a_delivery_is_signed_with_both_secrets(
     tmp_path: Path, provider_holds: str
 ) -> None:
     receiver = Receiver()
-    async with running_gateway(gateway_settings(sqlite_url(tmp_path))) as gateway:
+    async with served_gateway(gateway_settings(sqlite_url(tmp_path))) as gateway:
         with receiving(receiver) as url:
             provider = await rotate(gateway, await gateway.register(url))
             receiver.secret = provider[provider_holds]
