@@ -84,6 +84,23 @@ def check_award(award: dict[str, Any]) -> None:
         raise InvalidArgument("data.award.currency", "an award needs a currency (ISO 4217)")
 
 
+class ProviderReport:
+    """What every report of a provider records besides what it says (a mixin of the three
+    report events, not an event of its own). Version 2 adds `body_sha256`, the digest of
+    the webhook's body, so that a webhook-id used again with another body can be told from
+    a retry; events stored before are upcast to none (unknown)."""
+
+    class_version = 2
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["body_sha256"] = None
+
+    def remember_webhook(self, referral: Referral, webhook_id: str) -> None:
+        referral.webhook_ids[webhook_id] = getattr(self, "originator_version", 0)
+        referral.webhook_bodies[webhook_id] = getattr(self, "body_sha256", None)
+
+
 class Referral(Aggregate):
     # Version 2: every delivery attempt is kept (`attempt_history`, each with its delivery
     # `round`; a redelivery starts a new round instead of erasing the attempts), and the
@@ -380,23 +397,7 @@ class Referral(Aggregate):
 
     # -- what the provider reports --------------------------------------------------------
 
-    class ProviderReport(Event):
-        """What every report of the provider records besides what it says. Version 2 adds
-        `body_sha256`, the digest of the webhook's body, so that a webhook-id used again
-        with another body can be told from a retry; events stored before are upcast to
-        none (unknown)."""
-
-        class_version = 2
-
-        @staticmethod
-        def upcast_v1_v2(state: dict[str, Any]) -> None:
-            state["body_sha256"] = None
-
-        def remember_webhook(self, referral: Referral, webhook_id: str) -> None:
-            referral.webhook_ids[webhook_id] = self.originator_version
-            referral.webhook_bodies[webhook_id] = getattr(self, "body_sha256", None)
-
-    class ProviderStatusReported(ProviderReport):
+    class ProviderStatusReported(ProviderReport, Event):
         reference: str
         complaint_id: str
         provider_id: str
@@ -419,7 +420,7 @@ class Referral(Aggregate):
                 }
             )
 
-    class ProviderMilestoneReported(ProviderReport):
+    class ProviderMilestoneReported(ProviderReport, Event):
         """A fact about the case that is not a step of its status: the provider holds the
         complete complaint file, or has told the firm of the dispute and awaits its answer.
         The complaints service starts the regime's clocks on these."""
@@ -444,7 +445,7 @@ class Referral(Aggregate):
                 }
             )
 
-    class ProviderDecisionIssued(ProviderReport):
+    class ProviderDecisionIssued(ProviderReport, Event):
         reference: str
         complaint_id: str
         provider_id: str
