@@ -102,6 +102,14 @@ def test_a_declined_case_is_referred_again_to_another_provider_which_decides_it(
         types = [item["type"] for item in history["items"]]
         assert types.count("ReferredToAdr") == 2
         assert "AdrReferralFailed" in types
+        page = httpx.get(
+            f"{system.complaints.url}/v1/complaints/{complaint_id}/history/view",
+            headers=bearer(system.complaint_keys[Role.AUDITOR]),
+        )
+        assert page.status_code == 200, page.text
+        # The timeline tells the failure; the ADR section, the earlier referral.
+        assert "ADR referral failed (declined, provider declines): outside our remit" in page.text
+        assert first_referral in page.text
 
 
 def test_a_dead_letter_surfaces_on_the_complaint_and_staff_are_told(tmp_path: Path) -> None:
