@@ -80,6 +80,10 @@ LINES: dict[str, Callable[[dict[str, Any]], str]] = {
     "AdrStatusUpdated": lambda d: (
         f"ADR provider {d.get('provider_id')} reports status {d.get('provider_status')}"
     ),
+    "AdrReferralFailed": lambda d: (
+        f"ADR referral failed ({words(str(d.get('failure')))}): {d.get('reason')}; "
+        f"back to {words(str(d.get('returned_to')))}"
+    ),
     "AdrFileCompleted": lambda d: f"ADR provider {d.get('provider_id')} has the complete file",
     "AdrTraderNotified": lambda d: f"ADR provider asked the firm: {plain(d.get('detail'))}",
     "AdrAnswerSent": lambda d: f"the firm answered the ADR provider: {d.get('message')}",

@@ -5,6 +5,11 @@ justification), and then what the ADR gateway relays from the provider: each sta
 and, at the end, the provider's outcome. Statuses and outcomes are the gateway's vocabulary
 (`libs.domain.referral`), kept as the text the gateway reported; the provider's own
 documents (update details, an award) are kept as the provider wrote them.
+
+A referral may fail: the provider declines the case, or the gateway gives up delivering it
+(a dead letter). The failure is recorded on the referral (`failure`), the complaint returns
+to the status it had before it was referred, and it may be referred again, to another
+provider; the failed referral is then kept among the `earlier` ones.
 """
 
 from __future__ import annotations
@@ -49,6 +54,35 @@ class AdrOutcome:
 
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> AdrOutcome:
+        return cls(**record)
+
+
+class AdrFailureKind(StrEnum):
+    DECLINED = "declined"  # the provider will not take the case
+    DEAD_LETTERED = "dead_lettered"  # the gateway gave up delivering it
+
+
+class AdrStatus(StrEnum):
+    """Where the complaint's referral stands, as the complaint shows it (`adr.status`)."""
+
+    REFERRED = "referred"  # sent to the gateway, no provider has taken it yet
+    IN_PROGRESS = "in_progress"
+    CONCLUDED = "concluded"
+    FAILED = "failed"  # declined or dead-lettered: see `failure`
+
+
+@dataclass(frozen=True, slots=True)
+class AdrFailure:
+    """Why a referral came to nothing, and which provider it was given to (none when the
+    gateway could not reach one)."""
+
+    kind: str
+    reason: str
+    provider_id: str | None
+    occurred_at: datetime
+
+    @classmethod
+    def from_record(cls, record: Mapping[str, Any]) -> AdrFailure:
         return cls(**record)
 
 
@@ -107,6 +141,22 @@ class AdrReferral:
     file_complete_at: datetime | None = None
     trader_requests: tuple[TraderRequest, ...] = ()
     trader_answers: tuple[TraderAnswer, ...] = ()
+    #: The complaint's status when it was referred: where a failed referral returns it.
+    status_before: str | None = None
+    failure: AdrFailure | None = None
+    #: The complaint's earlier referrals, oldest first (each failed: else there would be
+    #: no new one).
+    earlier: tuple[AdrReferral, ...] = ()
+
+    @property
+    def status(self) -> AdrStatus:
+        if self.failure is not None:
+            return AdrStatus.FAILED
+        if self.outcome is not None:
+            return AdrStatus.CONCLUDED
+        if self.provider_status is not None and self.provider_status != ReferralStatus.DECLINED:
+            return AdrStatus.IN_PROGRESS
+        return AdrStatus.REFERRED
 
     def updated(self, provider_id: str, update: AdrUpdate) -> AdrReferral:
         return replace(
@@ -117,7 +167,20 @@ class AdrReferral:
         )
 
     def concluded(self, provider_id: str, outcome: AdrOutcome) -> AdrReferral:
-        return replace(self, provider_id=provider_id, outcome=outcome)
+        """The provider decided: its status is the decision's (the gateway's `decided`)."""
+        return replace(
+            self,
+            provider_id=provider_id,
+            provider_status=ReferralStatus.DECIDED.value,
+            outcome=outcome,
+        )
+
+    def failed(self, failure: AdrFailure) -> AdrReferral:
+        return replace(self, provider_id=self.provider_id or failure.provider_id, failure=failure)
+
+    def followed_by(self, referral: AdrReferral) -> AdrReferral:
+        """`referral`, made after this one, which it keeps among the earlier ones."""
+        return replace(referral, earlier=(*self.earlier, replace(self, earlier=())))
 
     def file_completed(self, provider_id: str, at: datetime) -> AdrReferral:
         """The first report of a complete file stands: the 90 days run from it."""
@@ -134,6 +197,7 @@ class AdrReferral:
     @classmethod
     def from_record(cls, record: Mapping[str, Any]) -> AdrReferral:
         outcome = record["outcome"]
+        failure = record.get("failure")
         return cls(
             **{
                 **record,
@@ -146,6 +210,9 @@ class AdrReferral:
                 "trader_answers": tuple(
                     TraderAnswer.from_record(a) for a in record.get("trader_answers", ())
                 ),
+                # Referrals recorded before failures were (Complaint version 6) have none.
+                "failure": AdrFailure.from_record(failure) if failure else None,
+                "earlier": tuple(AdrReferral.from_record(e) for e in record.get("earlier", ())),
             }
         )
 

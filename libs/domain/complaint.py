@@ -14,6 +14,7 @@ statuses allow which commands) and `ladder`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -23,6 +24,8 @@ from eventsourcing.domain import Aggregate
 
 from libs.domain.access import DEFAULT_LEGAL_ENTITY
 from libs.domain.adr_referral import (
+    AdrFailure,
+    AdrFailureKind,
     AdrOutcome,
     AdrReferral,
     AdrUpdate,
@@ -30,7 +33,7 @@ from libs.domain.adr_referral import (
     TraderRequest,
     referral_named,
 )
-from libs.domain.appeals import Appeal, appeal_to_decide, check_appealable
+from libs.domain.appeals import Appeal, AppealStatus, appeal_to_decide, check_appealable
 from libs.domain.deadlines.letters import check_letter
 from libs.domain.deadlines.regime import ClockEvent, LetterKind, Regime
 from libs.domain.decisions import (
@@ -54,6 +57,7 @@ from libs.domain.lifecycle import (
     require_status,
 )
 from libs.domain.offers import Offer, check_new_offer, offer_to_answer, pending_offer
+from libs.domain.referral_lifecycle import ReferralStatus
 from libs.domain.time_limit_waiver import TimeLimitWaiver, check_waiver_decision
 from libs.domain.values import (
     AppealOutcome,
@@ -74,6 +78,21 @@ DECISION_CLOCK_EVENTS = (
 )
 
 
+def _status_before_referral(state: dict[str, Any]) -> str:
+    """The status a referred complaint had, from the rest of its (snapshot's) state: for a
+    snapshot older than version 6, which did not keep it."""
+    appeals = state.get("appeals", {}).values()
+    if any(getattr(appeal, "status", None) == AppealStatus.PENDING for appeal in appeals):
+        return Status.APPEALED.value
+    if state.get("final_response") is not None:
+        return Status.FINAL_RESPONSE_ISSUED.value
+    if state.get("resolution") is not None:
+        return Status.RESOLVED.value
+    if state.get("escalations"):
+        return Status.ESCALATED.value
+    return Status.OPEN.value
+
+
 class Complaint(Aggregate):
     """A customer's complaint and everything that happened to it."""
 
@@ -86,7 +105,9 @@ class Complaint(Aggregate):
     # complaint's met deadlines stay met; a snapshot from before it knew only the first.
     # Version 6: every complaint belongs to one legal entity; a snapshot from before
     # entities belonged to the default one (see libs.domain.legal_entities).
-    class_version = 6
+    # Version 7: the ADR referral records its failure (declined, dead-lettered), the status
+    # it returns the complaint to, and the complaint's earlier referrals (AdrReferralFailed).
+    class_version = 7
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -123,6 +144,23 @@ class Complaint(Aggregate):
     @staticmethod
     def upcast_v5_v6(state: dict[str, Any]) -> None:
         state.setdefault("legal_entity", DEFAULT_LEGAL_ENTITY)
+
+    @staticmethod
+    def upcast_v6_v7(state: dict[str, Any]) -> None:
+        # A referral in a snapshot from before version 7 reads (AdrReferral.from_record) as
+        # one that has not failed (a failure could not be recorded) and has no earlier
+        # referrals. Its provider's status after an outcome is the decision's, as the
+        # events now make it; its status before referral is not in the snapshot, and is
+        # read from what the complaint had then (a decision, a pending appeal, ...).
+        adr = state.get("adr")
+        if not isinstance(adr, AdrReferral):
+            return
+        decided = ReferralStatus.DECIDED.value if adr.outcome is not None else None
+        state["adr"] = replace(
+            adr,
+            provider_status=decided or adr.provider_status,
+            status_before=adr.status_before or _status_before_referral(state),
+        )
 
     class Event(Aggregate.Event):
         """Fields every complaint event records: who, when it happened, how to trace it."""
@@ -751,7 +789,7 @@ class Complaint(Aggregate):
 
         def change(self, complaint: Complaint) -> None:
             complaint.status = Status.REFERRED_TO_ADR.value
-            complaint.adr = AdrReferral(
+            referral = AdrReferral(
                 referral_id=self.referral_id,
                 preferred_method=self.preferred_method,
                 preferred_provider_id=self.preferred_provider_id,
@@ -759,7 +797,11 @@ class Complaint(Aggregate):
                 override_justification=self.override_justification,
                 referred_by=self.actor,
                 referred_at=self.occurred_at,
+                status_before=self.previous_status,
             )
+            # A referral again (the last one failed): the failed one is kept as history.
+            previous = complaint.adr
+            complaint.adr = referral if previous is None else previous.followed_by(referral)
 
     def refer_to_adr(
         self,
@@ -815,6 +857,46 @@ class Complaint(Aggregate):
             provider_id=provider_id,
             provider_status=provider_status,
             detail=dict(detail or {}),
+            **context.event_fields(),
+        )
+
+    class AdrReferralFailed(Event):
+        """The referral came to nothing: the provider declined the case, or the gateway
+        gave up delivering it. The complaint returns to the status it had before it was
+        referred, so it can be referred again (to another provider); staff are told (the
+        notifications rule `adr_referral_failed`)."""
+
+        referral_id: str
+        provider_id: str | None
+        failure: str
+        reason: str
+        returned_to: str
+
+        def change(self, complaint: Complaint) -> None:
+            assert complaint.adr is not None
+            failure = AdrFailure(self.failure, self.reason, self.provider_id, self.occurred_at)
+            complaint.adr = complaint.adr.failed(failure)
+            complaint.status = self.returned_to
+
+    def record_adr_failure(
+        self,
+        context: CommandContext,
+        *,
+        referral_id: str,
+        provider_id: str | None,
+        failure: AdrFailureKind,
+        reason: str,
+    ) -> None:
+        self._require_status("record a failed ADR referral on", IN_ADR)
+        adr = referral_named(self.adr, referral_id)
+        self.trigger_event(
+            self.AdrReferralFailed,
+            referral_id=referral_id,
+            provider_id=provider_id,
+            failure=failure.value,
+            reason=reason,
+            # Referred from a snapshot older than version 6, the status before is unknown.
+            returned_to=adr.status_before or Status.OPEN.value,
             **context.event_fields(),
         )
 

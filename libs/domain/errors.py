@@ -16,16 +16,28 @@ class DomainError(Exception):
 
 
 class IllegalTransition(DomainError):
-    """The command is not allowed in the complaint's current status."""
+    """The command is not allowed in the current status of what it is about: a complaint
+    unless `entity` names something else (e.g. "referral 'R-1'", "notification 'n-1'")."""
 
-    def __init__(self, action: str, status: str, allowed_from: tuple[str, ...]) -> None:
+    def __init__(
+        self,
+        action: str,
+        status: str,
+        allowed_from: tuple[str, ...],
+        *,
+        entity: str = "a complaint",
+        state: str = "status",
+    ) -> None:
         allowed = ", ".join(allowed_from)
         super().__init__(
-            f"cannot {action} a complaint whose status is '{status}' (allowed from: {allowed})"
+            f"cannot {action} {entity} whose {state} is '{status}' (allowed from: {allowed})"
         )
         self.action = action
         self.status = status
         self.allowed_from = allowed_from
+        #: What the refusal is about, and which of its states refused it.
+        self.entity = entity
+        self.state = state
 
 
 class RuleViolated(DomainError):

@@ -205,7 +205,9 @@ class Notification(Aggregate):
 
     def _require_open(self, action: str) -> None:
         if not self.is_open:
-            raise IllegalTransition(action, self.status, tuple(s.value for s in OPEN))
+            raise IllegalTransition(
+                action, self.status, tuple(s.value for s in OPEN), entity="a notification"
+            )
 
     # -- rendering --------------------------------------------------------------------------
 
@@ -273,10 +275,15 @@ class Notification(Aggregate):
         sendable = (*OPEN, NotificationStatus.CANCELLED)
         if self.status not in sendable:
             raise IllegalTransition(
-                "record a delivery attempt on", self.status, tuple(s.value for s in sendable)
+                "record a delivery attempt on",
+                self.status,
+                tuple(s.value for s in sendable),
+                entity="a notification",
             )
         if self.message is None:
-            raise IllegalTransition("deliver", "not rendered", ("rendered",))
+            raise IllegalTransition(
+                "deliver", "not rendered", ("rendered",), entity="a notification"
+            )
         if self.status == NotificationStatus.CANCELLED:
             retry_in = None
         next_attempt_at = at + retry_in if outcome == AttemptOutcome.RETRY and retry_in else None

@@ -38,6 +38,8 @@ MUTABLE_FIELDS = frozenset(
 )
 #: What a registration may say besides: the legal entity the provider serves (fixed for good).
 REGISTRATION_FIELDS = MUTABLE_FIELDS | {"legal_entity"}
+#: Set only when secrets are sealed again under a new cipher key (never by the API).
+RESEALED_FIELDS = frozenset({"previous_webhook_secret"})
 #: What every provider must have: a change may set them, never remove them.
 REQUIRED_FIELDS = ("name", "methods", "adapter", "webhook_secret", "active")
 
@@ -107,6 +109,10 @@ class Provider:
     legal_entity: str | None = None
     registered_at: datetime | None = None
     updated_at: datetime | None = None
+    #: The secret the last rotation replaced, and when it was replaced: webhooks signed
+    #: with it are still accepted for an overlap after (services.adr_gateway.webhook_secrets).
+    previous_webhook_secret: str | None = None
+    webhook_secret_rotated_at: datetime | None = None
 
     @classmethod
     def from_stored(cls, data: Mapping[str, Any]) -> Provider:
@@ -128,11 +134,22 @@ class Provider:
             legal_entity=data.get("legal_entity"),
             registered_at=data.get("registered_at"),
             updated_at=data.get("updated_at"),
+            previous_webhook_secret=data.get("previous_webhook_secret"),
+            webhook_secret_rotated_at=data.get("webhook_secret_rotated_at"),
         )
 
     def stored(self) -> dict[str, Any]:
         """The stored form (JSON types, and times), in the order a registration sends it. A
-        group-wide provider's says no entity, as every provider's did before there were any."""
+        group-wide provider's says no entity, as every provider's did before there were any;
+        the rotation's fields appear only once the secret has been rotated."""
+        rotation = (
+            {}
+            if self.webhook_secret_rotated_at is None
+            else {
+                "previous_webhook_secret": self.previous_webhook_secret,
+                "webhook_secret_rotated_at": self.webhook_secret_rotated_at,
+            }
+        )
         stored = {
             "name": self.name,
             "methods": list(self.methods),
@@ -147,14 +164,26 @@ class Provider:
             "id": self.id,
             "registered_at": self.registered_at,
             "updated_at": self.updated_at,
+            **rotation,
         }
         if self.legal_entity is not None:
             stored["legal_entity"] = self.legal_entity
         return stored
 
     def changed(self, changes: Mapping[str, Any], at: datetime) -> Provider:
-        """This provider with `changes` (fields in their stored form) made at `at`."""
-        return Provider.from_stored({**self.stored(), **changes, "updated_at": at})
+        """This provider with `changes` (fields in their stored form) made at `at`. A new
+        webhook secret keeps the one it replaces as the previous secret (a rotation), unless
+        the change says what the previous secret is: the same secrets sealed again under a
+        new cipher key are not a rotation, and must not start an overlap."""
+        rotation: dict[str, Any] = {}
+        new_secret = changes.get("webhook_secret")
+        resealed = "previous_webhook_secret" in changes
+        if new_secret is not None and new_secret != self.webhook_secret and not resealed:
+            rotation = {
+                "previous_webhook_secret": self.webhook_secret,
+                "webhook_secret_rotated_at": at,
+            }
+        return Provider.from_stored({**self.stored(), **changes, **rotation, "updated_at": at})
 
     @property
     def has_webhook_secret(self) -> bool:
@@ -246,7 +275,7 @@ class ProviderRegistry(Aggregate):
     def change(self, provider_id: str, changes: Mapping[str, Any], *, changed_by: str) -> None:
         """Changes some of a provider's fields (in their stored form)."""
         self.provider(provider_id)
-        unknown = set(changes) - MUTABLE_FIELDS
+        unknown = set(changes) - MUTABLE_FIELDS - RESEALED_FIELDS
         if unknown:
             raise InvalidArgument(sorted(unknown)[0], "not a field of a provider")
         refuse_removing_required(changes)

@@ -13,6 +13,7 @@ service, the preparation step), recorded as they were given.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 from uuid import UUID, uuid5
 
@@ -48,14 +49,80 @@ class NotYourReferral(DomainError):
     """A provider reported on a referral that was given to another provider."""
 
 
-class Referral(Aggregate):
-    # Version 2: a referral records the legal entity of its complaint; a snapshot taken
-    # before belonged to the default entity (the only one there was).
+class WebhookIdReused(DomainError):
+    """A provider sent a `webhook-id` it used before with a different body. Standard
+    Webhooks makes the id the receiver's de-duplication key for one message (its retries
+    carry the same id and the same body), so a different body under it is not a retry: it
+    is refused rather than dropped as a duplicate, so that the provider learns of it."""
+
+    def __init__(self, reference: str, webhook_id: str) -> None:
+        super().__init__(
+            f"webhook-id '{webhook_id}' was already used for another message on referral "
+            f"'{reference}'; send a new message with a new webhook-id"
+        )
+        self.reference = reference
+        self.webhook_id = webhook_id
+
+
+def check_award(award: dict[str, Any]) -> None:
+    """An award is a sum of money: `{"amount": "<positive decimal>", "currency": "<code>"}`
+    (the amount as a string, like every amount in the API; which currency codes are money is
+    checked where the webhook is read, with the ISO 4217 list)."""
+    amount = award.get("amount")
+    try:
+        value = Decimal(amount) if isinstance(amount, str) else None
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value <= 0:
+        raise InvalidArgument(
+            "data.award.amount",
+            "an award's amount must be a positive decimal string, e.g. '250.00'",
+        )
+    exponent = value.as_tuple().exponent
+    if not isinstance(exponent, int) or exponent < -2:
+        raise InvalidArgument("data.award.amount", "an award's amount has at most 2 decimals")
+    if not isinstance(award.get("currency"), str):
+        raise InvalidArgument("data.award.currency", "an award needs a currency (ISO 4217)")
+
+
+class ProviderReport:
+    """What every report of a provider records besides what it says (a mixin of the three
+    report events, not an event of its own). Version 2 adds `body_sha256`, the digest of
+    the webhook's body, so that a webhook-id used again with another body can be told from
+    a retry; events stored before are upcast to none (unknown)."""
+
     class_version = 2
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
+        state["body_sha256"] = None
+
+    def remember_webhook(self, referral: Referral, webhook_id: str) -> None:
+        referral.webhook_ids[webhook_id] = getattr(self, "originator_version", 0)
+        referral.webhook_bodies[webhook_id] = getattr(self, "body_sha256", None)
+
+
+class Referral(Aggregate):
+    # Version 2: a referral records the legal entity of its complaint; a snapshot taken
+    # before belonged to the default entity (the only one there was).
+    # Version 3: every delivery attempt is kept (`attempt_history`, each with its delivery
+    # `round`; a redelivery starts a new round instead of erasing the attempts), and the
+    # digest of each recorded webhook's body (`webhook_bodies`). Snapshots taken before are
+    # upcast: their attempts are round 1 (what a redelivery erased is not in them), and
+    # their webhooks' digests are unknown.
+    class_version = 3
+
+    @staticmethod
+    def upcast_v1_v2(state: dict[str, Any]) -> None:
         state.setdefault("legal_entity", DEFAULT_LEGAL_ENTITY)
+
+    @staticmethod
+    def upcast_v2_v3(state: dict[str, Any]) -> None:
+        attempts = [{**attempt, "round": 1} for attempt in state.get("attempts", [])]
+        state["attempts"] = attempts
+        state["attempt_history"] = [dict(attempt) for attempt in attempts]
+        state["delivery_round"] = 1
+        state["webhook_bodies"] = {webhook_id: None for webhook_id in state.get("webhook_ids", {})}
 
     class Event(Aggregate.Event):
         def apply(self, aggregate: Aggregate) -> None:
@@ -129,6 +196,22 @@ class Referral(Aggregate):
         self.provider_updates: list[ProviderUpdate] = []
         self.decision: ProviderDecision | None = None
         self.webhook_ids: dict[str, int] = {}
+        #: The SHA-256 of each recorded webhook's body (None: recorded before digests were).
+        self.webhook_bodies: dict[str, str | None] = {}
+        #: Every delivery attempt of every round, oldest first (`attempts`: this round's).
+        self.attempt_history: list[DeliveryAttempt] = []
+        #: 1 for the first delivery, one more for each redelivery.
+        self.delivery_round = 1
+
+    def entity(self) -> str:
+        """How refusals name this referral."""
+        return f"referral '{self.reference}'"
+
+    def _attempted(self, attempt: DeliveryAttempt) -> None:
+        """Keeps an attempt in this round's list and in the history."""
+        attempt["round"] = self.delivery_round
+        self.attempts.append(attempt)
+        self.attempt_history.append(DeliveryAttempt(**attempt))
 
     @classmethod
     def open(
@@ -209,7 +292,9 @@ class Referral(Aggregate):
     ) -> None:
         """Records the chosen provider and the bundle built for it (digests, not content)."""
         if self.status != ReferralStatus.RECEIVED:
-            raise IllegalTransition("prepare", self.status, (ReferralStatus.RECEIVED.value,))
+            raise IllegalTransition(
+                "prepare", self.status, (ReferralStatus.RECEIVED.value,), entity=self.entity()
+            )
         self.trigger_event(
             self.Prepared,
             provider_id=provider_id,
@@ -228,7 +313,7 @@ class Referral(Aggregate):
         next_attempt_at: datetime
 
         def change(self, referral: Referral) -> None:
-            referral.attempts.append(
+            referral._attempted(
                 {
                     "attempt": self.attempt,
                     "status_code": self.status_code,
@@ -247,14 +332,27 @@ class Referral(Aggregate):
             referral.delivery = DeliveryStatus.DELIVERED.value
             referral.delivered_at = self.timestamp
             referral.next_attempt_at = None
-            referral.attempts.append(
+            referral._attempted(
                 {"attempt": self.attempt, "status_code": self.status_code, "at": self.timestamp}
             )
 
     class DeliveryDeadLettered(Event):
+        """Delivery was given up. Version 2 names the referral, its complaint and provider,
+        so that the complaints service can record the failure on the complaint; events
+        stored before are upcast with none (the complaints service passes them by)."""
+
+        class_version = 2
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(reference="", complaint_id="", provider_id=None)
+
         attempt: int
         status_code: int | None
         reason: str
+        reference: str
+        complaint_id: str
+        provider_id: str | None
 
         def change(self, referral: Referral) -> None:
             referral.delivery = DeliveryStatus.DEAD_LETTERED.value
@@ -265,6 +363,18 @@ class Referral(Aggregate):
                 "reason": self.reason,
                 "at": self.timestamp,
             }
+            # The attempt that was given up on is history too (the dead letter is cleared
+            # by a redelivery; this is not).
+            referral.attempt_history.append(
+                {
+                    "attempt": self.attempt,
+                    "status_code": self.status_code,
+                    "error": self.reason,
+                    "at": self.timestamp,
+                    "dead_lettered": True,
+                    "round": referral.delivery_round,
+                }
+            )
 
     class RedeliveryRequested(Event):
         requested_by: str
@@ -272,7 +382,8 @@ class Referral(Aggregate):
         def change(self, referral: Referral) -> None:
             referral.delivery = DeliveryStatus.PENDING.value
             referral.dead_letter = None
-            referral.attempts = []
+            referral.attempts = []  # this round's; attempt_history keeps the earlier ones
+            referral.delivery_round += 1
             referral.next_attempt_at = self.timestamp
 
     @property
@@ -281,7 +392,13 @@ class Referral(Aggregate):
 
     def _require_pending(self, action: str) -> None:
         if self.delivery != DeliveryStatus.PENDING:
-            raise IllegalTransition(action, self.delivery, (DeliveryStatus.PENDING.value,))
+            raise IllegalTransition(
+                action,
+                self.delivery,
+                (DeliveryStatus.PENDING.value,),
+                entity=self.entity(),
+                state="delivery",
+            )
 
     def record_failed_attempt(
         self, *, status_code: int | None, error: str, next_attempt_at: datetime
@@ -306,6 +423,9 @@ class Referral(Aggregate):
             attempt=self.attempt_count + 1,
             status_code=status_code,
             reason=reason[:500],
+            reference=self.reference,
+            complaint_id=self.complaint_id,
+            provider_id=self.provider_id,
         )
 
     def request_redelivery(self, *, requested_by: str) -> None:
@@ -314,12 +434,14 @@ class Referral(Aggregate):
                 "redeliver",
                 self.delivery,
                 (DeliveryStatus.DEAD_LETTERED.value, DeliveryStatus.DELIVERED.value),
+                entity=self.entity(),
+                state="delivery",
             )
         self.trigger_event(self.RedeliveryRequested, requested_by=requested_by)
 
     # -- what the provider reports --------------------------------------------------------
 
-    class ProviderStatusReported(Event):
+    class ProviderStatusReported(ProviderReport, Event):
         reference: str
         complaint_id: str
         provider_id: str
@@ -328,10 +450,11 @@ class Referral(Aggregate):
         detail: dict[str, Any]
         webhook_id: str
         occurred_at: datetime
+        body_sha256: str | None
 
         def change(self, referral: Referral) -> None:
             referral.status = self.status
-            referral.webhook_ids[self.webhook_id] = self.originator_version
+            self.remember_webhook(referral, self.webhook_id)
             referral.provider_updates.append(
                 {
                     "type": self.event_type,
@@ -341,7 +464,7 @@ class Referral(Aggregate):
                 }
             )
 
-    class ProviderMilestoneReported(Event):
+    class ProviderMilestoneReported(ProviderReport, Event):
         """A fact about the case that is not a step of its status: the provider holds the
         complete complaint file, or has told the firm of the dispute and awaits its answer.
         The complaints service starts the regime's clocks on these."""
@@ -353,9 +476,10 @@ class Referral(Aggregate):
         detail: dict[str, Any]
         webhook_id: str
         occurred_at: datetime
+        body_sha256: str | None
 
         def change(self, referral: Referral) -> None:
-            referral.webhook_ids[self.webhook_id] = self.originator_version
+            self.remember_webhook(referral, self.webhook_id)
             referral.provider_updates.append(
                 {
                     "type": self.event_type,
@@ -365,7 +489,7 @@ class Referral(Aggregate):
                 }
             )
 
-    class ProviderDecisionIssued(Event):
+    class ProviderDecisionIssued(ProviderReport, Event):
         reference: str
         complaint_id: str
         provider_id: str
@@ -375,10 +499,11 @@ class Referral(Aggregate):
         summary: str
         webhook_id: str
         occurred_at: datetime
+        body_sha256: str | None
 
         def change(self, referral: Referral) -> None:
             referral.status = ReferralStatus.DECIDED.value
-            referral.webhook_ids[self.webhook_id] = self.originator_version
+            self.remember_webhook(referral, self.webhook_id)
             referral.decision = {
                 "outcome": self.outcome,
                 "binding": self.binding,
@@ -386,6 +511,14 @@ class Referral(Aggregate):
                 "summary": self.summary,
                 "occurred_at": self.occurred_at,
             }
+
+    @property
+    def accepted_at(self) -> datetime | None:
+        """When the provider said it accepted the case (its first acceptance)."""
+        for update in self.provider_updates:
+            if update["type"] == ProviderEventType.ACCEPTED:
+                return update["occurred_at"]
+        return None
 
     def has_seen(self, webhook_id: str) -> bool:
         return webhook_id in self.webhook_ids
@@ -398,18 +531,26 @@ class Referral(Aggregate):
         data: dict[str, Any],
         webhook_id: str,
         occurred_at: datetime,
+        body_sha256: str | None = None,
     ) -> bool:
-        """Records what the provider says; False when this webhook was already recorded."""
+        """Records what the provider says; False when this webhook was already recorded
+        (the same webhook-id and, where both are known, the same body: a retry)."""
         if self.provider_id is None or provider_id != self.provider_id:
             raise NotYourReferral(
                 f"referral '{self.reference}' was not given to provider '{provider_id}'"
             )
         if self.has_seen(webhook_id):
+            recorded = self.webhook_bodies.get(webhook_id)
+            if recorded is not None and body_sha256 is not None and recorded != body_sha256:
+                raise WebhookIdReused(self.reference, webhook_id)
             return False
         allowed = REPORTABLE_FROM[event_type]
         if self.status not in allowed:
             raise IllegalTransition(
-                f"record '{event_type.value}' on", self.status, tuple(s.value for s in allowed)
+                f"record '{event_type.value}' on",
+                self.status,
+                tuple(s.value for s in allowed),
+                entity=self.entity(),
             )
         common = {
             "reference": self.reference,
@@ -417,6 +558,7 @@ class Referral(Aggregate):
             "provider_id": provider_id,
             "webhook_id": webhook_id,
             "occurred_at": occurred_at,
+            "body_sha256": body_sha256,
         }
         if event_type == ProviderEventType.DECISION_ISSUED:
             outcome = data.get("outcome")
@@ -434,6 +576,15 @@ class Referral(Aggregate):
                 raise InvalidArgument("data.award", "award must be an object")
             if not isinstance(summary, str):
                 raise InvalidArgument("data.summary", "summary must be text")
+            if award is not None:
+                check_award(award)
+            accepted_at = self.accepted_at
+            if accepted_at is not None and occurred_at < accepted_at:
+                raise InvalidArgument(
+                    "occurred_at",
+                    f"a decision cannot precede the acceptance of referral '{self.reference}' "
+                    f"({accepted_at.isoformat()})",
+                )
             self.trigger_event(
                 self.ProviderDecisionIssued,
                 outcome=outcome,

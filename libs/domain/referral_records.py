@@ -13,13 +13,17 @@ from typing import Any, NotRequired, TypedDict
 
 class DeliveryAttempt(TypedDict):
     """One attempt to hand the case over. A failed one says why and when the next is due;
-    the one that succeeded has neither."""
+    the one that succeeded has neither; the one given up on says `dead_lettered`."""
 
     attempt: int
     status_code: int | None
     at: datetime
     error: NotRequired[str]
     next_attempt_at: NotRequired[datetime]
+    #: The delivery round it belongs to: 1, then one more for each redelivery.
+    round: NotRequired[int]
+    #: The attempt after which delivery was given up (its `error` is the reason).
+    dead_lettered: NotRequired[bool]
 
 
 class DeadLetter(TypedDict):

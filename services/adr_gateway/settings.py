@@ -45,6 +45,12 @@ class GatewaySettings(BaseSettings, SmtpSettings):
     )
     worker_poll_seconds: float = 0.5
     follower_wait_seconds: float = 5.0
+    webhook_secret_overlap_seconds: float = Field(
+        86400.0,
+        ge=0,
+        description="How long after a provider's webhook secret is rotated the previous "
+        "secret still verifies its webhooks and signs ours beside the new one (default a day)",
+    )
     firm_name: str = Field("Redress demo firm", description="The firm named in case bundles")
     policy_documents: list[dict[str, str]] = Field(
         default_factory=list,

@@ -7,13 +7,20 @@ and accepts one an administrator brings if it has that form and 24 to 64 bytes o
 A secret is kept only sealed (`sealed_secret`): the registry's events, its snapshots and
 every `Provider` hold the sealed form, and the secret is opened (`secret_of`) where a
 webhook is signed or verified, and nowhere else.
+
+A provider's secrets are read through `webhook_secrets` only: after a rotation the secret it
+replaced stays valid for an overlap (`REDRESS_WEBHOOK_SECRET_OVERLAP_SECONDS`, a day by
+default), so that a provider need not switch at the same instant as the firm. Standard
+Webhooks allows several signatures in one `webhook-signature` header for this.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+from datetime import datetime, timedelta
 
+from libs.domain.provider import Provider
 from libs.platform.runtime.cipher import Cipher, is_sealed
 from libs.platform.runtime.secrets import new_secret
 
@@ -49,3 +56,18 @@ def secret_of(stored: str | None, cipher: Cipher) -> str | None:
     if stored is None or not is_sealed(stored):
         return stored
     return cipher.open(stored, purpose=PURPOSE)
+
+
+def webhook_secrets(
+    provider: Provider, *, now: datetime, overlap: timedelta, cipher: Cipher
+) -> tuple[str, ...]:
+    """The secrets (opened) a webhook to or from `provider` may be signed with at `now`: its
+    current one, and until `overlap` after the last rotation the one that rotation replaced."""
+    current = secret_of(provider.webhook_secret, cipher)
+    secrets = (current,) if current else ()
+    previous = provider.previous_webhook_secret
+    rotated_at = provider.webhook_secret_rotated_at
+    if previous and rotated_at is not None and now < rotated_at + overlap:
+        opened = secret_of(previous, cipher)
+        return (*secrets, opened) if opened else secrets
+    return secrets

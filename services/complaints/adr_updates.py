@@ -1,7 +1,10 @@
 """Following the ADR gateway's feed: what providers report lands on the complaint.
 
 `ProviderStatusReported` becomes `AdrStatusUpdated`, `ProviderDecisionIssued` becomes
-`AdrOutcomeRecorded` (the use cases `record_adr_status` and `record_adr_outcome`).
+`AdrOutcomeRecorded` (the use cases `record_adr_status` and `record_adr_outcome`). A decline
+(a status report of `declined`) and a dead letter (`DeliveryDeadLettered`) become
+`AdrReferralFailed`: the complaint returns to its status before the referral and may be
+referred again, to another provider.
 `ProviderMilestoneReported` (`file.complete`, `trader.notified`) becomes `AdrFileCompleted`
 or `AdrTraderNotified`, and so does an acceptance that says `"file_complete": true`: these
 start the regime's ADR clocks (see docs/deadlines.md). Runs in
@@ -20,13 +23,14 @@ from uuid import UUID
 
 import structlog
 
-from libs.domain.adr_referral import AdrMilestone
+from libs.domain.adr_referral import AdrFailureKind, AdrMilestone
 from libs.domain.complaint import Complaint
 from libs.domain.errors import DomainError
 from libs.domain.values import CommandContext
 from libs.platform.follower import FeedEvent, UnitOfWork
 from services.complaints.use_cases import adr
 from services.complaints.use_cases.commands import (
+    RecordAdrFailure,
     RecordAdrMilestone,
     RecordAdrOutcome,
     RecordAdrStatus,
@@ -51,6 +55,15 @@ def _status_reported(complaint: Complaint, data: dict[str, Any], context: Comman
         detail=dict(data.get("detail") or {}),
     )
     adr.record_adr_status(complaint, status, context)
+    if status.provider_status == "declined":
+        failure = RecordAdrFailure(
+            referral_id=status.referral_id,
+            provider_id=status.provider_id,
+            failure=AdrFailureKind.DECLINED,
+            reason=str(status.detail.get("reason") or "declined by the provider"),
+        )
+        command_id = f"{context.command_id}:{AdrFailureKind.DECLINED.value}"
+        adr.record_adr_failure(complaint, failure, replace(context, command_id=command_id))
     if status.provider_status == "accepted" and status.detail.get("file_complete") is True:
         # Accepted on the complete file: the provider's own deadline runs from now. A
         # command id of its own, derived from the gateway event's, so a replay adds nothing.
@@ -92,11 +105,23 @@ def _decision_issued(complaint: Complaint, data: dict[str, Any], context: Comman
     adr.record_adr_outcome(complaint, outcome, context)
 
 
+def _dead_lettered(complaint: Complaint, data: dict[str, Any], context: CommandContext) -> None:
+    provider_id = data.get("provider_id")
+    failure = RecordAdrFailure(
+        referral_id=str(data["reference"]),
+        provider_id=str(provider_id) if provider_id else None,
+        failure=AdrFailureKind.DEAD_LETTERED,
+        reason=str(data.get("reason") or "the case could not be delivered"),
+    )
+    adr.record_adr_failure(complaint, failure, context)
+
+
 #: The gateway's events this service acts on, each with what it does to the complaint.
 RECORDERS: dict[str, Callable[[Complaint, dict[str, Any], CommandContext], None]] = {
     "ProviderStatusReported": _status_reported,
     "ProviderMilestoneReported": _milestone_reported,
     "ProviderDecisionIssued": _decision_issued,
+    "DeliveryDeadLettered": _dead_lettered,
 }
 
 
@@ -116,7 +141,8 @@ def record_provider_updates(unit: UnitOfWork, event: FeedEvent) -> None:
         actor=ACTOR,
         actor_role="service",
         correlation_id=event.id,
-        occurred_at=_time(data.get("occurred_at")),
+        # When the provider says it happened; a dead letter, when the gateway gave up.
+        occurred_at=_time(data.get("occurred_at") or event.time),
         command_id=f"{UPSTREAM}:{event.id}",
     )
     try:

@@ -46,6 +46,11 @@ def _referred_to_adr(case: CaseFile, data: dict[str, Any]) -> dict[str, Any]:
     return {"status": "referred_to_adr", "adr_used": True}
 
 
+def _adr_referral_failed(case: CaseFile, data: dict[str, Any]) -> dict[str, Any]:
+    # Back where it was before the referral (ADR was tried: `adr_used` stays).
+    return {"status": str(data.get("returned_to") or case.status)}
+
+
 COMPLAINT_FACTS: dict[str, FactsSet] = {
     event.__name__: facts
     for event, facts in (
@@ -58,6 +63,7 @@ COMPLAINT_FACTS: dict[str, FactsSet] = {
         (Complaint.AppealDecided, _appeal_decided),
         (Complaint.ReferredToAdr, _referred_to_adr),
         (Complaint.AdrOutcomeRecorded, _status("adr_concluded")),
+        (Complaint.AdrReferralFailed, _adr_referral_failed),
         (Complaint.ComplaintClosed, _status("closed")),
         (Complaint.Reopened, _status("open")),
     )

@@ -1,5 +1,5 @@
-"""The ADR gateway in-process (with its worker and followers running), and a programmable
-provider endpoint served over real HTTP."""
+"""The ADR gateway in-process (with its worker and followers running), in-process or served
+over real HTTP, and a programmable provider endpoint served over real HTTP."""
 
 from __future__ import annotations
 
@@ -99,6 +99,17 @@ async def running_gateway(settings: GatewaySettings) -> AsyncIterator[RunningGat
         ) as client,
     ):
         yield RunningGateway(service, client, keys)
+
+
+@asynccontextmanager
+async def served_gateway(settings: GatewaySettings) -> AsyncIterator[RunningGateway]:
+    """The gateway served over real HTTP on a free loopback port (as `running_gateway`,
+    but every request goes through a socket and uvicorn)."""
+    service = bootstrap(settings)
+    keys = {role: service.keyring.issue(role=role, name=f"test-{role.value}")[1] for role in Role}
+    with serving(create_app(service)) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            yield RunningGateway(service, client, keys)
 
 
 @dataclass

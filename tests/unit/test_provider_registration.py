@@ -240,7 +240,10 @@ def test_secrets_recorded_in_clear_before_are_sealed_at_start_up_not_rotated(
     assert secret_of(stored, CIPHER) == secret  # the same secret: providers notice nothing
     last = list(application.events.get(REGISTRY_ID))[-1]
     assert isinstance(last, ProviderRegistry.ProviderChanged)
-    assert (last.changed_by, list(last.changes)) == (RESEALED_BY, ["webhook_secret"])
+    # Both secret fields named (no previous one here): a reseal, not a rotation.
+    assert (last.changed_by, last.changes["previous_webhook_secret"]) == (RESEALED_BY, None)
+    assert sorted(last.changes) == ["previous_webhook_secret", "webhook_secret"]
+    assert application.provider("old").webhook_secret_rotated_at is None
     # Sealed under the sealing key: nothing more to do at the next start.
     assert reseal_secrets(application=application, cipher=CIPHER) == 0
 
@@ -248,3 +251,30 @@ def test_secrets_recorded_in_clear_before_are_sealed_at_start_up_not_rotated(
     rotated = Cipher([bytes(range(1, 33)), bytes(range(32))])
     assert reseal_secrets(application=application, cipher=rotated) == 1
     assert secret_of(application.provider("old").webhook_secret, Cipher([bytes(range(1, 33))]))
+
+
+def test_a_rotated_secret_sealed_again_keeps_its_overlap_and_both_secrets(
+    application: GatewayApplication,
+) -> None:
+    first = register(application, provider_id="calm")
+    old_secret = secret_of(first.provider.webhook_secret, CIPHER)
+    new_secret = new_webhook_secret()
+    rotated = change_provider(
+        ChangeProvider("calm", {"webhook_secret": new_secret}, changed_by="admin:ops"),
+        application=application,
+        check_settings=CHECK,
+        records=no_records,
+        cipher=CIPHER,
+    ).provider
+    assert rotated.previous_webhook_secret is not None
+    assert is_sealed(rotated.previous_webhook_secret)
+
+    new_key = bytes(range(1, 33))
+    assert reseal_secrets(application=application, cipher=Cipher([new_key, bytes(range(32))])) == 1
+
+    resealed = application.provider("calm")
+    only_new_key = Cipher([new_key])
+    assert secret_of(resealed.webhook_secret, only_new_key) == new_secret
+    assert secret_of(resealed.previous_webhook_secret, only_new_key) == old_secret
+    # Sealing again is not a rotation: the overlap still runs from the real rotation.
+    assert resealed.webhook_secret_rotated_at == rotated.webhook_secret_rotated_at

@@ -50,6 +50,9 @@ class Delivery:
     #: The bundle manifest signed with the deployment key (compact JWS), also inside `bundle`
     #: as `manifest_jws`; empty for bundles built before manifests were signed.
     manifest_jws: str = ""
+    #: The secrets to sign with (services.adr_gateway.webhook_secrets): the provider's
+    #: current one, and during the overlap after a rotation the one it replaced.
+    signing_secrets: tuple[str, ...] = ()
 
 
 class InvalidSettings(ValueError):

@@ -39,10 +39,14 @@ def case_event(delivery: Delivery) -> bytes:
     return head[:-1] + b',"data":' + delivery.bundle + b"}"
 
 
-def sign(secret: str, webhook_id: str, body: bytes, at: datetime | None = None) -> dict[str, str]:
-    """The three Standard Webhooks headers for `body`."""
+def sign(
+    secret: str | tuple[str, ...], webhook_id: str, body: bytes, at: datetime | None = None
+) -> dict[str, str]:
+    """The three Standard Webhooks headers for `body`: one signature per secret, separated
+    by spaces (as the standard allows during a secret rotation)."""
     moment = at or datetime.now(UTC)
-    signature = Webhook(secret).sign(webhook_id, moment, body.decode())
+    secrets = (secret,) if isinstance(secret, str) else secret
+    signature = " ".join(Webhook(s).sign(webhook_id, moment, body.decode()) for s in secrets)
     return {
         "webhook-id": webhook_id,
         "webhook-timestamp": str(int(moment.timestamp())),
@@ -74,7 +78,7 @@ class WebhookAdapter:
             target = check_url(url, allow_loopback_http=delivery.development)
         except UnsafeUrl as error:
             return DeliveryResult(Outcome.PERMANENT, None, f"unsafe provider URL: {error}")
-        secret = str(delivery.provider.get("webhook_secret", ""))
+        secret = delivery.signing_secrets or (str(delivery.provider.get("webhook_secret", "")),)
         body = case_event(delivery)
         headers = {
             **sign(secret, delivery.webhook_id, body),

@@ -3,10 +3,11 @@ HTTP (`REFUSALS`, for the platform's `domain_problems`)."""
 
 from __future__ import annotations
 
+import structlog
 from fastapi import Depends, Request
 
 from libs.domain.provider import Provider, RequiredFieldRemoved
-from libs.domain.referral import NotYourReferral, Referral
+from libs.domain.referral import NotYourReferral, Referral, WebhookIdReused
 from libs.domain.values import Role
 from libs.platform.http.auth import Principal, require_roles
 from libs.platform.http.domain_problems import Translation
@@ -20,6 +21,8 @@ from services.adr_gateway.application import (
 )
 from services.adr_gateway.bootstrap import GatewayService
 from services.adr_gateway.use_cases.providers import UnknownAdapter
+
+log = structlog.get_logger()
 
 
 async def application(request: Request) -> GatewayApplication:
@@ -94,6 +97,18 @@ def _not_yours(error: Exception) -> Problem:
     return Problem(403, "not-your-referral", "Forbidden", error.message)
 
 
+def _webhook_id_reused(error: Exception) -> Problem:
+    assert isinstance(error, WebhookIdReused)
+    log.warning(
+        "a provider reused a webhook-id with another body",
+        referral=error.reference,
+        webhook_id=error.webhook_id,
+    )
+    return Problem(
+        409, "webhook-id-reused", "Webhook id reused", error.message, webhook_id=error.webhook_id
+    )
+
+
 def _no_referral(error: Exception) -> Problem:
     assert isinstance(error, ReferralNotFound)
     return not_found("referral", error.reference)
@@ -125,6 +140,7 @@ def _required_removed(error: Exception) -> Problem:
 #: The gateway's refusals (beyond the domain's own), as problem documents.
 REFUSALS: tuple[Translation, ...] = (
     (NotYourReferral, _not_yours),
+    (WebhookIdReused, _webhook_id_reused),
     (ReferralNotFound, _no_referral),
     (ProviderNotFound, _no_provider),
     (KeptChanging, _contention),

@@ -49,6 +49,8 @@ from services.adr_gateway.use_cases.providers import (
 from services.adr_gateway.webhook_secrets import SECRET_RULE, valid_webhook_secret
 
 router = APIRouter(prefix="/v1/providers", tags=["providers"])
+#: Never shown (but see `provider_view`).
+SECRET_FIELDS = frozenset({"webhook_secret", "previous_webhook_secret"})
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{1,62}$")]
 Code = Annotated[str, Field(min_length=1, max_length=32)]
@@ -144,6 +146,11 @@ class ProviderView(BaseModel):
     track_record: dict[str, Any]
     registered_at: str
     updated_at: str
+    webhook_secret_rotated_at: str | None = Field(
+        None,
+        description="When the webhook secret was last rotated (the previous one is "
+        "accepted for REDRESS_WEBHOOK_SECRET_OVERLAP_SECONDS after)",
+    )
     webhook_secret: str | None = Field(
         None,
         description="Shown once, when the gateway generated the secret; null on an "
@@ -154,7 +161,7 @@ class ProviderView(BaseModel):
 def provider_view(found: ProviderWithRecord) -> dict[str, Any]:
     """A provider as the API shows it: never its webhook secret, unless the gateway has just
     made it (the only time it is shown)."""
-    shown = {k: v for k, v in found.provider.stored().items() if k != "webhook_secret"}
+    shown = {k: v for k, v in found.provider.stored().items() if k not in SECRET_FIELDS}
     shown["legal_entity"] = found.provider.legal_entity
     shown["has_webhook_secret"] = found.provider.has_webhook_secret
     shown["track_record"] = found.track_record.as_dict()

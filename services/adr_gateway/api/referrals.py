@@ -56,6 +56,10 @@ def referral_view(referral: Referral) -> dict[str, Any]:
             "bundle": referral.bundle,
             "webhook_id": referral.webhook_id,
             "attempts": referral.attempts,
+            # Every attempt of every delivery round, oldest first: a redelivery starts a
+            # new round (`delivery_round`) and erases nothing from here.
+            "delivery_round": referral.delivery_round,
+            "attempt_history": referral.attempt_history,
             "next_attempt_at": referral.next_attempt_at,
             "delivered_at": referral.delivered_at,
             "dead_letter": referral.dead_letter,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -33,10 +35,13 @@ async def provider_webhook(provider_id: str, request: Request) -> JSONResponse:
     headers = {k.lower(): v for k, v in request.headers.items()}
     application = request.app.state.application
     cipher = request.app.state.service.cipher
+    overlap = timedelta(seconds=request.app.state.service.settings.webhook_secret_overlap_seconds)
 
     def handle() -> str:
         with domain_problems((ReferralNotFound, _no_referral), *REFUSALS):
-            update = provider_update(application, cipher, provider_id, body, headers)
+            update = provider_update(
+                application, cipher, provider_id, body, headers, secret_overlap=overlap
+            )
             return record_provider_update(update, application=application).value
 
     outcome = await run_in_threadpool(handle)

@@ -1,8 +1,9 @@
 """Recording what a provider tells us about one of its referrals (its webhook, once verified:
 see `services.adr_gateway.inbound`).
 
-Each update is recorded once: the referral remembers the `webhook-id`s it recorded, in the
-same event as the update, so a provider retrying a webhook we answered changes nothing.
+Each update is recorded once: the referral remembers the `webhook-id`s it recorded, with
+the digest of each body, in the same event as the update, so a provider retrying a webhook
+we answered changes nothing, and a webhook-id used again for another body is refused (409).
 Only the provider the referral was given to may report on it (`NotYourReferral`), and only
 in the order the referral's lifecycle allows.
 """
@@ -28,6 +29,9 @@ class RecordProviderUpdate:
     data: Mapping[str, Any]
     webhook_id: str
     occurred_at: datetime
+    #: The SHA-256 (hex) of the webhook's body as received: the same webhook-id with
+    #: another body is refused (`WebhookIdReused`), not taken for a retry.
+    body_sha256: str | None = None
 
 
 class UpdateOutcome(StrEnum):
@@ -45,6 +49,7 @@ def record_provider_update(
             data=dict(command.data),
             webhook_id=command.webhook_id,
             occurred_at=command.occurred_at,
+            body_sha256=command.body_sha256,
         )
 
     _, recorded = application.change_referral(command.referral_id, report)

@@ -23,7 +23,7 @@ from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.webhook_secrets import new_webhook_secret, sealed_secret, secret_of
 
 #: The provider fields that hold a secret, always in its sealed form.
-SECRET_FIELDS = ("webhook_secret",)
+SECRET_FIELDS = ("webhook_secret", "previous_webhook_secret")
 #: Who re-sealing records as the author of the change (no person: the cipher's key changed).
 RESEALED_BY = "redress:cipher"
 
@@ -183,12 +183,16 @@ def reseal_secrets(*, application: GatewayApplication, cipher: Cipher) -> int:
 
 
 def _resealed(provider: Provider, cipher: Cipher) -> dict[str, str]:
-    """The provider's secret fields that need sealing again, sealed under the sealing key."""
+    """The provider's secret fields sealed again under the sealing key, if any needs it
+    (none: {}). Every secret field is named, the previous secret too (None if there is
+    none), so that the change reads as a reseal, not as a rotation."""
     stored = provider.stored()
+    secrets = {name: stored.get(name) for name in SECRET_FIELDS}
+    if not any(isinstance(v, str) and cipher.needs_resealing(v) for v in secrets.values()):
+        return {}
     return {
-        name: sealed_secret(secret_of(stored[name], cipher) or "", cipher)
-        for name in SECRET_FIELDS
-        if isinstance(stored.get(name), str) and cipher.needs_resealing(stored[name])
+        name: sealed_secret(secret_of(value, cipher) or "", cipher) if value else None
+        for name, value in secrets.items()
     }
 
 

@@ -10,7 +10,7 @@ meanwhile.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import structlog
@@ -36,7 +36,7 @@ from services.adr_gateway.delivery.bundle_store import BundleStore, StoredBundle
 from services.adr_gateway.delivery.provider_choice import choose_provider, referral_needs
 from services.adr_gateway.delivery.retry_policy import RetryPolicy, record_attempt
 from services.adr_gateway.settings import GatewaySettings
-from services.adr_gateway.webhook_secrets import secret_of
+from services.adr_gateway.webhook_secrets import secret_of, webhook_secrets
 
 log = structlog.get_logger()
 
@@ -131,12 +131,22 @@ def deliver_referral(
                 complaint_id=referral.complaint_id,
                 webhook_id=referral.webhook_id,
                 provider={
-                    **provider.stored(),
+                    **{
+                        name: value
+                        for name, value in provider.stored().items()
+                        if name != "previous_webhook_secret"
+                    },
                     "webhook_secret": secret_of(provider.webhook_secret, cipher),
                 },
                 bundle=stored.body,
                 pdf=lambda: stored_pdf(stored),
                 manifest_jws=stored.manifest_jws or "",
+                signing_secrets=webhook_secrets(
+                    provider,
+                    now=datetime.now(UTC),
+                    overlap=timedelta(seconds=settings.webhook_secret_overlap_seconds),
+                    cipher=cipher,
+                ),
                 attempt=referral.attempt_count + 1,
                 occurred_at=referral.referred_at.isoformat(),
                 timeout=settings.delivery_timeout_seconds,

@@ -97,7 +97,7 @@ def complaint_document(
         "acknowledged_at": complaint.acknowledged_at,
         "holding_replies": complaint.holding_replies,
         "deadline_alerts": complaint.deadline_alerts,
-        "adr": _record(complaint.adr),
+        "adr": adr_record(complaint.adr) if complaint.adr is not None else None,
         "closure": complaint.closure,
         "reopen_count": complaint.reopen_count,
         "last_progress_at": complaint.last_progress_at,
@@ -137,7 +137,17 @@ def _resolution(resolution: Resolution | None) -> dict[str, Any] | None:
     }
 
 
-def _record(value: Resolution | FinalResponse | AdrReferral | None) -> dict[str, Any] | None:
+def adr_record(adr: AdrReferral) -> dict[str, Any]:
+    """The referral's record with where it stands (`status`: referred, in_progress,
+    concluded, failed; a failed one says why in `failure`), and the complaint's earlier
+    referrals (`earlier`, oldest first), each the same way."""
+    record = record_of(adr)
+    record["status"] = adr.status.value
+    record["earlier"] = [adr_record(earlier) for earlier in adr.earlier]
+    return record
+
+
+def _record(value: Resolution | FinalResponse | None) -> dict[str, Any] | None:
     return record_of(value) if value is not None else None
 
 

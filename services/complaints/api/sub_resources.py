@@ -17,7 +17,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from libs.domain.complaint import Complaint
 from libs.domain.errors import UnknownEntity
-from libs.domain.records import record_of
 from libs.platform.http.etags import NOT_MODIFIED, not_modified
 from libs.platform.http.json_body import JSONBody
 from libs.platform.http.openapi_contract import ETAG, response_header, success_headers
@@ -25,7 +24,7 @@ from libs.platform.http.problems import Problem
 from services.complaints.api.commands import parse_complaint_id
 from services.complaints.api.deps import READ_PROBLEMS
 from services.complaints.api.problems import complaint_problems
-from services.complaints.api.representation import entries
+from services.complaints.api.representation import adr_record, entries
 from services.complaints.application import ComplaintsApplication
 
 SINGULAR = {
@@ -128,7 +127,7 @@ def the_referral(
             "Not found",
             f"complaint '{complaint.id}' has not been referred to ADR",
         )
-    return _answer(request, complaint, record_of(complaint.adr))
+    return _answer(request, complaint, adr_record(complaint.adr))
 
 
 def _complaint(application: ComplaintsApplication, complaint_id: str) -> Complaint:

@@ -62,6 +62,24 @@ def final_response_section(
     }
 
 
+def _failure(failure: dict[str, Any] | None, at: Any) -> str:
+    """A failed referral: declined or dead-lettered, when, by which provider, why."""
+    if not failure:
+        return NONE
+    provider = f" ({failure.get('provider_id')})" if failure.get("provider_id") else ""
+    return (
+        f"{words(failure.get('kind'))}{provider} {at(failure.get('occurred_at'))}: "
+        f"{failure.get('reason')}"
+    )
+
+
+def _earlier(earlier: list[dict[str, Any]], at: Any) -> str:
+    """The complaint's earlier referrals (each failed), oldest first."""
+    if not earlier:
+        return NONE
+    return "; ".join(f"{e.get('referral_id')}, {_failure(e.get('failure'), at)}" for e in earlier)
+
+
 def adr_section(adr: dict[str, Any] | None, at: Any) -> dict[str, Any] | None:
     if not adr:
         return None
@@ -75,6 +93,9 @@ def adr_section(adr: dict[str, Any] | None, at: Any) -> dict[str, Any] | None:
         ("Provider", adr.get("provider_id") or "not yet taken by a provider"),
         ("Last status reported", words(adr.get("provider_status"))),
         ("Complete file since", at(adr.get("file_complete_at"))),
+        ("Referral status", words(adr.get("status"))),
+        ("Failed", _failure(adr.get("failure"), at)),
+        ("Earlier referrals", _earlier(adr.get("earlier") or [], at)),
     ]
     return {
         "referral": referral,

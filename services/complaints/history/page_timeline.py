@@ -143,6 +143,11 @@ LINES: dict[str, Callable[[dict[str, Any]], str]] = {
     "AdrStatusUpdated": lambda d: (
         f"ADR provider {d.get('provider_id')}: {words(d.get('provider_status'))}"
     ),
+    "AdrReferralFailed": lambda d: (
+        f"ADR referral failed ({words(d.get('failure'))}"
+        + (f", provider {d.get('provider_id')}" if d.get("provider_id") else "")
+        + f"): {d.get('reason')} — back to {words(d.get('returned_to'))}"
+    ),
     "AdrFileCompleted": lambda d: "the ADR entity has the complete complaint file",
     "AdrTraderNotified": lambda d: "the ADR entity asked the firm for its answer",
     "AdrAnswerSent": lambda d: f"the firm answered the ADR entity: {d.get('message')}",

@@ -29,6 +29,7 @@ from services.complaints.use_cases.commands import (
     AnswerAdrEntity,
     AssessAdrEligibility,
     DecideTimeLimitWaiver,
+    RecordAdrFailure,
     RecordAdrMilestone,
     RecordAdrOutcome,
     RecordAdrStatus,
@@ -217,4 +218,21 @@ def record_adr_outcome(
         summary=command.summary,
         binding=command.binding,
         award=command.award,
+    )
+
+
+def record_adr_failure(
+    complaint: Complaint, command: RecordAdrFailure, context: CommandContext
+) -> None:
+    """Records that the referral came to nothing (declined, dead-lettered): the complaint
+    returns to where it was before it was referred, and may be referred again (once per
+    command id)."""
+    if complaint.has_handled(context.command_id):
+        return
+    complaint.record_adr_failure(
+        context,
+        referral_id=command.referral_id,
+        provider_id=command.provider_id,
+        failure=command.failure,
+        reason=command.reason,
     )

@@ -16,7 +16,7 @@ from typing import Any
 from uuid import UUID
 
 from libs.domain.access import DEFAULT_LEGAL_ENTITY
-from libs.domain.adr_referral import AdrMilestone
+from libs.domain.adr_referral import AdrFailureKind, AdrMilestone
 from libs.domain.values import AppealOutcome, ResolutionOutcome
 
 # -- intake -------------------------------------------------------------------------------
@@ -201,6 +201,17 @@ class RecordAdrMilestone:
     provider_id: str
     milestone: AdrMilestone
     detail: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RecordAdrFailure:
+    """A referral that came to nothing, as the ADR gateway relays it: the provider declined
+    the case, or the gateway gave up delivering it (a dead letter)."""
+
+    referral_id: str
+    provider_id: str | None
+    failure: AdrFailureKind
+    reason: str
 
 
 @dataclass(frozen=True)
