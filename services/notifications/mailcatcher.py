@@ -65,6 +65,17 @@ def _part(message: EmailMessage, subtype: str) -> str | None:
     return str(body.get_content()) if body is not None else None
 
 
+def attachments(message: EmailMessage) -> list[tuple[str, str, bytes]]:
+    """Each attachment of a caught message: (file name, content type, bytes)."""
+    found = []
+    for part in message.iter_attachments():
+        payload = part.get_payload(decode=True)
+        found.append(
+            (part.get_filename() or "", part.get_content_type(), payload if payload else b"")
+        )
+    return found
+
+
 class MailCatcher:
     def __init__(self, settings: MailCatcherSettings | None = None) -> None:
         self.settings = settings or MailCatcherSettings()
@@ -113,6 +124,10 @@ class MailCatcher:
                     "correlation_id": _header(message, "X-Correlation-ID"),
                     "text": _part(message, "plain"),
                     "html": _part(message, "html"),
+                    "attachments": [
+                        {"filename": name, "content_type": kind, "size": len(data)}
+                        for name, kind, data in attachments(message)
+                    ],
                 }
             )
         return listed

@@ -1,4 +1,5 @@
-"""The `email` channel: a multipart (plain text + HTML) message over SMTP.
+"""The `email` channel: a multipart (plain text + HTML, and any enclosures as attachments)
+message over SMTP.
 
 STARTTLS, implicit TLS and authentication are configurable. The Message-ID is the
 notification's own id, the same on every attempt, so a mailbox can drop a duplicate sent
@@ -56,6 +57,11 @@ class EmailChannel:
         message.set_content(outgoing.text)
         if outgoing.html is not None:
             message.add_alternative(outgoing.html, subtype="html")
+        for attachment in outgoing.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.add_attachment(
+                attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            )
         return message
 
     def _tls_context(self) -> ssl.SSLContext:
