@@ -224,3 +224,19 @@ def test_a_template_enclosing_a_file_that_is_not_there_stops_the_service(tmp_pat
     with pytest.raises(ConfigurationError) as refused:
         check_configuration(settings, load_channels(settings))
     assert "encloses 'fos-leaflet.pdf' under regime 'uk-fca-disp'" in str(refused.value)
+
+
+def test_a_welsh_final_response_gives_the_rights_in_welsh_and_encloses_the_leaflet() -> None:
+    subject, text, enclosed = render(
+        "final_response_letter", language="cy", data={"letter": "Rydym yn cytuno."}
+    )
+    assert subject.startswith("Ein hymateb terfynol i'ch cwyn")
+    assert text.startswith("Annwyl Margaret Okafor,")
+    assert "Mae ei daflen esboniadol wedi'i hamgáu" in words(text)
+    assert enclosed == ["fos-leaflet.pdf"]
+    _, greeted, _ = render(
+        "final_response_letter", language="cy", data={"letter": "Annwyl Mrs Okafor,\n\nIawn."}
+    )
+    assert [line for line in greeted.splitlines() if line.startswith("Annwyl")] == [
+        "Annwyl Mrs Okafor,"
+    ]
