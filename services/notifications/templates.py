@@ -48,6 +48,7 @@ from jinja2 import (
     pass_context,
 )
 from jinja2.runtime import Context
+from markupsafe import Markup, escape
 
 from libs.domain.deadlines import known_regime_names
 from services.notifications.channels import Attachment
@@ -66,6 +67,13 @@ _LOCALE = re.compile(r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")
 def opens_with_greeting(letter: Any) -> bool:
     """`{% if not event.letter is greeting %}`: a letter written with its own "Dear …"."""
     return isinstance(letter, str) and bool(_GREETING.match(letter))
+
+
+def text_as_html(text: Any) -> Markup:
+    """`{% filter text_as_html %}{% include "_partials/x.txt.j2" %}{% endfilter %}`: a text
+    partial in an HTML part, escaped (an included template's output would otherwise be taken
+    as safe HTML, with whatever an event's fields put in it)."""
+    return escape(str(text))
 
 
 @dataclass(frozen=True)
@@ -131,6 +139,7 @@ class TemplateBook:
         self.env.filters["date"] = format_date
         self.env.filters["money"] = format_money
         self.env.tests["greeting"] = opens_with_greeting
+        self.env.filters["text_as_html"] = text_as_html
 
     def locales(self, template: str) -> list[str]:
         folder = self.directory / template

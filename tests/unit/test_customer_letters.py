@@ -240,3 +240,20 @@ def test_a_welsh_final_response_gives_the_rights_in_welsh_and_encloses_the_leafl
     assert [line for line in greeted.splitlines() if line.startswith("Annwyl")] == [
         "Annwyl Mrs Okafor,"
     ]
+
+
+def test_what_an_event_says_is_escaped_in_the_html_part_even_inside_a_text_partial() -> None:
+    variables = {
+        "customer": {"name": "Ada"},
+        "complaint": {"regime": "eu-adr", "case_reference": "RD-1"},
+        "event": {
+            "letter": "We agree.",
+            "elements": {"adr_entity_name": "<script>x</script>", "adr_entity_website": "w"},
+        },
+        "firm": {"name": "F", "contact_email": "f@example.com"},
+    }
+    message = BOOK.render("final_response", "en", variables)
+    assert message.html is not None
+    assert "<script>" not in message.html
+    assert "&lt;script&gt;x&lt;/script&gt;" in message.html
+    assert "<script>x</script>" in message.text  # the text part is text

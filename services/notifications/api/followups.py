@@ -249,21 +249,24 @@ textarea{width:100%;font:inherit}button{font:inherit;padding:.5rem 1.5rem}
 
 
 def _page(title: str, message: str, status: int) -> HTMLResponse:
-    body = (
+    return HTMLResponse(_page_html(title, message), status_code=status)
+
+
+def _page_html(title: str, message: str) -> str:
+    return (
         f'<!doctype html><html lang="en"><meta charset="utf-8">'
         f'<meta name="viewport" content="width=device-width, initial-scale=1">'
         f"<title>{html.escape(title)}</title><style>{STYLE}</style>"
         f'<main><h1>{html.escape(title)}</h1><p role="status">{html.escape(message)}</p></main>'
         f"</html>"
     )
-    return HTMLResponse(body, status_code=status)
 
 
 def _form(view: SurveyView) -> str:
     """An ordinary HTML form: works without JavaScript, by keyboard and with a screen reader
     (a fieldset whose legend is the question, each score a labelled radio button)."""
     if view.status != "open":
-        return _page("Survey", f"This survey is {view.status}.", 200).body.decode()
+        return _page_html("Survey", f"This survey is {view.status}.")
     options = "".join(
         f'<label><input type="radio" name="score" value="{n}" required> '
         f"{n} &ndash; {html.escape(words)}</label>"
