@@ -169,7 +169,13 @@ def create_app(catcher: MailCatcher | None = None) -> FastAPI:
         rows = "".join(
             f"<details><summary>{html.escape(m['date'] or '')} — to {html.escape(m['to'] or '')}"
             f" — <b>{html.escape(m['subject'] or '')}</b></summary>"
-            f"<pre>{html.escape(m['text'] or '')}</pre></details>"
+            f"<pre>{html.escape(m['text'] or '')}</pre>"
+            + "".join(
+                f"<p>Attached: {html.escape(a['filename'])} ({html.escape(a['content_type'])}, "
+                f"{a['size']} bytes)</p>"
+                for a in m["attachments"]
+            )
+            + "</details>"
             for m in reversed(catcher.messages())
         )
         where = html.escape(str(catcher.settings.maildir.resolve()))

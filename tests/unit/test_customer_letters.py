@@ -6,6 +6,7 @@ the customer's way (Babel)."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -257,3 +258,13 @@ def test_what_an_event_says_is_escaped_in_the_html_part_even_inside_a_text_parti
     assert "<script>" not in message.html
     assert "&lt;script&gt;x&lt;/script&gt;" in message.html
     assert "<script>x</script>" in message.text  # the text part is text
+
+
+@pytest.mark.parametrize("rule_name", ["adr_referral_notice", "adr_provider_accepted"])
+def test_referral_e_mails_give_the_case_reference_not_a_uuid(rule_name: str) -> None:
+    subject, text, _ = render(
+        rule_name,
+        data={"referral_id": "5f0c1e9a-8d1b-4c2e-9f3a-0b1c2d3e4f5a", "reference": "x"},
+    )
+    assert "RD-00000000" in subject and "RD-00000000" in text
+    assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", subject + text)
