@@ -268,3 +268,14 @@ def test_referral_e_mails_give_the_case_reference_not_a_uuid(rule_name: str) -> 
     )
     assert "RD-00000000" in subject and "RD-00000000" in text
     assert not re.search(r"[0-9a-f]{8}-[0-9a-f]{4}-", subject + text)
+
+
+def test_every_customer_template_has_a_welsh_version() -> None:
+    customer_templates = {r.template for r in RULES.rules if r.audience == "customer"}
+    assert {t for t in customer_templates if "cy" not in BOOK.locales(t)} == set()
+    _, text, _ = render(
+        "adr_outcome",
+        language="cy",
+        data={"outcome": "upheld", "award": {"amount": "50", "currency": "GBP"}},
+    )
+    assert "Y swm a ddyfarnwyd i chi: £50.00." in text
