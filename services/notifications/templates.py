@@ -28,11 +28,13 @@ from __future__ import annotations
 import mimetypes
 import re
 from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date as babel_date
@@ -99,13 +101,19 @@ def babel_locale(locale: str | None) -> Locale:
 @pass_context
 def format_date(context: Context, value: Any, style: str | None = None) -> str:
     """`{{ complaint.received_at | date }}` → `2 January 2025` (`2 Ionawr 2025` in `cy`);
-    feed times are ISO strings. A strftime `style` is used as given."""
+    feed times are ISO strings, shown as dates in the complaint's regime's time zone
+    (`complaint.timezone`). A strftime `style` (staff messages, which say "UTC") is used as
+    given."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if not isinstance(value, datetime):
         raise TemplateError(f"'date' needs a date or an ISO 8601 string, not {value!r}")
     if style is not None:
         return value.strftime(style)
+    zone = (context.get("complaint") or {}).get("timezone")
+    if zone and value.tzinfo is not None:
+        with suppress(ZoneInfoNotFoundError, ValueError):  # an unknown zone: as given
+            value = value.astimezone(ZoneInfo(zone))
     return str(babel_date(value.date(), "d MMMM y", locale=babel_locale(context.get("locale"))))
 
 

@@ -88,6 +88,13 @@ def response_timeframe(regime_name: str | None, regimes_dir: str | None) -> dict
     return None
 
 
+def regime_timezone(regime_name: str | None, regimes_dir: str | None) -> str | None:
+    """The IANA zone of the regime's calendar: customers' dates are that zone's dates (a
+    complaint made at 00:30 in London on 3 June was received on 3 June, not 2 June UTC)."""
+    regime = _regime(regime_name or "default", regimes_dir)
+    return regime.calendar.timezone if regime is not None else None
+
+
 def variables_for(
     rule: Rule,
     facts: dict[str, Any],
@@ -107,6 +114,7 @@ def variables_for(
             "reference": facts.get("reference"),
             "case_reference": case_reference(facts["complaint_id"], facts.get("reference")),
             "response_timeframe": response_timeframe(facts.get("regime"), settings.regimes_dir),
+            "timezone": regime_timezone(facts.get("regime"), settings.regimes_dir),
             "category": facts.get("category"),
             "regime": facts.get("regime"),
             "tier": facts.get("tier"),

@@ -279,3 +279,18 @@ def test_every_customer_template_has_a_welsh_version() -> None:
         data={"outcome": "upheld", "award": {"amount": "50", "currency": "GBP"}},
     )
     assert "Y swm a ddyfarnwyd i chi: £50.00." in text
+
+
+def test_a_customers_dates_are_the_regimes_local_dates() -> None:
+    """Received at 00:30 in London on 3 June 2026 (23:30 UTC on 2 June): "3 June 2026"."""
+    chosen = rule("acknowledgement")
+    facts = {
+        **SAMPLE_TEMPLATE_FACTS,
+        "regime": "uk-fca-disp",
+        "received_at": "2026-06-02T23:30:00+00:00",
+    }
+    variables = variables_for(chosen, facts, {"id": "e-1", "data": {}}, SETTINGS)
+    assert variables["complaint"]["timezone"] == "Europe/London"
+    variables["notification"]["late"] = False
+    text = BOOK.render("acknowledgement", "en", variables).text
+    assert "We received it on 3 June 2026" in words(text)
