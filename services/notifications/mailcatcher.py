@@ -109,6 +109,11 @@ class MailCatcher:
         keys = sorted(self.box.keys(), key=lambda key: self.box.get_message(key).get_date())
         return [(key, self.box.get_bytes(key)) for key in keys]
 
+    def attachments(self, key: str) -> list[tuple[str, str, bytes]]:
+        """The attachments of the caught message `key`: (file name, content type, bytes)."""
+        self.box = mailbox.Maildir(self.settings.maildir, create=True)
+        return attachments(_parse(self.box.get_bytes(key)))
+
     def messages(self) -> list[dict[str, Any]]:
         listed = []
         for key, raw in self.raw():

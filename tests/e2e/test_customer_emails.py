@@ -24,7 +24,7 @@ from pypdf import PdfReader
 from libs.domain.values import Role
 from libs.platform.eventstore.application import event_store_env
 from services.complaints.application import ComplaintsApplication
-from services.notifications.mailcatcher import MailCatcher, attachments
+from services.notifications.mailcatcher import MailCatcher
 from tests.support.adr import eventually, issue_keys
 from tests.support.complaints import bearer, new_complaint
 from tests.support.databases import fresh_postgres_database
@@ -95,12 +95,6 @@ class Services:
         found = eventually(lambda: mail_to(self.mail, address, subject_part), timeout=30)
         assert len(found) == 1, [m["subject"] for m in found]
         return dict(found[0])
-
-    def attached(self, message: dict[str, Any]) -> list[tuple[str, str, bytes]]:
-        from services.notifications.mailcatcher import _parse
-
-        raw = dict(self.mail.raw())[message["id"]]
-        return attachments(_parse(raw))
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +182,7 @@ def test_the_final_response_has_one_greeting_and_the_leaflet_it_says_is_enclosed
     assert letter["text"].lstrip().startswith("Dear Mrs Okafor,")
     assert "leaflet is enclosed" in words(letter["text"])
     assert [a["filename"] for a in letter["attachments"]] == ["fos-leaflet.pdf"]
-    ((name, kind, data),) = services.attached(letter)
+    ((name, kind, data),) = services.mail.attachments(letter["id"])
     assert (name, kind) == ("fos-leaflet.pdf", "application/pdf")
     leaflet = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     assert "Financial Ombudsman Service" in leaflet
