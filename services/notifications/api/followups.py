@@ -278,9 +278,9 @@ def _form(view: SurveyView) -> str:
 <title>How did we do?</title><style>{STYLE}</style>
 <main><h1>How did we do?</h1>
 <form method="post" action="{action}">
-<fieldset><legend>{html.escape(view.question)}</legend>
+<fieldset aria-describedby="scale-hint"><legend>{html.escape(view.question)}</legend>
 <p id="scale-hint">1 means very dissatisfied and 5 very satisfied.</p>
-<div role="radiogroup" aria-describedby="scale-hint">{options}</div></fieldset>
+{options}</fieldset>
 <p><label for="comment">Anything you would like to tell us? (optional)</label>
 <textarea id="comment" name="comment" maxlength="{MAX_COMMENT_LENGTH}" rows="5"></textarea></p>
 <p><button type="submit">Send my answer</button></p>
