@@ -4,7 +4,8 @@ Each e-mail is parsed from what the catcher received and checked for the facts i
 carry: one greeting, the case's reference in the subject, the response timeframe the
 regime asks the acknowledgement to state (DISP 1.6.1R as amended from 1 June 2026), the
 ombudsman's leaflet that the final response says is enclosed (DISP 1.6.2R(1)(d)) actually
-attached, and Welsh wording and dates for a customer who asked for Welsh. A delivered
+attached, and Welsh wording and dates for a customer who asked for Welsh. The survey is
+answered in Chromium with JavaScript off, by keyboard alone. A delivered
 acknowledgement is recorded on the complaint, so its deadline is met, not missed."""
 
 from __future__ import annotations
@@ -26,9 +27,10 @@ from libs.platform.eventstore.application import event_store_env
 from services.complaints.application import ComplaintsApplication
 from services.notifications.mailcatcher import MailCatcher
 from tests.support.adr import eventually, issue_keys
+from tests.support.browser import CHROMIUM, chromium, horizontal_overflow, page_at
 from tests.support.complaints import bearer, new_complaint
 from tests.support.databases import fresh_postgres_database
-from tests.support.notifications import mail_to, smtp_server
+from tests.support.notifications import mail_to, smtp_server, survey_link
 from tests.support.processes import ServiceProcess
 
 pytestmark = pytest.mark.postgres
@@ -219,3 +221,50 @@ def test_a_customer_who_asked_for_welsh_is_written_to_in_welsh_even_late(
     assert welsh_date in words(ack["text"])
     assert "o fewn 8 wythnos" in words(ack["text"])
     assert "hwyrach nag y dylai" in words(ack["text"])  # late, and says so; not cancelled
+
+
+def test_the_survey_is_answered_in_a_browser_without_javascript_by_keyboard_alone(
+    services: Services,
+) -> None:
+    """Closed eight days ago (recorded now, back-dated), so the survey e-mail is due at once.
+    Its link opens in Chromium with JavaScript off; the customer tabs to the scale, picks
+    4 with the arrow keys, types a comment and sends the form with Enter."""
+    if not CHROMIUM.exists():
+        pytest.skip("Chromium is not installed")
+    ago = datetime.now(UTC)
+    customer = {"id": "C-SV1", "name": "Grace Hopper", "email": "grace@example.com"}
+    complaint = services.open(customer=customer, occurred_at=(ago - timedelta(days=10)).isoformat())
+    services.post(
+        complaint["id"],
+        "resolution",
+        {
+            "outcome": "upheld",
+            "summary": "Charged twice",
+            "remedy": "Refund",
+            "occurred_at": (ago - timedelta(days=9)).isoformat(),
+        },
+    )
+    services.post(
+        complaint["id"],
+        "closure",
+        {"reason": "resolved", "occurred_at": (ago - timedelta(days=8)).isoformat()},
+    )
+    invitation = services.one_mail("grace@example.com", "How did we do")
+    satisfied = "4 \N{EN DASH} Satisfied"  # the label of the radio button, as read out
+    link = survey_link(invitation)
+
+    with chromium() as browser, page_at(browser, 390, java_script_enabled=False) as page:
+        page.goto(link)
+        assert page.title() == "How did we do?"
+        assert page.get_by_role("radio", name=satisfied).count() == 1
+        page.keyboard.press("Tab")  # to the scale: the first radio
+        for _ in range(3):
+            page.keyboard.press("ArrowDown")  # 1 → 4
+        assert page.get_by_role("radio", name=satisfied).is_checked()
+        page.keyboard.press("Tab")  # to the comment
+        page.keyboard.type("Sorted out quickly.")
+        page.get_by_role("button", name="Send my answer").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_load_state()
+        assert page.get_by_role("heading").inner_text() == "Thank you"
+        assert horizontal_overflow(page) == 0
