@@ -11,6 +11,7 @@ acknowledgement is recorded on the complaint, so its deadline is met, not missed
 from __future__ import annotations
 
 import io
+import re
 from collections.abc import Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
@@ -29,9 +30,11 @@ from services.notifications.mailcatcher import MailCatcher
 from tests.support.adr import eventually, issue_keys
 from tests.support.browser import CHROMIUM, chromium, horizontal_overflow, page_at
 from tests.support.complaints import bearer, new_complaint
+from tests.support.crm import Crm
 from tests.support.databases import fresh_postgres_database
 from tests.support.notifications import mail_to, smtp_server, survey_link
 from tests.support.processes import ServiceProcess
+from tests.support.system import whole_system
 
 pytestmark = pytest.mark.postgres
 
@@ -268,3 +271,43 @@ def test_the_survey_is_answered_in_a_browser_without_javascript_by_keyboard_alon
         page.wait_for_load_state()
         assert page.get_by_role("heading").inner_text() == "Thank you"
         assert horizontal_overflow(page) == 0
+
+
+def test_every_e_mail_of_a_referred_journey_greets_once_and_quotes_the_case_reference(
+    tmp_path: Path,
+) -> None:
+    """The whole system (complaints, ADR gateway, sandbox provider, notifications): a
+    complaint is answered, referred, accepted and decided with an award. The customer gets
+    five e-mails; each greets her once, names the case by the CRM's reference (never a
+    UUID), and the last one gives her award in pounds."""
+    uuid = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-")
+    with whole_system(tmp_path / "system", prefix="redress_mail_journey") as system:
+        crm = Crm([system.complaints[0].url], system.crm_key(0))
+        complaint_id = crm.referred_journey(interactions=1)
+        crm.close_when_concluded(complaint_id)
+        crm.close()
+        complaint = httpx.get(
+            f"{system.complaints[0].url}/v1/complaints/{complaint_id}",
+            headers=bearer(system.crm_key(0)),
+        ).json()
+        reference = complaint["external_ref"]
+
+        def hers() -> list[dict[str, Any]]:
+            found = [m for m in system.mail.messages() if reference in (m["subject"] or "")]
+            return found if len(found) >= 5 else []
+
+        mails = {m["subject"].split(" (")[0]: m for m in eventually(hers, timeout=60)}
+        for subject, mail in mails.items():
+            print(f"\n--- {mail['subject']}\n{mail['text']}")
+            assert mail["subject"].endswith(f"({reference})"), subject
+            assert greetings(mail["text"]) == 1, subject
+            assert not uuid.search(mail["subject"] + mail["text"]), subject
+        assert set(mails) == {
+            "We have received your complaint",
+            "Our final response to your complaint",
+            "Your complaint has been referred to an independent dispute resolution body",
+            "The ADR provider has accepted your case",
+            "The outcome of the independent review of your complaint",
+        }
+        outcome = mails["The outcome of the independent review of your complaint"]
+        assert "Amount awarded to you: £42.50." in outcome["text"]
