@@ -132,12 +132,20 @@ Email = Annotated[
 ]
 
 
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]
+
+
 class CustomerIn(Request):
     id: Name
     name: Name
     email: Email | None = None
     phone: Phone | None = None
     address: Address | None = None
+    language: LanguageTag | None = Field(
+        None,
+        description="The language the customer is written to in (BCP 47, e.g. en-GB or cy): "
+        "the notifications service sends its e-mails in it where it has templates for it",
+    )
 
 
 class FlagsIn(Request):
@@ -235,9 +243,9 @@ class RecordInteraction(Request):
         "characters; longer material is a `document`, sent by reference)",
     )
     document: DocumentRef | None = None
-    language: (
-        Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")] | None
-    ) = Field(None, description="BCP 47 language tag of the interaction, e.g. en-GB or cy")
+    language: LanguageTag | None = Field(
+        None, description="BCP 47 language tag of the interaction, e.g. en-GB or cy"
+    )
     occurred_at: OccurredAt = None
 
     model_config = ConfigDict(
