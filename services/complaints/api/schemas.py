@@ -340,13 +340,24 @@ ElementValue = Annotated[
 ]
 
 
+def _elements_schema(schema: dict[str, Any]) -> None:
+    """The rule for names as `propertyNames` and the rule for values as
+    `additionalProperties`, not as `patternProperties` with no other property allowed: the
+    same object, in the form code generators (openapi-python-client) turn into a map, where
+    they would make the other form an object that can hold nothing."""
+    patterns = schema.pop("patternProperties", {})
+    for pattern, value in patterns.items():
+        schema["propertyNames"] = {**schema.get("propertyNames", {}), "pattern": pattern}
+        schema["additionalProperties"] = value
+
+
 def letter_elements(letter: str, example: str) -> Any:
     """The `elements` of a regulated letter: what it contains, checked against the regime."""
     return Field(
         default_factory=dict,
         max_length=32,
-        # Names follow the rule for names (patternProperties); any other name is refused.
-        json_schema_extra={"additionalProperties": False},
+        # Names follow the rule for names (propertyNames); any other name is refused.
+        json_schema_extra=_elements_schema,
         description=f"What the {letter} contains, as the complaint's regime requires it "
         f"(GET /v1/regimes/{{name}} lists each letter's elements and the rule for each), e.g. "
         f"{example}. A letter missing any is refused (422 letter-incomplete) with the list of "
@@ -361,7 +372,7 @@ class IssueFinalResponse(Request):
         default_factory=dict,
         max_length=32,
         # A name that breaks the rule for names is refused, whatever its value.
-        json_schema_extra={"additionalProperties": False},
+        json_schema_extra=_elements_schema,
         description="What the letter contains, as the complaint's regime requires it, e.g. "
         "under uk-fca-disp: decision (accepted_with_redress | redress_without_acceptance | "
         "rejected_with_reasons), ombudsman_leaflet_enclosed, ombudsman_website, "
