@@ -267,8 +267,8 @@ def test_the_survey_is_answered_in_a_browser_without_javascript_by_keyboard_alon
         page.keyboard.press("Tab")  # to the comment
         page.keyboard.type("Sorted out quickly.")
         page.get_by_role("button", name="Send my answer").focus()
-        page.keyboard.press("Enter")
-        page.wait_for_load_state()
+        with page.expect_navigation():  # the form posts, and the answer is a new page
+            page.keyboard.press("Enter")
         assert page.get_by_role("heading").inner_text() == "Thank you"
         assert horizontal_overflow(page) == 0
 
