@@ -53,6 +53,10 @@ class Delivery:
     #: The secrets to sign with (services.adr_gateway.webhook_secrets): the provider's
     #: current one, and during the overlap after a rotation the one it replaced.
     signing_secrets: tuple[str, ...] = ()
+    #: The gateway's own base URL as providers reach it, and its name, for adapters whose
+    #: providers answer by calling back (the `pulse` adapter's BAP id and `bap_uri`).
+    callback_base_url: str = ""
+    callback_id: str = ""
 
 
 class InvalidSettings(ValueError):

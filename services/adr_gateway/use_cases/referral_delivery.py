@@ -151,6 +151,8 @@ def deliver_referral(
                 occurred_at=referral.referred_at.isoformat(),
                 timeout=settings.delivery_timeout_seconds,
                 correlation_id=referral.correlation_id,
+                callback_base_url=settings.callback_base_url(),
+                callback_id=settings.pulse_bap_id,
                 development=settings.development,
                 smtp={
                     "host": settings.smtp_host,
