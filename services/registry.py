@@ -79,6 +79,14 @@ SERVICES: dict[str, ServiceEntry] = {
         scales_out=False,
         keeps_database=False,
     ),
+    # A beckn PULSE provider platform (BPP) for online dispute resolution (development only).
+    "pulse_sandbox": ServiceEntry(
+        "pulse_sandbox",
+        8010,
+        "services.adr_gateway.pulse_sandbox.entry",
+        scales_out=False,
+        keeps_database=False,
+    ),
     # The development mail catcher (SMTP on 1025) before the services that send mail.
     "mail_catcher": ServiceEntry(
         "mail_catcher",

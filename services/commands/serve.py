@@ -19,7 +19,7 @@ from services.commands.common import service_named, settings_for
 )
 def serve(service: str, host: str | None, port: int | None, workers: int | None) -> None:
     """Serve one service: complaints, complaints-projection, adr-gateway, notifications,
-    sandbox-provider, mail-catcher."""
+    sandbox-provider, pulse-sandbox, mail-catcher."""
     from libs.platform.runtime.logging import configure_logging
     from services.serving import serve as serve_service
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 from libs.platform.eventstore.application import event_store_env
 from libs.platform.runtime.cipher import cipher_from_env
 from services.adr_gateway.application import GatewayApplication
+from services.adr_gateway.pulse_sandbox.app import CATALOG_PROVIDER, PulseSandboxSettings
 from services.adr_gateway.sandbox.app import SandboxSettings
 from services.adr_gateway.settings import GatewaySettings
 from services.adr_gateway.webhook_secrets import sealed_secret
@@ -16,6 +17,7 @@ from services.complaints.application import ComplaintsApplication
 from services.devstack.keys import service_key
 
 SANDBOX_ID = "sandbox"
+PULSE_SANDBOX_ID = "pulse-sandbox"
 
 
 def development_links(
@@ -28,6 +30,8 @@ def development_links(
         gateway_reads_complaints = service_key(complaints, "adr-gateway", service="complaints")
         complaints_reads_gateway = service_key(gateway, "complaints")
         register_sandbox(gateway, f"http://127.0.0.1:{ports['sandbox_provider']}/cases")
+        if "pulse_sandbox" in ports:
+            register_pulse_sandbox(gateway, f"http://127.0.0.1:{ports['pulse_sandbox']}")
         notifications_reads_complaints = service_key(
             complaints, "notifications-reads-complaints", service="complaints"
         )
@@ -61,27 +65,63 @@ def development_links(
 def register_sandbox(gateway: GatewayApplication, sandbox_url: str) -> None:
     """The sandbox provider in the gateway's registry, at `sandbox_url` (moved there if it
     was registered at another port), its secret sealed with the keys the gateway will use."""
+    _register(
+        gateway,
+        SANDBOX_ID,
+        "Sandbox ADR provider",
+        "sandbox",
+        {"url": sandbox_url},
+        SandboxSettings().secret,
+    )
+
+
+def register_pulse_sandbox(gateway: GatewayApplication, bpp_uri: str) -> None:
+    """The PULSE sandbox (a beckn BPP) as the provider `pulse-sandbox`, adapter `pulse`."""
+    settings = PulseSandboxSettings()
+    _register(
+        gateway,
+        PULSE_SANDBOX_ID,
+        "PULSE sandbox ODR provider",
+        "pulse",
+        {
+            "bpp_id": settings.bpp_id,
+            "bpp_uri": bpp_uri,
+            "provider": CATALOG_PROVIDER,
+            "item": "MEDIATION-01",
+        },
+        settings.secret,
+    )
+
+
+def _register(
+    gateway: GatewayApplication,
+    provider_id: str,
+    name: str,
+    adapter: str,
+    adapter_settings: dict[str, str],
+    secret: str,
+) -> None:
     settings = GatewaySettings()
     cipher = cipher_from_env(settings.cipher_key, settings.cipher_key_file)
     registry = gateway.registry()
     profile = {
-        "name": "Sandbox ADR provider",
+        "name": name,
         "methods": ["mediation", "arbitration", "conciliation"],
         "categories": [],
         "jurisdictions": [],
         "languages": ["en"],
         "fee": None,
-        "adapter": "sandbox",
-        "adapter_settings": {"url": sandbox_url},
-        "webhook_secret": sealed_secret(SandboxSettings().secret, cipher),
+        "adapter": adapter,
+        "adapter_settings": adapter_settings,
+        "webhook_secret": sealed_secret(secret, cipher),
         "active": True,
     }
-    if SANDBOX_ID not in registry.providers:
-        registry.register(SANDBOX_ID, profile, registered_by="redress up")
+    if provider_id not in registry.providers:
+        registry.register(provider_id, profile, registered_by="redress up")
         gateway.save(registry)
-    elif registry.providers[SANDBOX_ID].adapter_settings != profile["adapter_settings"]:
+    elif registry.providers[provider_id].adapter_settings != profile["adapter_settings"]:
         registry.change(
-            SANDBOX_ID,
+            provider_id,
             {"adapter_settings": profile["adapter_settings"]},
             changed_by="redress up",
         )
