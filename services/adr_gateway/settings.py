@@ -51,10 +51,10 @@ class GatewaySettings(BaseSettings, SmtpSettings):
         description="How long after a provider's webhook secret is rotated the previous "
         "secret still verifies its webhooks and signs ours beside the new one (default a day)",
     )
-    public_url: str | None = Field(
+    pulse_callback_url: str | None = Field(
         None,
-        description="The gateway's base URL as providers reach it, for providers that call "
-        "back (the PULSE adapter's `bap_uri`); default http://127.0.0.1:<its port>",
+        description="The gateway's base URL as PULSE providers (BPPs) reach it, for their "
+        "callbacks (`bap_uri` is it + /v1/pulse/…); default http://127.0.0.1:<its port>",
     )
     pulse_bap_id: str = Field(
         "redress-adr-gateway", description="The gateway's subscriber id (`bap_id`) in PULSE"
@@ -132,9 +132,9 @@ class GatewaySettings(BaseSettings, SmtpSettings):
     migrate_on_start: bool = True
 
     def callback_base_url(self) -> str:
-        """`public_url`, or the gateway on this machine at its port (`redress up`)."""
-        if self.public_url:
-            return self.public_url.rstrip("/")
+        """`pulse_callback_url`, or the gateway on this machine at its port (`redress up`)."""
+        if self.pulse_callback_url:
+            return self.pulse_callback_url.rstrip("/")
         from services.registry import SERVICES
 
         return f"http://127.0.0.1:{SERVICES['adr_gateway'].port}"

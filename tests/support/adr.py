@@ -40,6 +40,8 @@ class RoundTrip:
     complaint_keys: dict[Role, str]
     gateway_keys: dict[Role, str]
     gateway_env: dict[str, str]
+    #: The PULSE sandbox (a beckn BPP), when asked for (`round_trip(..., pulse_env={})`).
+    pulse: ServiceProcess | None = None
 
     def register_sandbox(self, **overrides: Any) -> dict[str, Any]:
         body = {
@@ -123,6 +125,7 @@ def round_trip(
     *,
     gateway_env: dict[str, str] | None = None,
     sandbox_env: dict[str, str] | None = None,
+    pulse_env: dict[str, str] | None = None,
 ) -> Iterator[RoundTrip]:
     with ExitStack() as stack:
         complaints_db = stack.enter_context(fresh_postgres_database("redress_e2e_complaints"))
@@ -139,7 +142,7 @@ def round_trip(
             Role.ADMIN,
             Role.SERVICE,
         )
-        ports = {name: free_port() for name in ("complaints", "gateway", "sandbox")}
+        ports = {name: free_port() for name in ("complaints", "gateway", "sandbox", "pulse")}
         urls = {name: f"http://127.0.0.1:{port}" for name, port in ports.items()}
         complaints = ServiceProcess(
             "complaints",
@@ -155,6 +158,7 @@ def round_trip(
             "REDRESS_COMPLAINTS_URL": urls["complaints"],
             "REDRESS_COMPLAINTS_API_KEY": complaint_keys[Role.SERVICE],
             "REDRESS_DEVELOPMENT": "true",
+            "REDRESS_PULSE_CALLBACK_URL": urls["gateway"],
             **(gateway_env or {}),
         }
         gateway = ServiceProcess("adr-gateway", genv, logs / "gateway.log")
@@ -167,12 +171,28 @@ def round_trip(
             },
             logs / "sandbox.log",
         )
+        pulse = (
+            None
+            if pulse_env is None
+            else ServiceProcess(
+                "pulse-sandbox",
+                {
+                    "REDRESS_PULSE_SANDBOX_PUBLIC_URL": urls["pulse"],
+                    "REDRESS_PULSE_SANDBOX_STEP_SECONDS": "0.2",
+                    **pulse_env,
+                },
+                logs / "pulse-sandbox.log",
+            )
+        )
         for process, name in (
             (complaints, "complaints"),
             (gateway, "gateway"),
             (sandbox, "sandbox"),
+            (pulse, "pulse"),
         ):
+            if process is None:
+                continue
             process.port, process.url = ports[name], urls[name]
             process.start()
             stack.callback(process.stop)
-        yield RoundTrip(complaints, gateway, sandbox, complaint_keys, gateway_keys, genv)
+        yield RoundTrip(complaints, gateway, sandbox, complaint_keys, gateway_keys, genv, pulse)
