@@ -36,6 +36,10 @@ PUBLIC = {
     "POST /v1/followups/{token}/form",  # the survey page's HTML form: the link authorises
     # A provider signs its webhook (Standard Webhooks) instead of sending a key.
     "POST /v1/providers/{provider_id}/webhooks",
+    # A provider's PULSE platform (BPP) signs its callbacks the same way.
+    "POST /v1/pulse/providers/{provider_id}/{action}",
+    # A catalogue answering a search the gateway is waiting on (its transaction id).
+    "POST /v1/pulse/discovery/on_search",
 }
 #: A read key, or a signed link's `token` instead.
 KEY_OR_LINK = {

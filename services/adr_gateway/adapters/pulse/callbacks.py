@@ -40,6 +40,7 @@ from services.adr_gateway.adapters.pulse.messages import (
 )
 from services.adr_gateway.application import GatewayApplication
 from services.adr_gateway.inbound import _check_award_currency, verify
+from services.adr_gateway.ssrf import UnsafeUrl, check_url_shape
 from services.adr_gateway.use_cases.provider_updates import (
     RecordProviderUpdate,
     UpdateOutcome,
@@ -124,6 +125,10 @@ def receive_callback(
     if after is not None and referral.status == after.value:
         return CallbackResult(action, "nothing to record", mapped.event_type.value)
     _check_award_currency(mapped.event_type, mapped.data)
+    try:
+        at = occurred_at_of(document).astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise _refuse("context.timestamp", "not a date and time Redress can read") from None
     outcome = record_provider_update(
         RecordProviderUpdate(
             provider_id=provider_id,
@@ -131,7 +136,7 @@ def receive_callback(
             event_type=mapped.event_type,
             data=mapped.data,
             webhook_id=context["message_id"],
-            occurred_at=occurred_at_of(document),
+            occurred_at=at,
             body_sha256=hashlib.sha256(body).hexdigest(),
         ),
         application=application,
@@ -169,24 +174,31 @@ class Discovery:
         timeout: float,
         development: bool,
     ) -> dict[str, Any]:
+        try:
+            check_url_shape(bpp_uri, allow_loopback_http=development)
+        except UnsafeUrl as error:
+            raise _refuse("bpp_uri", str(error)) from None
         transaction = str(uuid.uuid4())
-        wanted = Search(transaction)
-        with self.lock:
-            self.pending[transaction] = wanted
         intent: dict[str, Any] = (
             {"category": {"descriptor": {"code": category}}} if category else {}
         )
-        document = call(
-            "search",
-            {"intent": intent},
-            transaction_id=transaction,
-            parties=Parties(
-                bap_id=bap_id,
-                bap_uri=f"{base_url.rstrip('/')}/v1/pulse/discovery",
-                bpp_id=bpp_id,
-                bpp_uri=bpp_uri,
-            ),
-        )
+        try:
+            document = call(
+                "search",
+                {"intent": intent},
+                transaction_id=transaction,
+                parties=Parties(
+                    bap_id=bap_id,
+                    bap_uri=f"{base_url.rstrip('/')}/v1/pulse/discovery",
+                    bpp_id=bpp_id,
+                    bpp_uri=bpp_uri,
+                ),
+            )
+        except InvalidMessage as error:
+            raise _refuse(error.errors[0]["field"].removeprefix("context."), str(error)) from None
+        wanted = Search(transaction)
+        with self.lock:
+            self.pending[transaction] = wanted
         try:
             result = send(document, secrets=(), timeout=timeout, development=development)
             if result.outcome != Outcome.DELIVERED:
