@@ -56,7 +56,18 @@ def _overlap(service: GatewayService) -> timedelta:
 
 
 class SearchRequest(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "bpp_uri": "https://odr-bpp.example",
+                    "category": "mediation-service",
+                    "wait_seconds": 5,
+                }
+            ]
+        },
+    )
     bpp_uri: str = Field(min_length=1, max_length=500, description="The BPP to ask")
     bpp_id: str | None = Field(None, max_length=200)
     category: str | None = Field(
