@@ -52,7 +52,7 @@ def test_keys_migrate_serve_rebuild_and_revoke(database_url: str, tmp_path: Path
 
 #: The ports `make run` uses when nothing moves them (services/registry.py), and the mail
 #: catcher's SMTP port.
-DEFAULT_PORTS = (8001, 8002, 8003, 8004, 8009, 8025, 1025)
+DEFAULT_PORTS = (8001, 8002, 8003, 8004, 8009, 8010, 8025, 1025)
 
 
 @contextmanager
