@@ -122,7 +122,8 @@ def receive_callback(
         return CallbackResult(action, "nothing to record")
     referral = application.referral(context["transaction_id"])
     after = STATUS_AFTER.get(mapped.event_type)
-    if after is not None and referral.status == after.value:
+    seen = referral.has_seen(context["message_id"])  # a retry, or a reused id: recorded below
+    if after is not None and referral.status == after.value and not seen:
         return CallbackResult(action, "nothing to record", mapped.event_type.value)
     _check_award_currency(mapped.event_type, mapped.data)
     try:
