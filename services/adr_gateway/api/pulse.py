@@ -48,7 +48,7 @@ def _discovery(request: Request) -> Discovery:
     found = getattr(request.app.state, "pulse_discovery", None)
     if found is None:
         found = request.app.state.pulse_discovery = Discovery()
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def _overlap(service: GatewayService) -> timedelta:

@@ -237,7 +237,9 @@ class PulseSandbox:
                     )
                 )
                 return
-            steps = [(context, "on_confirm", {"order": self.order_of(dispute)})]
+            steps: list[tuple[dict[str, Any], str, Any]] = [
+                (context, "on_confirm", {"order": self.order_of(dispute)})
+            ]
             for state, tags in SCRIPTS.get(self.settings.script, SCRIPTS["decide"]):
                 steps.append(
                     (
@@ -248,15 +250,15 @@ class PulseSandbox:
                 )
             self.later(*steps)
         elif action in ("status", "update", "cancel"):
-            dispute = self.disputes.get(transaction)
-            if dispute is None:
+            known = self.disputes.get(transaction)
+            if known is None:
                 return
             if action == "cancel":
                 self.later(
-                    (context, "on_cancel", lambda: self.advance(dispute, "dispute-cancelled", {}))
+                    (context, "on_cancel", lambda d=known: self.advance(d, "dispute-cancelled", {}))
                 )
             else:
-                self.later((context, f"on_{action}", lambda: {"order": self.order_of(dispute)}))
+                self.later((context, f"on_{action}", lambda d=known: {"order": self.order_of(d)}))
 
 
 def catalog() -> dict[str, Any]:
