@@ -168,3 +168,34 @@ def test_callbacks_not_signed_by_the_provider_are_refused_and_nothing_is_recorde
         invalid = httpx.post(url, json={"context": {"action": "on_confirm"}})
         assert invalid.status_code in (401, 422)
         assert system.referral(referral_id)["status"] == "prepared"
+
+
+def test_a_referral_withdrawn_through_pulse_is_closed_and_its_script_stops(
+    tmp_path: Path,
+) -> None:
+    with round_trip(
+        tmp_path,
+        pulse_env={
+            "REDRESS_PULSE_SANDBOX_SCRIPT": "settle",
+            "REDRESS_PULSE_SANDBOX_STEP_SECONDS": "1.5",
+        },
+    ) as system:
+        register_pulse_provider(system, "ODR-SANDBOX", "MEDIATION-01")
+        _, referral_id = system.refer_new_complaint(provider_id="odr-sandbox")
+        eventually(lambda: system.referral(referral_id).get("status") == "accepted", timeout=30)
+
+        withdrawn = httpx.post(
+            f"{system.gateway.url}/v1/pulse/referrals/{referral_id}/cancel",
+            headers=bearer(system.gateway_keys[Role.ADMIN]),
+        )
+        assert withdrawn.status_code == 202, withdrawn.text
+        eventually(lambda: system.referral(referral_id).get("status") == "closed", timeout=30)
+        cancel = next(m["document"] for m in messages(system) if m["action"] == "cancel")
+        assert cancel["message"]["order_id"] == f"SBX-{referral_id[:8]}"  # the BPP's order id
+        assert system.pulse is not None
+        disputes = httpx.get(f"{system.pulse.url}/disputes").json()["disputes"]
+        assert disputes[0]["state"] == "dispute-cancelled"
+        sent = [m for m in messages(system) if m["direction"] == "sent"]
+        cancelled = next(i for i, m in enumerate(sent) if m["action"] == "on_cancel")
+        assert not [m for m in sent[cancelled:] if m["action"] == "on_status"]
+        assert system.referral(referral_id)["status"] == "closed"

@@ -145,10 +145,8 @@ class PulseSandbox:
         }
 
     def send(self, request_context: dict[str, Any], action: str, message: dict[str, Any]) -> None:
-        """Waits a step, then sends one callback (checked first), retrying while the gateway
-        is unreachable or answers 5xx."""
-        if self.stopping.wait(self.settings.step_seconds):
-            return
+        """Sends one callback (checked first), retrying while the gateway is unreachable or
+        answers 5xx."""
         document = {"context": self.callback_context(request_context, action), "message": message}
         validate(action, document)  # never send what the specification does not allow
         body = orjson.dumps(document)
@@ -176,7 +174,13 @@ class PulseSandbox:
 
         def run() -> None:
             for context, action, message in steps:
-                self.send(context, action, message() if callable(message) else message)
+                if self.stopping.wait(self.settings.step_seconds):
+                    return
+                with self.lock:  # one state change at a time
+                    built = message() if callable(message) else message
+                if built is None:  # the dispute ended meanwhile (cancelled): the script stops
+                    return
+                self.send(context, action, built)
 
         threading.Thread(target=run, daemon=True).start()
 
@@ -201,7 +205,9 @@ class PulseSandbox:
             order["tags"] = [*dispute.order.get("tags", []), tag_group(OUTCOME_TAGS, dispute.tags)]
         return order
 
-    def advance(self, dispute: Dispute, state: str, tags: dict[str, str]) -> dict[str, Any]:
+    def advance(self, dispute: Dispute, state: str, tags: dict[str, str]) -> dict[str, Any] | None:
+        if dispute.state == "dispute-cancelled" and state != "dispute-cancelled":
+            return None
         dispute.state, dispute.tags = state, tags
         return {"order": self.order_of(dispute)}
 
