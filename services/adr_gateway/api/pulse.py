@@ -78,7 +78,7 @@ class SearchRequest(BaseModel):
 
 @router.post(
     "/search",
-    responses=problem_responses(400, 401, 403, 422, 502),
+    responses=problem_responses(400, 401, 403, 422),
     summary="Discover ODR providers and their services through a BPP (search → on_search)",
     operation_id="pulseSearch",
 )
@@ -147,7 +147,7 @@ async def callback(provider_id: str, action: CallbackAction, request: Request) -
 
 @router.post(
     "/referrals/{referral_id}/{action}",
-    responses=problem_responses(400, 401, 403, 404, 409, 422, 502),
+    responses=problem_responses(400, 401, 403, 404, 409, 422, 424),
     summary="Ask a PULSE provider for the status of a referral, or withdraw it (cancel)",
     operation_id="pulseFollow",
 )

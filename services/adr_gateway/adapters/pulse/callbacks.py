@@ -203,11 +203,13 @@ class Discovery:
         try:
             result = send(document, secrets=(), timeout=timeout, development=development)
             if result.outcome != Outcome.DELIVERED:
+                # The BPP named in the request does not answer as one: the request's to fix.
                 raise Problem(
-                    502,
-                    "bad-gateway",
-                    "Bad gateway",
+                    422,
+                    "bpp-unreachable",
+                    "BPP unreachable",
                     f"the BPP did not take the search: {result.error}",
+                    errors=[{"field": "bpp_uri", "message": result.error}],
                 )
             wanted.answered.wait(wait_seconds)
         finally:
@@ -307,7 +309,14 @@ def follow(
     )
     result = send(document, secrets=secrets, timeout=timeout, development=development)
     if result.outcome != Outcome.DELIVERED:
-        raise Problem(502, "bad-gateway", "Bad gateway", f"the BPP did not take it: {result.error}")
+        # RFC 4918 section 11.4: the action depended on another (the BPP's) that failed.
+        raise Problem(
+            424,
+            "provider-unreachable",
+            "Provider unreachable",
+            f"the provider's platform did not take the '{action}': {result.error}; "
+            "nothing changed, try again",
+        )
     return {
         "referral_id": referral.reference,
         "action": action,
