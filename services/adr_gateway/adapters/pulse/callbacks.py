@@ -23,9 +23,10 @@ from typing import Any
 
 import orjson
 
+from libs.domain.provider import Provider
 from libs.domain.referral_lifecycle import STATUS_AFTER
 from libs.platform.http.problems import Problem
-from libs.platform.runtime.cipher import Cipher
+from libs.platform.runtime.cipher import CannotUnseal, Cipher
 from services.adr_gateway.adapters.base import Outcome
 from services.adr_gateway.adapters.pulse.adapter import callback_uri
 from services.adr_gateway.adapters.pulse.client import send
@@ -75,6 +76,21 @@ def _refuse(field_name: str, message: str) -> Problem:
     )
 
 
+def _secrets(provider: Provider, cipher: Cipher, overlap: timedelta) -> tuple[str, ...]:
+    try:
+        return webhook_secrets(provider, now=datetime.now(UTC), overlap=overlap, cipher=cipher)
+    except CannotUnseal:
+        # As for webhooks (services.adr_gateway.inbound): this process lacks the key that
+        # sealed the secret; nothing is sent or recorded, and the caller may retry.
+        raise Problem(
+            503,
+            "unavailable",
+            "Service unavailable",
+            "the provider's webhook secret cannot be read right now; nothing was done — retry",
+            headers={"Retry-After": "60"},
+        ) from None
+
+
 @dataclass(frozen=True)
 class CallbackResult:
     action: str
@@ -98,9 +114,7 @@ def receive_callback(
     provider = application.registry().providers.get(provider_id)
     if provider is None or provider.adapter != "pulse":
         raise Problem(404, "not-found", "Not found", f"no PULSE provider '{provider_id}'")
-    secrets = webhook_secrets(
-        provider, now=datetime.now(UTC), overlap=secret_overlap, cipher=cipher
-    )
+    secrets = _secrets(provider, cipher, secret_overlap)
     verify(secrets, body, headers)
     document = parse(action, body)
     context = document["context"]
@@ -304,9 +318,7 @@ def follow(
             bpp_uri=provider.adapter_settings["bpp_uri"],
         ),
     )
-    secrets = webhook_secrets(
-        provider, now=datetime.now(UTC), overlap=secret_overlap, cipher=cipher
-    )
+    secrets = _secrets(provider, cipher, secret_overlap)
     result = send(document, secrets=secrets, timeout=timeout, development=development)
     if result.outcome != Outcome.DELIVERED:
         # RFC 4918 section 11.4: the action depended on another (the BPP's) that failed.
