@@ -40,6 +40,7 @@ _ANSWER_EXAMPLE = {
     "role": "crm",
     "legal_entity": "default",
     "service": None,
+    "provider_id": None,
 }
 
 
