@@ -110,7 +110,9 @@ class Referral(Aggregate):
     # digest of each recorded webhook's body (`webhook_bodies`). Snapshots taken before are
     # upcast: their attempts are round 1 (what a redelivery erased is not in them), and
     # their webhooks' digests are unknown.
-    class_version = 3
+    # Version 4: the messages exchanged with the provider over the provider API
+    # (`messages`, issue 19); snapshots taken before had none.
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -123,6 +125,10 @@ class Referral(Aggregate):
         state["attempt_history"] = [dict(attempt) for attempt in attempts]
         state["delivery_round"] = 1
         state["webhook_bodies"] = {webhook_id: None for webhook_id in state.get("webhook_ids", {})}
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        state.setdefault("messages", [])
 
     class Event(Aggregate.Event):
         def apply(self, aggregate: Aggregate) -> None:
@@ -202,6 +208,9 @@ class Referral(Aggregate):
         self.attempt_history: list[DeliveryAttempt] = []
         #: 1 for the first delivery, one more for each redelivery.
         self.delivery_round = 1
+        #: Messages and requests for information between the provider and the firm, oldest
+        #: first (the provider API, issue 19).
+        self.messages: list[dict[str, Any]] = []
 
     def entity(self) -> str:
         """How refusals name this referral."""
@@ -616,3 +625,81 @@ class Referral(Aggregate):
             **common,
         )
         return True
+
+
+# -- messages between the provider and the firm (the provider API, issue 19) ---------------
+
+#: What a provider may post: a message, or a request for information the firm must answer.
+MESSAGE_KINDS = ("message", "request_for_information")
+#: Who wrote a message.
+FROM_PROVIDER, FROM_FIRM = "provider", "firm"
+MAX_MESSAGE_LENGTH = 20_000
+
+
+class MessagePosted(Referral.Event):
+    """A message about the case: from the provider (its key, the provider API) or from the
+    firm (an answer, `in_reply_to` the provider's message). The complaints service records
+    the provider's messages on the complaint, where staff are told of them."""
+
+    reference: str
+    complaint_id: str
+    provider_id: str
+    message_id: str
+    sender: str
+    kind: str
+    body: str
+    author: str
+    in_reply_to: str | None
+
+    def change(self, referral: Referral) -> None:
+        referral.messages.append(
+            {
+                "id": self.message_id,
+                "from": self.sender,
+                "kind": self.kind,
+                "body": self.body,
+                "author": self.author,
+                "in_reply_to": self.in_reply_to,
+                "posted_at": self.timestamp,
+            }
+        )
+
+
+def post_message(
+    referral: Referral,
+    *,
+    message_id: str,
+    sender: str,
+    kind: str,
+    body: str,
+    author: str,
+    in_reply_to: str | None = None,
+) -> None:
+    """Records a message on a referral given to a provider (before: there is nobody to
+    write to). An answer names a message of the provider's."""
+    if referral.provider_id is None:
+        raise RuleViolated(f"{referral.entity()} has not been given to a provider yet")
+    if kind not in MESSAGE_KINDS:
+        raise InvalidArgument("kind", "kind must be one of: " + ", ".join(MESSAGE_KINDS))
+    if not body.strip():
+        raise InvalidArgument("body", "a message needs a body")
+    if len(body) > MAX_MESSAGE_LENGTH:
+        raise InvalidArgument("body", f"a message has at most {MAX_MESSAGE_LENGTH} characters")
+    if in_reply_to is not None and not any(
+        m["id"] == in_reply_to and m["from"] != sender for m in referral.messages
+    ):
+        raise InvalidArgument(
+            "in_reply_to", f"{referral.entity()} has no message '{in_reply_to}' to answer"
+        )
+    referral.trigger_event(
+        MessagePosted,
+        reference=referral.reference,
+        complaint_id=referral.complaint_id,
+        provider_id=referral.provider_id,
+        message_id=message_id,
+        sender=sender,
+        kind=kind,
+        body=body,
+        author=author,
+        in_reply_to=in_reply_to,
+    )

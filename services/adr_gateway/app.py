@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 
 from libs.platform.http.service_app import service_app
-from services.adr_gateway.api import events, health, providers, referrals, webhooks
+from services.adr_gateway.api import events, health, provider, providers, referrals, webhooks
 from services.adr_gateway.bootstrap import GatewayService, bootstrap
 from services.adr_gateway.metrics import DeliveryCollector
 
@@ -18,7 +18,10 @@ def create_app(service: GatewayService | None = None) -> FastAPI:
         summary="Chooses the ADR provider, packages the case, delivers it reliably, and takes "
         "the provider's updates back.",
         engine=service.engine,
-        routers=[m.router for m in (providers, webhooks, referrals, events, health)],
+        routers=[
+            *(m.router for m in (providers, webhooks, referrals, provider, events, health)),
+            provider.firm_router,
+        ],
         collectors=[DeliveryCollector(service.engine)],
         state={"idempotency": service.idempotency},
     )
