@@ -45,6 +45,13 @@ def referral_id_for(reference: str) -> UUID:
     return uuid5(REFERRAL_NAMESPACE, reference)
 
 
+#: What a provider may post: a message, or a request for information the firm must answer.
+MESSAGE_KINDS = ("message", "request_for_information")
+#: Who wrote a message.
+FROM_PROVIDER, FROM_FIRM = "provider", "firm"
+MAX_MESSAGE_LENGTH = 20_000
+
+
 class NotYourReferral(DomainError):
     """A provider reported on a referral that was given to another provider."""
 
@@ -448,6 +455,75 @@ class Referral(Aggregate):
             )
         self.trigger_event(self.RedeliveryRequested, requested_by=requested_by)
 
+    # -- messages between the provider and the firm (the provider API, issue 19) --------
+
+    class MessagePosted(Event):
+        """A message about the case: from the provider (its key, the provider API) or from the
+        firm (an answer, `in_reply_to` the provider's message). The complaints service records
+        the provider's messages on the complaint, where staff are told of them."""
+
+        reference: str
+        complaint_id: str
+        provider_id: str
+        message_id: str
+        sender: str
+        kind: str
+        body: str
+        author: str
+        in_reply_to: str | None
+
+        def change(self, referral: Referral) -> None:
+            referral.messages.append(
+                {
+                    "id": self.message_id,
+                    "from": self.sender,
+                    "kind": self.kind,
+                    "body": self.body,
+                    "author": self.author,
+                    "in_reply_to": self.in_reply_to,
+                    "posted_at": self.timestamp,
+                }
+            )
+
+    def post_message(
+        self,
+        *,
+        message_id: str,
+        sender: str,
+        kind: str,
+        body: str,
+        author: str,
+        in_reply_to: str | None = None,
+    ) -> None:
+        """Records a message on a referral given to a provider (before: there is nobody to
+        write to). An answer names a message of the provider's."""
+        if self.provider_id is None:
+            raise RuleViolated(f"{self.entity()} has not been given to a provider yet")
+        if kind not in MESSAGE_KINDS:
+            raise InvalidArgument("kind", "kind must be one of: " + ", ".join(MESSAGE_KINDS))
+        if not body.strip():
+            raise InvalidArgument("body", "a message needs a body")
+        if len(body) > MAX_MESSAGE_LENGTH:
+            raise InvalidArgument("body", f"a message has at most {MAX_MESSAGE_LENGTH} characters")
+        if in_reply_to is not None and not any(
+            m["id"] == in_reply_to and m["from"] != sender for m in self.messages
+        ):
+            raise InvalidArgument(
+                "in_reply_to", f"{self.entity()} has no message '{in_reply_to}' to answer"
+            )
+        self.trigger_event(
+            self.MessagePosted,
+            reference=self.reference,
+            complaint_id=self.complaint_id,
+            provider_id=self.provider_id,
+            message_id=message_id,
+            sender=sender,
+            kind=kind,
+            body=body,
+            author=author,
+            in_reply_to=in_reply_to,
+        )
+
     # -- what the provider reports --------------------------------------------------------
 
     class ProviderStatusReported(ProviderReport, Event):
@@ -625,81 +701,3 @@ class Referral(Aggregate):
             **common,
         )
         return True
-
-
-# -- messages between the provider and the firm (the provider API, issue 19) ---------------
-
-#: What a provider may post: a message, or a request for information the firm must answer.
-MESSAGE_KINDS = ("message", "request_for_information")
-#: Who wrote a message.
-FROM_PROVIDER, FROM_FIRM = "provider", "firm"
-MAX_MESSAGE_LENGTH = 20_000
-
-
-class MessagePosted(Referral.Event):
-    """A message about the case: from the provider (its key, the provider API) or from the
-    firm (an answer, `in_reply_to` the provider's message). The complaints service records
-    the provider's messages on the complaint, where staff are told of them."""
-
-    reference: str
-    complaint_id: str
-    provider_id: str
-    message_id: str
-    sender: str
-    kind: str
-    body: str
-    author: str
-    in_reply_to: str | None
-
-    def change(self, referral: Referral) -> None:
-        referral.messages.append(
-            {
-                "id": self.message_id,
-                "from": self.sender,
-                "kind": self.kind,
-                "body": self.body,
-                "author": self.author,
-                "in_reply_to": self.in_reply_to,
-                "posted_at": self.timestamp,
-            }
-        )
-
-
-def post_message(
-    referral: Referral,
-    *,
-    message_id: str,
-    sender: str,
-    kind: str,
-    body: str,
-    author: str,
-    in_reply_to: str | None = None,
-) -> None:
-    """Records a message on a referral given to a provider (before: there is nobody to
-    write to). An answer names a message of the provider's."""
-    if referral.provider_id is None:
-        raise RuleViolated(f"{referral.entity()} has not been given to a provider yet")
-    if kind not in MESSAGE_KINDS:
-        raise InvalidArgument("kind", "kind must be one of: " + ", ".join(MESSAGE_KINDS))
-    if not body.strip():
-        raise InvalidArgument("body", "a message needs a body")
-    if len(body) > MAX_MESSAGE_LENGTH:
-        raise InvalidArgument("body", f"a message has at most {MAX_MESSAGE_LENGTH} characters")
-    if in_reply_to is not None and not any(
-        m["id"] == in_reply_to and m["from"] != sender for m in referral.messages
-    ):
-        raise InvalidArgument(
-            "in_reply_to", f"{referral.entity()} has no message '{in_reply_to}' to answer"
-        )
-    referral.trigger_event(
-        MessagePosted,
-        reference=referral.reference,
-        complaint_id=referral.complaint_id,
-        provider_id=referral.provider_id,
-        message_id=message_id,
-        sender=sender,
-        kind=kind,
-        body=body,
-        author=author,
-        in_reply_to=in_reply_to,
-    )

@@ -24,7 +24,7 @@ from uuid import UUID, uuid4
 
 from sqlalchemy import Engine, select
 
-from libs.domain.referral import FROM_FIRM, FROM_PROVIDER, Referral, post_message
+from libs.domain.referral import FROM_FIRM, FROM_PROVIDER, Referral
 from libs.domain.referral_lifecycle import ReferralStatus
 from libs.platform.http.auth import Principal
 from libs.platform.runtime.cipher import CannotUnseal, Cipher
@@ -148,8 +148,7 @@ def post_providers_message(
 
     def write(referral: Referral) -> None:
         providers_referral(referral, principal)
-        post_message(
-            referral,
+        referral.post_message(
             message_id=message_id,
             sender=FROM_PROVIDER,
             kind=kind,
@@ -173,8 +172,7 @@ def answer_provider(
     message_id = f"msg_{uuid4().hex}"
 
     def write(current: Referral) -> None:
-        post_message(
-            current,
+        current.post_message(
             message_id=message_id,
             sender=FROM_FIRM,
             kind="message",
