@@ -42,6 +42,7 @@ NOT_FOUND = {
     ("GET", "/v1/referrals/{referral_id}/bundle/manifest.jws"),
     ("GET", "/v1/referrals/{referral_id}/candidates"),
     ("POST", "/v1/referrals/{referral_id}/redeliver"),
+    ("POST", "/v1/referrals/{referral_id}/messages"),
     ("GET", "/v1/providers/{provider_id}"),
     ("PATCH", "/v1/providers/{provider_id}"),
 }
@@ -54,6 +55,18 @@ OUT_OF_SCOPE = {("POST", "/v1/providers")}
 #: Not for API keys at all: a provider's webhook is authenticated by its signature (the
 #: provider's secret), and names a referral the provider was given.
 SIGNED_BY_PROVIDERS = {("POST", "/v1/providers/{provider_id}/webhooks")}
+#: An ADR provider's own routes (issue 19): only a `provider` key, and only for the referrals
+#: given to its provider (tests/service/test_provider_api.py); any other key is forbidden
+#: by its role before any referral is looked at.
+PROVIDERS_ONLY = {
+    ("GET", "/v1/provider/referrals"),
+    ("GET", "/v1/provider/referrals/{referral_id}"),
+    ("GET", "/v1/provider/referrals/{referral_id}/bundle"),
+    ("GET", "/v1/provider/referrals/{referral_id}/documents"),
+    ("GET", "/v1/provider/referrals/{referral_id}/documents/{name}"),
+    ("GET", "/v1/provider/referrals/{referral_id}/messages"),
+    ("POST", "/v1/provider/referrals/{referral_id}/messages"),
+}
 #: The service's own, with nothing of any entity in them.
 PUBLIC = SERVICE_OWN_ROUTES
 
@@ -95,8 +108,10 @@ async def group(tmp_path: Path) -> AsyncIterator[Group]:
 
 
 def _path(path: str, group: Group) -> str:
-    return path.replace("{referral_id}", group.referral.reference).replace(
-        "{provider_id}", group.provider_id
+    return (
+        path.replace("{referral_id}", group.referral.reference)
+        .replace("{provider_id}", group.provider_id)
+        .replace("{name}", "bundle.json")
     )
 
 
@@ -112,6 +127,8 @@ def _body(method: str, path: str) -> Any:
         }
     if method == "PATCH":
         return {"active": False}
+    if (method, path) == ("POST", "/v1/referrals/{referral_id}/messages"):
+        return {"in_reply_to": "msg_1", "body": "An answer"}
     if method == "POST":
         return {}
     return None
@@ -133,7 +150,15 @@ async def _register(group: Group, provider_id: str, legal_entity: str | None) ->
 
 async def test_every_route_is_placed_in_the_matrix(group: Group) -> None:
     app = group.gateway.client._transport.app  # type: ignore[attr-defined]
-    placed = NOT_FOUND | GROUP_WIDE_ONLY | FILTERED | OUT_OF_SCOPE | SIGNED_BY_PROVIDERS | PUBLIC
+    placed = (
+        NOT_FOUND
+        | GROUP_WIDE_ONLY
+        | FILTERED
+        | OUT_OF_SCOPE
+        | SIGNED_BY_PROVIDERS
+        | PROVIDERS_ONLY
+        | PUBLIC
+    )
     unplaced = set(every_route(app)) - placed
     assert not unplaced, f"routes not yet in the legal-entity matrix: {sorted(unplaced)}"
 
@@ -169,6 +194,10 @@ async def test_another_entitys_key_learns_nothing_on_any_route(group: Group) -> 
         theirs = await _as(group, group.theirs, method, path)
         assert theirs.status_code == 403, theirs.text
         assert OURS in theirs.json()["detail"] and THEIRS in theirs.json()["detail"]
+    for method, path in sorted(PROVIDERS_ONLY):
+        theirs = await _as(group, group.theirs, method, path)
+        assert theirs.status_code == 403, (method, path, theirs.text)
+        assert not any(s in theirs.text for s in secrets[1:]), (method, path)
     for method, path in sorted(PUBLIC):
         theirs = await _as(group, group.theirs, method, path)
         assert theirs.status_code < 500

@@ -171,7 +171,7 @@ def documents(
     stored = service.bundles.stored(str(referral.id))
     if stored is None:
         raise _not_built()
-    links = DocumentLink(service.cipher)
+    links = DocumentLink(service.cipher, seconds=service.settings.document_link_seconds)
     files = (referral.bundle or {}).get("files") or {}
     listed = []
     for name, media_type in BUNDLE_FILES.items():
