@@ -65,6 +65,7 @@ PROVIDERS_ONLY = {
     ("GET", "/v1/provider/referrals/{referral_id}/documents"),
     ("GET", "/v1/provider/referrals/{referral_id}/documents/{name}"),
     ("GET", "/v1/provider/referrals/{referral_id}/messages"),
+    ("GET", "/v1/provider/referrals/{referral_id}/messages/{message_id}"),
     ("POST", "/v1/provider/referrals/{referral_id}/messages"),
 }
 #: The service's own, with nothing of any entity in them.

@@ -24,6 +24,7 @@ from libs.platform.http.auth import Principal, require_roles
 from libs.platform.http.domain_problems import domain_problems
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
 from libs.platform.http.json_body import JSONBody
+from libs.platform.http.openapi_contract import response_header, success_headers
 from libs.platform.http.problems import Problem, problem_responses
 from libs.platform.http.query_parameters import KnownQueryParameters
 from libs.platform.runtime.jsonable import jsonable
@@ -262,10 +263,19 @@ class AnswerMessage(BaseModel):
     )
 
 
+MESSAGE_LOCATION = response_header(
+    "Where the message is read",
+    "/v1/provider/referrals/REF-1/messages/msg_3f2a9c0d4e5b6a7c8d9e0f1a2b3c4d5e",
+)
+ANSWER_LOCATION = response_header(
+    "Where the referral, with its messages, is read", "/v1/referrals/REF-1"
+)
+
+
 @router.post(
     "/{referral_id}/messages",
     status_code=201,
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **success_headers(201, Location=MESSAGE_LOCATION)},
     summary="Write to the firm: a message or a request for information",
     operation_id="postProviderMessage",
 )
@@ -286,9 +296,32 @@ def post_message(
                 body=body.body,
                 application=service.application,
             )
-        return JSONBody(jsonable(message), status_code=201)
+        return JSONBody(
+            jsonable(message),
+            status_code=201,
+            headers={"Location": f"{router.prefix}/{referral_id}/messages/{message['id']}"},
+        )
 
     return idempotent.run(produce)
+
+
+@router.get(
+    "/{referral_id}/messages/{message_id}",
+    responses=READ_PROBLEMS,
+    summary="One message of the conversation with the firm",
+    operation_id="getProviderMessage",
+)
+def message(
+    referral_id: str,
+    message_id: str,
+    principal: Principal = ProviderKey,
+    service: GatewayService = Service,
+) -> Response:
+    referral = _referral(service, referral_id, principal)
+    for found in referral.messages:
+        if found["id"] == message_id:
+            return JSONBody(jsonable(found))
+    raise Problem(404, "not-found", "Not found", f"no message '{message_id}' on this referral")
 
 
 @router.get(
@@ -307,7 +340,7 @@ def messages(
 @firm_router.post(
     "/messages",
     status_code=201,
-    responses=WRITE_PROBLEMS,
+    responses={**WRITE_PROBLEMS, **success_headers(201, Location=ANSWER_LOCATION)},
     summary="Answer the provider's message or request for information",
     operation_id="answerProviderMessage",
 )
@@ -330,6 +363,10 @@ def answer(
                 body=body.body,
                 application=service.application,
             )
-        return JSONBody(jsonable(message), status_code=201)
+        return JSONBody(
+            jsonable(message),
+            status_code=201,
+            headers={"Location": f"/v1/referrals/{referral_id}"},
+        )
 
     return idempotent.run(produce)
