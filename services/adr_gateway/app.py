@@ -6,13 +6,14 @@ from fastapi import FastAPI
 
 from libs.platform.http.service_app import service_app
 from services.adr_gateway.api import events, health, provider, providers, referrals, webhooks
+from services.adr_gateway.api.webhook_contract import with_webhooks
 from services.adr_gateway.bootstrap import GatewayService, bootstrap
 from services.adr_gateway.metrics import DeliveryCollector
 
 
 def create_app(service: GatewayService | None = None) -> FastAPI:
     service = service or bootstrap()
-    return service_app(
+    app = service_app(
         service,
         title="Redress — ADR gateway",
         summary="Chooses the ADR provider, packages the case, delivers it reliably, and takes "
@@ -25,3 +26,4 @@ def create_app(service: GatewayService | None = None) -> FastAPI:
         collectors=[DeliveryCollector(service.engine)],
         state={"idempotency": service.idempotency},
     )
+    return with_webhooks(app)  # what the gateway sends providers, as OpenAPI 3.1 webhooks
