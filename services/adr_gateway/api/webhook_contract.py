@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import FastAPI
 
 from libs.domain.referral_lifecycle import DecisionOutcome, ProviderEventType
+from libs.platform.http.media_types import SIGNED_BODY
 from services.adr_gateway.adapters.webhook import CASE_EVENT_TYPE
 
 _SIGNED = (
@@ -69,10 +70,11 @@ INBOUND_EXAMPLE = {
     },
 }
 INBOUND_BODY: dict[str, Any] = {
+    SIGNED_BODY: True,  # the signature is checked over the raw bytes before anything else
     "requestBody": {
         "required": True,
         "content": {"application/json": {"schema": INBOUND_SCHEMA, "example": INBOUND_EXAMPLE}},
-    }
+    },
 }
 
 _HEADERS = [
