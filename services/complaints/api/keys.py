@@ -40,7 +40,6 @@ _ANSWER_EXAMPLE = {
     "role": "crm",
     "legal_entity": "default",
     "service": None,
-    "provider_id": None,
 }
 
 
