@@ -4,9 +4,10 @@ the other services (the ADR gateway, notifications) what a key they do not hold 
 The answer follows RFC 7662 (OAuth 2.0 Token Introspection) section 2.2: `active`, and for
 an active key what it grants here (`role`, `legal_entity`, `service`, `key_id`, `name`,
 `token_type`, and for a provider's key `provider_id`). An unknown or revoked key is
-`{"active": false}` and nothing else, so the answer says no more about a key than whether it works (RFC 7662 section 2.2). The key is
-read from the event store, not from a cache: a revocation is seen at once, and the other
-services' caches (`REDRESS_KEY_CACHE_SECONDS`) are the only delay.
+`{"active": false}` and nothing else, so the answer says no more about a key than whether
+it works (RFC 7662 section 2.2). The key is read from the event store, not from a cache: a
+revocation is seen at once, and the other services' caches (`REDRESS_KEY_CACHE_SECONDS`)
+are the only delay.
 """
 
 from __future__ import annotations
