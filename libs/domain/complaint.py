@@ -1066,6 +1066,56 @@ class Complaint(Aggregate):
             **context.event_fields(),
         )
 
+    class AdrDocumentReceived(Event):
+        """A document the ADR provider uploaded through the provider API (a decision
+        letter, issue 19), listed in the interaction log by reference: its digest, size and
+        media type, and where the ADR gateway keeps it (`storage_ref`)."""
+
+        referral_id: str
+        provider_id: str
+        document_id: str
+        filename: str
+        document: dict[str, Any]
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.interactions.append(
+                {
+                    "id": self.document_id,
+                    "kind": "document",
+                    "direction": "inbound",
+                    "summary": f"Document from ADR provider {self.provider_id}: {self.filename}",
+                    "body": None,
+                    "document": dict(self.document),
+                    "language": None,
+                    "actor": self.actor,
+                    "occurred_at": self.occurred_at,
+                    "recorded_at": self.timestamp,
+                }
+            )
+
+    def record_adr_document(
+        self,
+        context: CommandContext,
+        *,
+        referral_id: str,
+        provider_id: str,
+        document_id: str,
+        filename: str,
+        document: dict[str, Any],
+    ) -> None:
+        """Lists a document the provider uploaded on the complaint's referral (in any
+        status: a decision letter may follow the decision)."""
+        referral_named(self.adr, referral_id)
+        self.trigger_event(
+            self.AdrDocumentReceived,
+            referral_id=referral_id,
+            provider_id=provider_id,
+            document_id=document_id,
+            filename=filename,
+            document=dict(document),
+            **context.event_fields(),
+        )
+
     class AdrOutcomeRecorded(Event):
         clock_event = ClockEvent.ADR_OUTCOME
 

@@ -118,7 +118,8 @@ class Referral(Aggregate):
     # upcast: their attempts are round 1 (what a redelivery erased is not in them), and
     # their webhooks' digests are unknown.
     # Version 4: the messages exchanged with the provider over the provider API
-    # (`messages`, issue 19); snapshots taken before had none.
+    # (`messages`, issue 19) and the documents it uploaded (`documents`); snapshots taken
+    # before had none.
     class_version = 4
 
     @staticmethod
@@ -136,6 +137,7 @@ class Referral(Aggregate):
     @staticmethod
     def upcast_v3_v4(state: dict[str, Any]) -> None:
         state.setdefault("messages", [])
+        state.setdefault("documents", [])
 
     class Event(Aggregate.Event):
         def apply(self, aggregate: Aggregate) -> None:
@@ -218,6 +220,8 @@ class Referral(Aggregate):
         #: Messages and requests for information between the provider and the firm, oldest
         #: first (the provider API, issue 19).
         self.messages: list[dict[str, Any]] = []
+        #: The documents the provider uploaded (decision letters): digests, not content.
+        self.documents: list[dict[str, Any]] = []
 
     def entity(self) -> str:
         """How refusals name this referral."""
@@ -522,6 +526,62 @@ class Referral(Aggregate):
             body=body,
             author=author,
             in_reply_to=in_reply_to,
+        )
+
+    class DocumentUploaded(Event):
+        """The provider uploaded a document (a decision letter) through the provider API;
+        its bytes are kept by the gateway, its digest here. The complaints service lists it
+        on the complaint."""
+
+        reference: str
+        complaint_id: str
+        provider_id: str
+        document_id: str
+        filename: str
+        media_type: str
+        size: int
+        sha256: str
+        uploaded_by: str
+
+        def change(self, referral: Referral) -> None:
+            referral.documents.append(
+                {
+                    "id": self.document_id,
+                    "filename": self.filename,
+                    "media_type": self.media_type,
+                    "size": self.size,
+                    "sha256": self.sha256,
+                    "uploaded_by": self.uploaded_by,
+                    "uploaded_at": self.timestamp,
+                }
+            )
+
+    def record_document(
+        self,
+        *,
+        document_id: str,
+        filename: str,
+        media_type: str,
+        size: int,
+        sha256: str,
+        uploaded_by: str,
+    ) -> None:
+        """Records a document the provider uploaded (its content is kept elsewhere)."""
+        if self.provider_id is None:
+            raise RuleViolated(f"{self.entity()} has not been given to a provider yet")
+        if not filename.strip():
+            raise InvalidArgument("filename", "a document needs a file name")
+        self.trigger_event(
+            self.DocumentUploaded,
+            reference=self.reference,
+            complaint_id=self.complaint_id,
+            provider_id=self.provider_id,
+            document_id=document_id,
+            filename=filename,
+            media_type=media_type,
+            size=size,
+            sha256=sha256,
+            uploaded_by=uploaded_by,
         )
 
     # -- what the provider reports --------------------------------------------------------

@@ -43,6 +43,7 @@ NOT_FOUND = {
     ("GET", "/v1/referrals/{referral_id}/candidates"),
     ("POST", "/v1/referrals/{referral_id}/redeliver"),
     ("POST", "/v1/referrals/{referral_id}/messages"),
+    ("GET", "/v1/referrals/{referral_id}/documents/{document_id}"),
     ("GET", "/v1/providers/{provider_id}"),
     ("PATCH", "/v1/providers/{provider_id}"),
 }
@@ -67,6 +68,7 @@ PROVIDERS_ONLY = {
     ("GET", "/v1/provider/referrals/{referral_id}/messages"),
     ("GET", "/v1/provider/referrals/{referral_id}/messages/{message_id}"),
     ("POST", "/v1/provider/referrals/{referral_id}/messages"),
+    ("POST", "/v1/provider/referrals/{referral_id}/documents"),
 }
 #: The service's own, with nothing of any entity in them.
 PUBLIC = SERVICE_OWN_ROUTES

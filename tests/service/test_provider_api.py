@@ -9,6 +9,7 @@ journey with real processes on PostgreSQL.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,3 +197,48 @@ async def test_a_provider_asks_and_the_firm_answers(providers: TwoProviders) -> 
     assert messages[1]["body"] == "The recording is attached."
     stored = providers.gateway.referral(providers.referral)
     assert [m["id"] for m in stored.messages] == [m["id"] for m in messages]
+
+
+async def test_a_provider_uploads_its_decision_letter_kept_with_its_digest(
+    providers: TwoProviders,
+) -> None:
+    reference = providers.referral.reference
+    letter = b"%PDF-1.7\n% the decision letter\n%%EOF\n"
+
+    def upload(key: str, content: bytes, media_type: str) -> Any:
+        return providers.gateway.client.post(
+            f"/v1/provider/referrals/{reference}/documents",
+            params={"filename": "decision.pdf"},
+            content=content,
+            headers={
+                "Authorization": f"Bearer {key}",
+                "Content-Type": media_type,
+                "Idempotency-Key": str(uuid4()),
+            },
+        )
+
+    uploaded = await upload(providers.ours, letter, "application/pdf")
+    assert uploaded.status_code == 201, uploaded.text
+    document = uploaded.json()
+    assert document["sha256"] == hashlib.sha256(letter).hexdigest()
+    assert (document["size"], document["filename"]) == (len(letter), "decision.pdf")
+
+    not_a_pdf = await upload(providers.ours, b"<html>", "application/pdf")
+    assert not_a_pdf.status_code == 422
+    assert "not application/pdf" in not_a_pdf.json()["detail"]
+    a_program = await upload(providers.ours, b"MZ\x90\x00", "application/x-msdownload")
+    assert a_program.status_code == 415
+    assert (await upload(providers.theirs, letter, "application/pdf")).status_code == 404
+
+    # Listed on the referral, fetched through its link, read by the firm.
+    stored = providers.gateway.referral(providers.referral)
+    assert [d["id"] for d in stored.documents] == [document["id"]]
+    listing = await providers.get(providers.ours, f"/v1/provider/referrals/{reference}/documents")
+    (listed,) = [d for d in listing.json()["documents"] if d["name"] == document["id"]]
+    fetched = await providers.get(providers.ours, listed["url"])
+    assert (fetched.status_code, fetched.content) == (200, letter)
+    assert fetched.headers["content-type"] == "application/pdf"
+    firm = await providers.get(
+        providers.gateway.keys[Role.ADMIN], f"/v1/referrals/{reference}/documents/{document['id']}"
+    )
+    assert (firm.status_code, firm.content) == (200, letter)

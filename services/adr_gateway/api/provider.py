@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -38,13 +38,17 @@ from services.adr_gateway.api.deps import (
 from services.adr_gateway.bootstrap import GatewayService
 from services.adr_gateway.use_cases.provider_api import (
     BUNDLE_FILES,
+    UPLOADABLE,
     DocumentLink,
+    DocumentRefused,
     LinkRefused,
     answer_provider,
     document_bytes,
     list_providers_referrals,
     post_providers_message,
     providers_referral,
+    upload_document,
+    uploaded_document,
 )
 
 router = APIRouter(prefix="/v1/provider/referrals", tags=["provider API"])
@@ -75,6 +79,7 @@ def provider_view(referral: Referral) -> dict[str, Any]:
             "referred_at": referral.referred_at,
             "legal_entity": referral.legal_entity,
             "messages": referral.messages,
+            "documents": referral.documents,
         }
     )
 
@@ -190,7 +195,22 @@ def documents(
                 "expires_at": expires,
             }
         )
-    return JSONBody({"documents": listed, "link_seconds": links.seconds})
+    for uploaded in referral.documents:
+        token, expires = links.make(principal, referral.reference, uploaded["id"])
+        listed.append(
+            {
+                "name": uploaded["id"],
+                "filename": uploaded["filename"],
+                "media_type": uploaded["media_type"],
+                "size": uploaded["size"],
+                "sha256": uploaded["sha256"],
+                "uploaded_at": uploaded["uploaded_at"],
+                "url": f"{router.prefix}/{referral.reference}/documents/{uploaded['id']}"
+                f"?link={token}",
+                "expires_at": expires,
+            }
+        )
+    return JSONBody(jsonable({"documents": listed, "link_seconds": links.seconds}))
 
 
 @router.get(
@@ -218,10 +238,91 @@ async def document(
     stored = await run_in_threadpool(service.bundles.stored, str(referral.id))
     if stored is None:
         raise _not_built()
-    content = await run_in_threadpool(document_bytes, stored, name)
-    if content is None or name not in BUNDLE_FILES:
+    if name in BUNDLE_FILES:
+        content = await run_in_threadpool(document_bytes, stored, name)
+        media_type = BUNDLE_FILES[name]
+    else:
+        found = await run_in_threadpool(uploaded_document, service.engine, referral, name)
+        content, media_type = found if found is not None else (None, "")
+    if content is None:
         raise Problem(404, "not-found", "Not found", f"no document '{name}' on this referral")
-    return Response(content, media_type=BUNDLE_FILES[name])
+    return Response(content, media_type=media_type)
+
+
+UPLOAD_BODY: dict[str, Any] = {
+    "requestBody": {
+        "required": True,
+        "description": "The document's bytes, sent as its own media type (at most "
+        "REDRESS_MAX_BODY_BYTES, 1 MiB by default)",
+        "content": {
+            media_type: {
+                "schema": {"type": "string", "format": "binary"},
+                "example": "%PDF-1.7 …" if media_type == "application/pdf" else "…",
+            }
+            for media_type in UPLOADABLE
+        },
+    }
+}
+DOCUMENTS_LOCATION = response_header(
+    "Where the documents are listed, each with its link", "/v1/provider/referrals/REF-1/documents"
+)
+
+
+@router.post(
+    "/{referral_id}/documents",
+    status_code=201,
+    responses={
+        **WRITE_PROBLEMS,
+        **problem_responses(415),
+        **success_headers(201, Location=DOCUMENTS_LOCATION),
+    },
+    summary="Upload a document about the case (a decision letter), kept with its SHA-256",
+    operation_id="uploadProviderDocument",
+    openapi_extra=UPLOAD_BODY,
+)
+async def upload(
+    referral_id: str,
+    request: Request,
+    filename: Annotated[
+        str,
+        Query(min_length=1, max_length=255, description="The document's file name"),
+    ],
+    principal: Principal = ProviderKey,
+    service: GatewayService = Service,
+    idempotent: IdempotentRequest = Depends(idempotent_request),
+) -> Response:
+    media_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content = await request.body()
+
+    def produce() -> Response:
+        _referral(service, referral_id, principal)
+        try:
+            with domain_problems(*REFUSALS):
+                document = upload_document(
+                    referral_id,
+                    principal,
+                    content=content,
+                    media_type=media_type,
+                    filename=filename,
+                    application=service.application,
+                    engine=service.engine,
+                )
+        except DocumentRefused as refused:
+            status = 415 if refused.field == "Content-Type" else 422
+            raise Problem(
+                status,
+                "unsupported-media-type" if status == 415 else "invalid-document",
+                "Document refused",
+                str(refused),
+                errors=[{"field": refused.field, "message": str(refused)}],
+            ) from None
+        return JSONBody(
+            jsonable(document),
+            status_code=201,
+            headers={"Location": f"{router.prefix}/{referral_id}/documents"},
+        )
+
+    return await run_in_threadpool(idempotent.run, produce)
 
 
 class PostMessage(BaseModel):
@@ -370,3 +471,34 @@ def answer(
         )
 
     return idempotent.run(produce)
+
+
+#: Keys that may read a provider's uploaded documents on the firm's side.
+FirmReader = Depends(
+    require_roles(Role.AGENT, Role.SUPERVISOR, Role.ADMIN, Role.AUDITOR, Role.SERVICE)
+)
+
+
+@firm_router.get(
+    "/documents/{document_id}",
+    responses={**READ_PROBLEMS, 200: {"content": {m: {} for m in UPLOADABLE}}},
+    summary="A document the provider uploaded (a decision letter), as uploaded",
+    operation_id="getProviderDocument",
+)
+def firm_document(
+    referral_id: str,
+    document_id: str,
+    principal: Principal = FirmReader,
+    service: GatewayService = Service,
+) -> Response:
+    if len(referral_id) > MAX_REFERRAL_ID_LENGTH:
+        raise Problem(404, "not-found", "Not found", "no such referral")
+    with domain_problems(*REFUSALS):
+        referral = referral_in_scope(service.application.referral(referral_id), principal)
+    found = uploaded_document(service.engine, referral, document_id)
+    if found is None:
+        raise Problem(
+            404, "not-found", "Not found", f"no document '{document_id}' on this referral"
+        )
+    content, media_type = found
+    return Response(content, media_type=media_type)

@@ -71,6 +71,8 @@ def referral_view(referral: Referral) -> dict[str, Any]:
             # The conversation with the provider (the provider API): its messages and
             # requests for information, and the firm's answers.
             "messages": referral.messages,
+            # The documents the provider uploaded (decision letters): digests, not content.
+            "documents": referral.documents,
         }
     )
 

@@ -16,13 +16,14 @@ files as built and sent: `bundle.json`, `bundle.pdf` and `manifest.jws`.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from uuid import UUID, uuid4
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, insert, select
 
 from libs.domain.referral import FROM_FIRM, FROM_PROVIDER, Referral
 from libs.domain.referral_lifecycle import ReferralStatus
@@ -30,7 +31,7 @@ from libs.platform.http.auth import Principal
 from libs.platform.runtime.cipher import CannotUnseal, Cipher
 from services.adr_gateway.application import GatewayApplication, ReferralNotFound
 from services.adr_gateway.delivery.bundle_store import StoredBundle
-from services.adr_gateway.tables import referral_facts
+from services.adr_gateway.tables import provider_documents, referral_facts
 from services.adr_gateway.use_cases.referral_delivery import stored_pdf
 
 #: How long a document link works, in seconds.
@@ -183,3 +184,96 @@ def answer_provider(
 
     changed, _ = application.change_referral(referral.reference, write)
     return changed.messages[-1]
+
+
+# -- documents the provider uploads (decision letters) -------------------------------------
+
+#: What a provider may upload, each with how its content must begin (a PDF that is not a
+#: PDF is refused, whatever its Content-Type says).
+UPLOADABLE: dict[str, tuple[bytes, ...]] = {
+    "application/pdf": (b"%PDF-",),
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "text/plain": (b"",),
+}
+
+
+class DocumentRefused(Exception):
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def check_document(content: bytes, media_type: str) -> None:
+    if media_type not in UPLOADABLE:
+        raise DocumentRefused(
+            "Content-Type",
+            f"'{media_type}' is not taken; send one of: {', '.join(UPLOADABLE)}",
+        )
+    if not content:
+        raise DocumentRefused("body", "the document is empty")
+    if not content.startswith(UPLOADABLE[media_type]):
+        raise DocumentRefused("body", f"the content is not {media_type}")
+    if media_type == "text/plain":
+        try:
+            content.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DocumentRefused("body", "text/plain documents are UTF-8") from None
+
+
+def upload_document(
+    reference: str,
+    principal: Principal,
+    *,
+    content: bytes,
+    media_type: str,
+    filename: str,
+    application: GatewayApplication,
+    engine: Engine,
+) -> dict[str, object]:
+    """Keeps the bytes (by referral and document id), then records the digest on the
+    referral (`DocumentUploaded`), which the complaints service lists on the complaint."""
+    check_document(content, media_type)
+    referral = providers_referral(application.referral(reference), principal)
+    document_id = f"doc_{uuid4().hex}"
+    digest = hashlib.sha256(content).hexdigest()
+    with engine.begin() as connection:
+        connection.execute(
+            insert(provider_documents).values(
+                referral_id=str(referral.id),
+                document_id=document_id,
+                sha256=digest,
+                media_type=media_type,
+                size=len(content),
+                body=content,
+            )
+        )
+
+    def record(current: Referral) -> None:
+        providers_referral(current, principal)
+        current.record_document(
+            document_id=document_id,
+            filename=filename,
+            media_type=media_type,
+            size=len(content),
+            sha256=digest,
+            uploaded_by=principal.actor,
+        )
+
+    changed, _ = application.change_referral(reference, record)
+    return changed.documents[-1]
+
+
+def uploaded_document(
+    engine: Engine, referral: Referral, document_id: str
+) -> tuple[bytes, str] | None:
+    """An uploaded document's bytes and media type, if the referral recorded it."""
+    if not any(d["id"] == document_id for d in referral.documents):
+        return None
+    query = select(provider_documents.c.body, provider_documents.c.media_type).where(
+        provider_documents.c.referral_id == str(referral.id),
+        provider_documents.c.document_id == document_id,
+    )
+    with engine.connect() as connection:
+        row = connection.execute(query).first()
+    return (bytes(row[0]), str(row[1])) if row is not None else None
