@@ -2,11 +2,13 @@
 operator with `redress keys create --role provider --provider ID`, the provider lists the
 referral given to it, pulls the bundle, fetches a document through an expiring link, asks
 the firm for information (which reaches the complaint and staff), and reads the firm's
-answer; another provider's key finds nothing. Complaints, ADR gateway, sandbox provider and
-notifications run as separate processes on PostgreSQL, with a real SMTP server."""
+answer, and uploads its decision letter, which the complaint lists; another provider's key
+finds nothing. Complaints, ADR gateway, sandbox provider and notifications run as separate
+processes on PostgreSQL, with a real SMTP server."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -138,3 +140,32 @@ def test_a_provider_works_its_case_with_its_own_key(tmp_path: Path) -> None:
             timeout=30,
         )
         assert outbound[0]["direction"] == "outbound"
+
+        # The decision letter, uploaded with its digest, listed in the referral and the
+        # complaint, and read back by the firm as it was sent.
+        letter = b"%PDF-1.7\n% The provider's decision letter\n%%EOF\n"
+        uploaded = httpx.post(
+            f"{gateway}/{referral_id}/documents",
+            params={"filename": "decision-letter.pdf"},
+            content=letter,
+            headers={**ours, "Content-Type": "application/pdf", "Idempotency-Key": "letter-1"},
+        )
+        assert uploaded.status_code == 201, uploaded.text
+        document = uploaded.json()
+        assert document["sha256"] == hashlib.sha256(letter).hexdigest()
+        assert [d["id"] for d in system.referral(referral_id)["documents"]] == [document["id"]]
+        listed = eventually(
+            lambda: [
+                i
+                for i in system.complaint(complaint_id)["interactions"]
+                if i["id"] == document["id"]
+            ],
+            timeout=30,
+        )
+        assert listed[0]["kind"] == "document"
+        assert listed[0]["document"]["sha256"] == document["sha256"]
+        firm_copy = httpx.get(
+            f"{system.gateway.url}/v1/referrals/{referral_id}/documents/{document['id']}",
+            headers=bearer(system.complaint_keys[Role.SUPERVISOR]),
+        )
+        assert firm_copy.content == letter
