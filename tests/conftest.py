@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import httpx
@@ -15,12 +16,19 @@ from services.complaints.app import create_app
 from services.complaints.bootstrap import ComplaintsService, bootstrap
 from services.complaints.settings import ComplaintsSettings
 from tests.support.databases import fresh_postgres_database
+from tests.support.generated_clients import generated_clients
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
     with fresh_postgres_database() as url:
         yield url
+
+
+@pytest.fixture
+def generated(tmp_path: Path) -> Iterator[Callable[[str], ModuleType]]:
+    """`generated(service)`: a client generated from that service's OpenAPI document."""
+    yield from generated_clients(tmp_path)
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -196,7 +196,8 @@ class Notification(Aggregate):
         return due is not None and due <= now
 
     def is_too_late(self, now: datetime) -> bool:
-        """A message that would now only confuse (e.g. an acknowledgement weeks late)."""
+        """A message that would now only confuse (e.g. a reminder past its deadline). Never
+        asked of an acknowledgement: one is owed until sent (services.notifications.rules)."""
         return self.expires_at is not None and now > self.expires_at and not self.attempts
 
     @property

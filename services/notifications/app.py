@@ -13,7 +13,7 @@ from services.notifications.metrics import NotificationsCollector
 
 def create_app(service: NotificationsService | None = None) -> FastAPI:
     service = service or bootstrap()
-    return service_app(
+    app = service_app(
         service,
         title="Redress — notifications",
         summary="Tells customers and staff what they need to know, when they need to know it, "
@@ -22,3 +22,5 @@ def create_app(service: NotificationsService | None = None) -> FastAPI:
         routers=[m.router for m in (notifications, followups, reports, events, health)],
         collectors=[NotificationsCollector(service.engine, service.clock)],
     )
+    followups.declare_form_schema(app)
+    return app

@@ -37,6 +37,7 @@ from services.notifications.application import (
 from services.notifications.channels import Channel, load_channels
 from services.notifications.clock import Clock, offset_clock
 from services.notifications.dispatcher import Dispatcher, DispatcherRunner
+from services.notifications.recording import AcknowledgementRecorder
 from services.notifications.rendering import MessageRenderer
 from services.notifications.rules import Rules, RulesError, load_rules
 from services.notifications.sending import RetryPolicy, Sender
@@ -159,9 +160,20 @@ def bootstrap(
         dispatch_notification,
         notifications=application,
         renderer=MessageRenderer(book, tokens, settings.public_url),
-        sender=Sender(channels),
+        sender=Sender(
+            channels,
+            lambda n: tuple(book.enclosed(n.template, n.locale, dict(n.variables))),
+        ),
         retries=RetryPolicy(settings.retry_schedule_seconds, settings.retry_jitter),
         clock=clock,
+        acknowledgements=frozenset(r.name for r in rules.rules if r.is_acknowledgement),
+        recorder=(
+            AcknowledgementRecorder(
+                settings.complaints_url, settings.complaints_api_key, settings.regimes_dir
+            )
+            if settings.complaints_url and settings.complaints_api_key
+            else None
+        ),
     )
     timers = DueTimers(
         engine, batch=settings.dispatch_batch, lease_seconds=settings.lease_seconds, clock=clock

@@ -65,6 +65,17 @@ def _part(message: EmailMessage, subtype: str) -> str | None:
     return str(body.get_content()) if body is not None else None
 
 
+def attachments(message: EmailMessage) -> list[tuple[str, str, bytes]]:
+    """Each attachment of a caught message: (file name, content type, bytes)."""
+    found = []
+    for part in message.iter_attachments():
+        payload = part.get_payload(decode=True)
+        found.append(
+            (part.get_filename() or "", part.get_content_type(), payload if payload else b"")
+        )
+    return found
+
+
 class MailCatcher:
     def __init__(self, settings: MailCatcherSettings | None = None) -> None:
         self.settings = settings or MailCatcherSettings()
@@ -98,6 +109,11 @@ class MailCatcher:
         keys = sorted(self.box.keys(), key=lambda key: self.box.get_message(key).get_date())
         return [(key, self.box.get_bytes(key)) for key in keys]
 
+    def attachments(self, key: str) -> list[tuple[str, str, bytes]]:
+        """The attachments of the caught message `key`: (file name, content type, bytes)."""
+        self.box = mailbox.Maildir(self.settings.maildir, create=True)
+        return attachments(_parse(self.box.get_bytes(key)))
+
     def messages(self) -> list[dict[str, Any]]:
         listed = []
         for key, raw in self.raw():
@@ -113,6 +129,10 @@ class MailCatcher:
                     "correlation_id": _header(message, "X-Correlation-ID"),
                     "text": _part(message, "plain"),
                     "html": _part(message, "html"),
+                    "attachments": [
+                        {"filename": name, "content_type": kind, "size": len(data)}
+                        for name, kind, data in attachments(message)
+                    ],
                 }
             )
         return listed
@@ -154,7 +174,13 @@ def create_app(catcher: MailCatcher | None = None) -> FastAPI:
         rows = "".join(
             f"<details><summary>{html.escape(m['date'] or '')} — to {html.escape(m['to'] or '')}"
             f" — <b>{html.escape(m['subject'] or '')}</b></summary>"
-            f"<pre>{html.escape(m['text'] or '')}</pre></details>"
+            f"<pre>{html.escape(m['text'] or '')}</pre>"
+            + "".join(
+                f"<p>Attached: {html.escape(a['filename'])} ({html.escape(a['content_type'])}, "
+                f"{a['size']} bytes)</p>"
+                for a in m["attachments"]
+            )
+            + "</details>"
             for m in reversed(catcher.messages())
         )
         where = html.escape(str(catcher.settings.maildir.resolve()))

@@ -13,8 +13,15 @@ survey = true                         # attach a signed survey link (customers o
 cancel_on = ["complaints.Reopened", "complaints.AppealLodged"]
 unless = { reason = "withdrawn" }     # skip when a field has one of these values
 when = { }                            # send only when every field matches
-expires_after = "3d"                  # not worth sending once this late
+expires_after = "3d"                  # not worth sending once this late (cancelled)
+late_after = "1d"                     # still sent after this, but the message says it is late
 ```
+
+An acknowledgement (a rule on `complaints.ComplaintReceived` to the customer) is never
+cancelled for being late: the regime's acknowledgement is owed until it is sent (DISP 1.6.1R:
+"prompt", and a late one is better than none), so such a rule takes `late_after`, and one
+still naming `expires_after` is refused. A delivered acknowledgement is recorded on the
+complaint (services.notifications.recording), which stops its deadline.
 
 Every mistake is reported with the rule's name and field; the service refuses to start.
 """
@@ -48,7 +55,10 @@ _KEYS = {
     "when",
     "unless",
     "expires_after",
+    "late_after",
 }
+#: The upstream event whose customer message is the regime's acknowledgement.
+ACKNOWLEDGED_EVENT = "complaints.ComplaintReceived"
 
 
 class RulesError(ValueError):
@@ -99,6 +109,13 @@ class Rule:
     when: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     unless: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     expires_after: timedelta | None = None
+    late_after: timedelta | None = None
+
+    @property
+    def is_acknowledgement(self) -> bool:
+        """The customer's acknowledgement of a complaint: sent however late, and recorded
+        on the complaint once delivered."""
+        return str(self.on) == ACKNOWLEDGED_EVENT and self.audience == "customer"
 
     @property
     def is_followup(self) -> bool:
@@ -195,6 +212,12 @@ def _rule(raw: Any, index: int, channels: set[str]) -> Rule:
     cancellers = tuple(
         str(EventName.parse(item, f"{where}.cancel_on[{i}]")) for i, item in enumerate(cancel_on)
     )
+    if "expires_after" in raw and str(on) == ACKNOWLEDGED_EVENT and audience == "customer":
+        raise RulesError(
+            f"{where}.expires_after: an acknowledgement is never too late to send (DISP "
+            "1.6.1R: the complaint stays unacknowledged until it is); use late_after to say "
+            "when it counts as late instead"
+        )
     return Rule(
         name=name,
         on=on,
@@ -209,6 +232,11 @@ def _rule(raw: Any, index: int, channels: set[str]) -> Rule:
         expires_after=(
             parse_duration(raw["expires_after"], f"{where}.expires_after")
             if "expires_after" in raw
+            else None
+        ),
+        late_after=(
+            parse_duration(raw["late_after"], f"{where}.late_after")
+            if "late_after" in raw
             else None
         ),
     )

@@ -11,17 +11,30 @@ asked (`Retry-After`).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from datetime import timedelta
 
 import structlog
 
 from libs.domain.notification import Notification
-from services.notifications.channels import Channel, Outcome, OutgoingMessage, SendResult
+from services.notifications.channels import (
+    Attachment,
+    Channel,
+    Outcome,
+    OutgoingMessage,
+    SendResult,
+)
+
+#: The files a notification encloses (its template's `enclosures.txt.j2`, read at sending
+#: from the variables it was scheduled with, so every attempt encloses the same).
+Enclosures = Callable[[Notification], tuple[Attachment, ...]]
 
 log = structlog.get_logger()
 
 
-def outgoing_message(notification: Notification) -> OutgoingMessage:
+def outgoing_message(
+    notification: Notification, attachments: tuple[Attachment, ...] = ()
+) -> OutgoingMessage:
     """The next attempt at a rendered notification, as its channel sees it."""
     message = notification.message
     assert message is not None, "only a rendered notification is sent"
@@ -41,19 +54,32 @@ def outgoing_message(notification: Notification) -> OutgoingMessage:
         attempt=notification.attempts_made + 1,
         scheduled_at=notification.scheduled_at.isoformat(),
         correlation_id=(variables.get("event") or {}).get("correlation_id"),
+        attachments=attachments,
     )
 
 
+def no_enclosures(notification: Notification) -> tuple[Attachment, ...]:
+    return ()
+
+
 class Sender:
-    def __init__(self, channels: dict[str, Channel]) -> None:
+    def __init__(
+        self, channels: dict[str, Channel], enclosures: Enclosures = no_enclosures
+    ) -> None:
         self._channels = channels
+        self._enclosures = enclosures
 
     def send(self, notification: Notification) -> SendResult:
         channel = self._channels.get(notification.channel)
         if channel is None:
             return SendResult(Outcome.PERMANENT, f"no channel '{notification.channel}'")
         try:
-            result = channel.send(outgoing_message(notification))
+            attachments = self._enclosures(notification)
+        except OSError as error:  # a file removed since start-up: the operator's to restore
+            log.error("enclosure missing", notification_id=str(notification.id), error=str(error))
+            return SendResult(Outcome.RETRY, f"enclosure missing: {error.filename}")
+        try:
+            result = channel.send(outgoing_message(notification, attachments))
         except Exception as error:  # a plugin's defect must not stop the other messages
             log.exception("channel failed", channel=notification.channel)
             result = SendResult(Outcome.RETRY, f"channel error: {type(error).__name__}")

@@ -48,6 +48,11 @@ class NotificationsSettings(BaseSettings, SmtpSettings):
         HERE / "templates", description="Jinja2 templates: <template>/<locale>/<part>.j2"
     )
     default_locale: str = Field("en", description="Locale used when a customer names none")
+    regimes_dir: str | None = Field(
+        None,
+        description="Regime files beside the packaged ones (as the complaints service's): "
+        "the response timeframes an acknowledgement states come from them",
+    )
     firm_name: str = Field("Redress demo firm", description="The firm, as messages name it")
     firm_contact_email: str = Field("complaints@redress.invalid", description="Reply-to address")
     staff_email: str = Field(

@@ -10,10 +10,13 @@ runs it: the `redress` command line and each service as its own process on Postg
 from __future__ import annotations
 
 import asyncio
+import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import httpx
 import pytest
@@ -25,6 +28,7 @@ from services.registry import SERVICES
 from tests.support.adr import issue_keys
 from tests.support.complaints import bearer
 from tests.support.databases import fresh_postgres_database
+from tests.support.generated_clients import DOCUMENTS, module
 from tests.support.processes import ServiceProcess, free_port, redress
 
 pytestmark = pytest.mark.postgres
@@ -284,3 +288,171 @@ async def _junk_keys(url: str, count: int) -> set[int]:
 
         await asyncio.gather(*(one(i) for i in range(count)))
     return statuses
+
+
+def test_the_readme_journey_runs_through_generated_clients_with_one_key(
+    deployment: Deployment, generated: Callable[[str], ModuleType]
+) -> None:
+    """Issue 20's "done when": the README's journey, through clients generated from each
+    service's OpenAPI document, against all three services, with one key made once."""
+    _, key = deployment.create_key("--role", "admin", "--name", "integrator")
+    complaints, gateway, notifications = (
+        generated(name) for name in ("complaints", "adr_gateway", "notifications")
+    )
+
+    def call(package: ModuleType, operation: str, **arguments: Any) -> Any:
+        process = {
+            complaints: deployment.complaints,
+            gateway: deployment.gateway,
+            notifications: deployment.notifications,
+        }[package]
+        client = package.AuthenticatedClient(base_url=process.url, token=key, timeout=30)
+        answer = module(package, f"api.{operation}").sync_detailed(client=client, **arguments)
+        assert answer.status_code < 300, (operation, answer.status_code, answer.content)
+        return answer
+
+    def body(package: ModuleType, model: str, fields: dict[str, Any]) -> Any:
+        return getattr(module(package, "models"), model).from_dict(fields)
+
+    # 1. open a complaint (the README's body), idempotently
+    opened = call(
+        complaints,
+        "complaints.open_complaint",
+        body=body(complaints, "OpenComplaint", README_COMPLAINT),
+        idempotency_key="crm-ticket-one-key",
+    )
+    complaint_id = opened.parsed.id
+    at = {"complaint_id": complaint_id}
+
+    # 2.-3. what happens, an escalation, an offer and the customer's answer
+    call(
+        complaints,
+        "interactions.record_interaction",
+        **at,
+        body=body(
+            complaints,
+            "RecordInteraction",
+            {"kind": "call", "direction": "inbound", "summary": "Customer rang, upset"},
+        ),
+    )
+    call(
+        complaints,
+        "escalations.escalate_complaint",
+        **at,
+        body=body(complaints, "Escalate", {"reason": "Asked for a supervisor"}),
+    )
+    offered = call(
+        complaints,
+        "offers.make_offer",
+        **at,
+        body=body(
+            complaints,
+            "MakeOffer",
+            {"description": "Refund", "amount": {"amount": "42.50", "currency": "GBP"}},
+        ),
+    )
+    offer_id = offered.headers["location"].rsplit("/", 1)[1]
+    call(
+        complaints,
+        "offers.respond_to_offer",
+        **at,
+        offer_id=offer_id,
+        body=body(complaints, "RespondToOffer", {"decision": "accepted"}),
+    )
+
+    # 4. resolve and issue the final response with the regulator's elements
+    call(
+        complaints,
+        "decisions.resolve_complaint",
+        **at,
+        body=body(
+            complaints,
+            "Resolve",
+            {"outcome": "upheld", "summary": "Duplicate charge confirmed", "remedy": "Refund"},
+        ),
+    )
+    call(
+        complaints,
+        "decisions.issue_final_response",
+        **at,
+        body=body(complaints, "IssueFinalResponse", README_FINAL_RESPONSE),
+    )
+
+    # 5.-6. an appeal decided a tier above, closure and reopening
+    lodged = call(
+        complaints,
+        "appeals.lodge_appeal",
+        **at,
+        body=body(complaints, "LodgeAppeal", {"grounds": "The refund came without interest"}),
+    )
+    call(
+        complaints,
+        "appeals.decide_appeal",
+        **at,
+        appeal_id=lodged.headers["location"].rsplit("/", 1)[1],
+        body=body(
+            complaints,
+            "DecideAppeal",
+            {
+                "outcome": "dismissed",
+                "decided_at_tier": "manager",
+                "reasons": "Interest is not due on a refund made within 8 weeks",
+            },
+        ),
+    )
+    call(
+        complaints,
+        "lifecycle.close_complaint",
+        **at,
+        body=body(complaints, "Close", {"reason": "Resolved"}),
+    )
+    reopened = call(
+        complaints,
+        "lifecycle.reopen_complaint",
+        **at,
+        body=body(complaints, "Reopen", {"reason": "New evidence"}),
+    )
+    assert reopened.parsed.status == "open"
+
+    # 7. read it, its history and the list
+    read = call(complaints, "complaints.get_complaint", **at)
+    assert read.parsed.version == reopened.parsed.version
+    history = call(complaints, "history.list_history", **at)
+    assert history.parsed.to_dict()["items"][-1]["type"] == "Reopened"
+    listed = call(
+        complaints, "complaints.list_complaints", external_ref=README_COMPLAINT["external_ref"]
+    )
+    assert complaint_id in [item["id"] for item in listed.parsed.to_dict()["items"]]
+
+    # The same key on the gateway (the README's provider registry) and on notifications.
+    call(
+        gateway,
+        "providers.register_provider",
+        body=body(
+            gateway,
+            "NewProvider",
+            {
+                "id": "ombudsman-one-key",
+                "name": "Ombudsman Services (one key)",
+                "methods": ["mediation"],
+                "adapter": "email",
+                "adapter_settings": {"to": "referrals@ombudsman.example"},
+            },
+        ),
+        idempotency_key="register-ombudsman-one-key",
+    )
+    providers = call(gateway, "providers.list_providers").parsed
+    assert "ombudsman-one-key" in [provider.id for provider in providers]
+    assert call(notifications, "notifications.list_notifications").status_code == 200
+
+
+def published_example(model: str) -> dict[str, Any]:
+    """The request body the complaints service's OpenAPI document publishes for `model` (the
+    README's, and what a developer copies from /docs)."""
+    document = json.loads((DOCUMENTS / "complaints.json").read_text())
+    example: dict[str, Any] = document["components"]["schemas"][model]["examples"][0]
+    return example
+
+
+README_COMPLAINT = published_example("OpenComplaint")
+README_FINAL_RESPONSE = published_example("IssueFinalResponse")

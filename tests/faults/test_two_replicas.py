@@ -31,7 +31,8 @@ pytestmark = pytest.mark.postgres
 CLIENTS = 6 if soaking() else 3
 JOURNEYS = 10 if soaking() else 3
 WRITES_EACH = 25 if soaking() else 8
-CUSTOMER_MAIL = 4  # acknowledgement, final response, ADR referral notice, provider accepted
+# acknowledgement, final response, ADR referral notice, provider accepted, ADR outcome
+CUSTOMER_MAIL = 5
 
 
 def test_two_replicas_of_each_service_work_as_one(tmp_path: Path) -> None:

@@ -33,6 +33,7 @@ PUBLIC = {
     "GET /.well-known/redress-signing-keys",
     "GET /v1/followups/{token}",
     "POST /v1/followups/{token}/response",
+    "POST /v1/followups/{token}/form",  # the survey page's HTML form: the link authorises
     # A provider signs its webhook (Standard Webhooks) instead of sending a key.
     "POST /v1/providers/{provider_id}/webhooks",
 }

@@ -34,7 +34,11 @@ FILTERED = {("GET", "/v1/notifications"), ("GET", "/v1/reports/satisfaction")}
 #: One log of every entity's events: group-wide keys only.
 GROUP_WIDE_ONLY = {("GET", "/v1/events")}
 #: Not for API keys at all: a customer's survey link is signed for one survey.
-SIGNED_LINKS = {("GET", "/v1/followups/{token}"), ("POST", "/v1/followups/{token}/response")}
+SIGNED_LINKS = {
+    ("GET", "/v1/followups/{token}"),
+    ("POST", "/v1/followups/{token}/response"),
+    ("POST", "/v1/followups/{token}/form"),
+}
 #: The service's own, with nothing of any entity in them.
 PUBLIC = SERVICE_OWN_ROUTES
 

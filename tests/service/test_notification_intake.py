@@ -102,7 +102,9 @@ def test_the_customer_hears_when_the_adr_provider_accepts_the_case(
     accepted = scheduled(service)["adr_provider_accepted"]
     assert accepted.trigger_event_id == f"{COMPLAINT}/2"  # only the 'accepted' report
     message = service.book.render(accepted.template, accepted.locale, accepted.variables)
-    assert "accepted your case (referral\nref-1)" in message.text
+    # The customer's reference (the CRM's), not the referral's internal one.
+    assert "accepted your case (your reference\nCRM-7)" in message.text
+    assert "ref-1" not in message.text
 
 
 def service_intake(service: NotificationsService):  # type: ignore[no-untyped-def]

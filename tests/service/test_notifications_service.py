@@ -3,6 +3,7 @@ complaints service over HTTP and sending to a real local SMTP server."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -297,3 +298,95 @@ async def test_every_instant_the_notifications_service_answers_is_utc_with_z(
         bodies.append(response.json())
     assert any(item["scheduled_at"] for item in bodies[0]["items"])
     assert [bad for body in bodies for bad in not_in_utc_z(body)] == []
+
+
+# -- the survey in a browser without JavaScript, and the report by date with comments ------
+
+
+async def a_survey_link(system: System) -> str:
+    complaint_id = open_and_close_complaint(system.complaints_url, system.crm_key)
+    await until(lambda: system.rule(complaint_id, "satisfaction_survey"))
+    system.clock.advance(days=7, minutes=1)
+    assert system.mail is not None
+    [mail] = eventually(lambda: mail_to(system.mail, CUSTOMER, "How did we do"), timeout=10)
+    return survey_link(mail).removeprefix("http://notifications.test")
+
+
+async def test_the_survey_page_is_a_labelled_form_that_posts_without_javascript(
+    system: System,
+) -> None:
+    link = await a_survey_link(system)
+    page = await system.client.get(link, headers={"accept": "text/html"})
+    assert page.status_code == 200
+    html = page.text
+    assert "<script" not in html
+    action = re.search(r'<form method="post" action="([^"]+)">', html)
+    assert action is not None and action.group(1) == f"{link}/form"
+    assert "<legend>How satisfied are you with how we handled your complaint?</legend>" in html
+    for score, words in ((1, "Very dissatisfied"), (5, "Very satisfied")):
+        assert f'value="{score}" required> {score} &ndash; {words}</label>' in html
+    assert '<label for="comment">' in html and '<textarea id="comment"' in html
+
+    def form(body: str) -> Any:
+        return system.client.post(
+            action.group(1),
+            content=body.encode(),
+            headers={"content-type": "application/x-www-form-urlencoded"},
+        )
+
+    for bad in ("score=5.0", "score=five", "score=6", "comment=no+score"):
+        refused = await form(bad)
+        assert refused.status_code == 422, bad
+        assert "Please choose a score" in refused.text
+    recorded = await form("score=4&comment=Quick+and+fair%2C+thank+you")
+    assert recorded.status_code == 200
+    assert "Your answer was recorded" in recorded.text
+    again = await form("score=1")
+    assert again.status_code == 409 and "already" in again.text.lower()
+
+
+async def test_a_score_must_be_a_json_integer_not_a_string(system: System) -> None:
+    link = await a_survey_link(system)
+    for bad in ({"score": "5"}, {"score": 5.0}, {"score": True}):
+        refused = await system.client.post(f"{link}/response", json=bad)
+        assert refused.status_code == 422, bad
+    assert (await system.client.post(f"{link}/response", json={"score": 5})).status_code == 201
+
+
+async def test_the_report_filters_by_offer_date_and_shows_comments_to_supervisors(
+    system: System, tmp_path: Path
+) -> None:
+    link = await a_survey_link(system)
+    answered = await system.client.post(
+        f"{link}/response", json={"score": 2, "comment": "Took too long."}
+    )
+    assert answered.status_code == 201
+    auditor = bearer(system.service.keyring.issue(role=Role.AUDITOR, name="auditor")[1])
+
+    async def report(headers: dict[str, str], **params: str) -> httpx.Response:
+        return await system.client.get("/v1/reports/satisfaction", params=params, headers=headers)
+
+    async def reported() -> dict[str, Any] | None:
+        body = (await report(system.staff)).json()
+        return body if body["answered"] == 1 else None
+
+    everything = await until(reported)
+    assert everything["comments"][0]["comment"] == "Took too long."
+    assert everything["comments"][0]["score"] == 2
+    assert (await report(auditor)).json()["comments"] is None  # not for every reader
+
+    now = datetime.now(UTC)
+    later = (await report(system.staff, offered_from=(now + timedelta(days=1)).isoformat())).json()
+    assert later["answered"] == 0 and later["comments"] == []
+    window = {
+        "offered_from": (now - timedelta(days=1)).isoformat(),
+        "offered_to": (now + timedelta(days=1)).isoformat(),
+    }
+    assert (await report(system.staff, **window)).json()["answered"] == 1
+    backwards = await report(
+        system.staff, offered_from=window["offered_to"], offered_to=window["offered_from"]
+    )
+    assert backwards.status_code == 422
+    assert "offered_to must be after offered_from" in backwards.json()["detail"]
+    naive = await report(system.staff, offered_from="2026-01-01T00:00:00")
+    assert naive.status_code == 422

@@ -168,3 +168,53 @@ def test_a_due_survey_email_is_rendered_once_with_its_link_then_retried_until_de
     assert first.subject == "How did we do, Ada?"
     assert first.text == f"Tell us: https://n.example/v1/followups/{link}"
     assert (second.text, second.attempt) == (first.text, 2)  # the same words, rendered once
+
+
+def test_an_acknowledgement_scheduled_with_an_expiry_is_still_sent_when_late(
+    store: NotificationsApplication, tmp_path: Path
+) -> None:
+    """One scheduled before acknowledgements stopped expiring (its `expires_at` kept in its
+    events) is sent all the same: the complaint stays unacknowledged until it is (DISP
+    1.6.1R). Any other message past its expiry is still cancelled."""
+    for part, text in {"subject.txt.j2": "Received", "body.txt.j2": "We have it."}.items():
+        path = tmp_path / "acknowledgement" / "en" / part
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+
+    def scheduled(rule: str) -> Notification:
+        notification = Notification.schedule(
+            complaint_id="c-1",
+            rule=rule,
+            template="acknowledgement",
+            channel="email",
+            audience="customer",
+            recipient="ada@example.com",
+            locale="en",
+            variables={},
+            send_at=SENT_AT,
+            expires_at=SENT_AT + timedelta(days=3),
+            trigger_event_id=f"c-1/{rule}",
+            scheduled_at=SENT_AT,
+        )
+        store.save(notification)
+        return notification
+
+    acknowledgement, other = scheduled("acknowledgement"), scheduled("reminder")
+    channel = Channel([Outcome.DELIVERED])
+    dispatch = partial(
+        dispatch_notification,
+        notifications=store,
+        renderer=MessageRenderer(TemplateBook(tmp_path, "en"), TOKENS, "https://n.example/"),
+        sender=Sender({"email": channel}),
+        retries=RetryPolicy([60.0], jitter=0),
+        clock=Clock(SENT_AT + timedelta(days=10)),
+        acknowledgements=frozenset({"acknowledgement"}),
+    )
+
+    sent = dispatch(DispatchNotification(acknowledgement.id))
+    dropped = dispatch(DispatchNotification(other.id))
+
+    assert sent is not None and sent.status == NotificationStatus.DELIVERED
+    assert dropped is not None and dropped.status == NotificationStatus.CANCELLED
+    assert dropped.closed_reason == "too late to be worth sending"
+    assert [m.text for m in channel.received] == ["We have it."]

@@ -97,7 +97,10 @@ def open_complaint(
         intake.check_regime(policy, regime, body.regime_variant)
     amount = body.amount_in_dispute
     command = commands.OpenComplaint(
-        customer=body.customer.model_dump(),
+        # Without a language the customer is recorded as it always was (no `language` key).
+        customer=body.customer.model_dump(
+            exclude={"language"} if body.customer.language is None else set()
+        ),
         channel=body.channel.value,
         category=body.category.value,
         description=body.description,

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, Request
 from sqlalchemy import Engine
 
+from libs.domain.values import Role
 from libs.platform.http.auth import DECIDERS, READERS, WRITERS, Principal, require_roles
 from libs.platform.http.idempotency import IdempotentRequest, idempotent_request
 from libs.platform.http.problems import problem_responses
@@ -64,6 +65,9 @@ def _runner_for(role_check: Any) -> Any:
 
 
 WriteCommand = Depends(_runner_for(Writer))
+#: A write another Redress service may also make with its `service` key: the notifications
+#: service records the acknowledgement it delivered (so the regime's clock stops).
+ServiceWriteCommand = Depends(_runner_for(Depends(require_roles(*WRITERS, Role.SERVICE))))
 DecisionCommand = Depends(_runner_for(Decider))
 
 __all__ = ["App", "CommandRunner", "Idempotent", "IdempotentRequest", "Principal", "Reader"]

@@ -6,7 +6,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
-from services.complaints.api.deps import WRITE_PROBLEMS, CommandRunner, WriteCommand
+from services.complaints.api.deps import (
+    WRITE_PROBLEMS,
+    CommandRunner,
+    ServiceWriteCommand,
+    WriteCommand,
+)
 from services.complaints.api.schemas import (
     Acknowledge,
     ChangeFlags,
@@ -60,11 +65,13 @@ def close(complaint_id: str, body: Close, run: CommandRunner = WriteCommand) -> 
     responses=WRITE_PROBLEMS,
     summary="Record that the customer was told the complaint was received",
     description="The acknowledgement is checked against the complaint's regime (its "
-    "`elements`); one missing what the regime requires is refused with the list.",
+    "`elements`); one missing what the regime requires is refused with the list. Besides "
+    "staff and the CRM, a `service` key may record one: the notifications service records "
+    "each acknowledgement e-mail it delivered, so the acknowledgement deadline stops.",
     operation_id="acknowledgeComplaint",
 )
 def acknowledge(
-    complaint_id: str, body: Acknowledge, run: CommandRunner = WriteCommand
+    complaint_id: str, body: Acknowledge, run: CommandRunner = ServiceWriteCommand
 ) -> Response:
     return run(
         complaint_id,

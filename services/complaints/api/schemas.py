@@ -132,12 +132,20 @@ Email = Annotated[
 ]
 
 
+LanguageTag = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")]
+
+
 class CustomerIn(Request):
     id: Name
     name: Name
     email: Email | None = None
     phone: Phone | None = None
     address: Address | None = None
+    language: LanguageTag | None = Field(
+        None,
+        description="The language the customer is written to in (BCP 47, e.g. en-GB or cy): "
+        "the notifications service sends its e-mails in it where it has templates for it",
+    )
 
 
 class FlagsIn(Request):
@@ -235,9 +243,9 @@ class RecordInteraction(Request):
         "characters; longer material is a `document`, sent by reference)",
     )
     document: DocumentRef | None = None
-    language: (
-        Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$")] | None
-    ) = Field(None, description="BCP 47 language tag of the interaction, e.g. en-GB or cy")
+    language: LanguageTag | None = Field(
+        None, description="BCP 47 language tag of the interaction, e.g. en-GB or cy"
+    )
     occurred_at: OccurredAt = None
 
     model_config = ConfigDict(
@@ -332,13 +340,24 @@ ElementValue = Annotated[
 ]
 
 
+def _elements_schema(schema: dict[str, Any]) -> None:
+    """The rule for names as `propertyNames` and the rule for values as
+    `additionalProperties`, not as `patternProperties` with no other property allowed: the
+    same object, in the form code generators (openapi-python-client) turn into a map, where
+    they would make the other form an object that can hold nothing."""
+    patterns = schema.pop("patternProperties", {})
+    for pattern, value in patterns.items():
+        schema["propertyNames"] = {**schema.get("propertyNames", {}), "pattern": pattern}
+        schema["additionalProperties"] = value
+
+
 def letter_elements(letter: str, example: str) -> Any:
     """The `elements` of a regulated letter: what it contains, checked against the regime."""
     return Field(
         default_factory=dict,
         max_length=32,
-        # Names follow the rule for names (patternProperties); any other name is refused.
-        json_schema_extra={"additionalProperties": False},
+        # Names follow the rule for names (propertyNames); any other name is refused.
+        json_schema_extra=_elements_schema,
         description=f"What the {letter} contains, as the complaint's regime requires it "
         f"(GET /v1/regimes/{{name}} lists each letter's elements and the rule for each), e.g. "
         f"{example}. A letter missing any is refused (422 letter-incomplete) with the list of "
@@ -353,7 +372,7 @@ class IssueFinalResponse(Request):
         default_factory=dict,
         max_length=32,
         # A name that breaks the rule for names is refused, whatever its value.
-        json_schema_extra={"additionalProperties": False},
+        json_schema_extra=_elements_schema,
         description="What the letter contains, as the complaint's regime requires it, e.g. "
         "under uk-fca-disp: decision (accepted_with_redress | redress_without_acceptance | "
         "rejected_with_reasons), ombudsman_leaflet_enclosed, ombudsman_website, "

@@ -34,6 +34,15 @@ class SendResult:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A file sent with a message (an enclosure the letter mentions, e.g. a leaflet)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
+@dataclass(frozen=True)
 class OutgoingMessage:
     """One attempt at one notification, as a channel sees it."""
 
@@ -51,6 +60,7 @@ class OutgoingMessage:
     attempt: int
     scheduled_at: str  # ISO 8601, stable across attempts
     correlation_id: str | None = None  # the request behind the triggering event
+    attachments: tuple[Attachment, ...] = ()  # what the letter says is enclosed
 
 
 class Channel(Protocol):

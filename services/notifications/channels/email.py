@@ -1,4 +1,5 @@
-"""The `email` channel: a multipart (plain text + HTML) message over SMTP.
+"""The `email` channel: a multipart (plain text + HTML, and any enclosures as attachments)
+message over SMTP.
 
 STARTTLS, implicit TLS and authentication are configurable (`libs.platform.runtime.smtp`,
 which refuses to send in clear over the network unless allowed). The Message-ID is the
@@ -47,6 +48,11 @@ class EmailChannel:
         message.set_content(outgoing.text)
         if outgoing.html is not None:
             message.add_alternative(outgoing.html, subtype="html")
+        for attachment in outgoing.attachments:
+            maintype, _, subtype = attachment.content_type.partition("/")
+            message.add_attachment(
+                attachment.data, maintype=maintype, subtype=subtype, filename=attachment.filename
+            )
         return message
 
     def send(self, outgoing: OutgoingMessage) -> SendResult:

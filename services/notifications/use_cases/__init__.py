@@ -14,8 +14,9 @@ What upstream events do — `intake` (the followers call these, in their transac
 
 What the dispatcher does — `dispatch`:
 - `dispatch_notification(DispatchNotification)`: a due notification is cancelled if too
-  late, else rendered once, handed to its channel, and the attempt recorded (with when to
-  try again).
+  late (never an acknowledgement: it goes late, and says so), else rendered once, handed to
+  its channel with its enclosures, and the attempt recorded (with when to try again); a
+  delivered acknowledgement is then recorded on the complaint (`recording`).
 
 What a customer does with their survey link — `surveys`:
 - `show_survey(ShowSurvey)`: the survey behind a signed link and whether it takes an answer.
@@ -24,6 +25,7 @@ What a customer does with their survey link — `surveys`:
 What staff read — `reading`:
 - `list_notifications(ListNotifications)`: notifications with their delivery attempts,
   a page at a time.
-- `satisfaction_report()`: what customers answered, overall and by category, tier reached
-  and ADR use (no parameters, so no command).
+- `satisfaction_report(offered_from, offered_to, with_comments)`: what customers answered,
+  overall and by category, tier reached and ADR use, for surveys offered in a period, with
+  their comments for supervisors (keyword arguments, so no command).
 """

@@ -2,7 +2,10 @@
 
 The dispatcher (services.notifications.dispatcher) calls this for each notification whose
 timer it has claimed; this reads the notification itself (the truth, not the timer) and
-decides. A notification never attempted and past its expiry is cancelled instead of sent.
+decides. A notification never attempted and past its expiry is cancelled instead of sent,
+except an acknowledgement: the complaint stays unacknowledged until one is sent (DISP
+1.6.1R), so it goes late and says so (services.notifications.rendering), and once delivered it
+is recorded on the complaint (services.notifications.recording), which stops its deadline.
 Its words are rendered and recorded before the first attempt, so every retry sends the
 same words; a template that no longer renders cancels it (templates are checked at start,
 so one edited since is the operator's to fix). Each attempt is recorded with what the
@@ -21,6 +24,7 @@ from libs.domain.notification import AttemptOutcome, Notification
 from services.notifications.application import NotFound, NotificationsApplication
 from services.notifications.channels import Outcome, SendResult
 from services.notifications.clock import Clock
+from services.notifications.recording import AcknowledgementRecorder
 from services.notifications.rendering import MessageRenderer
 from services.notifications.sending import RetryPolicy, Sender
 
@@ -38,15 +42,19 @@ def dispatch_notification(
     sender: Sender,
     retries: RetryPolicy,
     clock: Clock,
+    acknowledgements: frozenset[str] = frozenset(),
+    recorder: AcknowledgementRecorder | None = None,
 ) -> Notification | None:
     """The notification as this leaves it (its `due_at` says when it is due again), or
-    None when there is no such notification."""
+    None when there is no such notification. `acknowledgements` names the rules that send
+    the regime's acknowledgement: never too late, and recorded by `recorder` once sent."""
     try:
         notification = notifications.notification(command.notification_id)
     except NotFound:
         return None
     now = clock()
-    if notification.is_open and notification.is_too_late(now):
+    acknowledges = notification.rule in acknowledgements
+    if notification.is_open and not acknowledges and notification.is_too_late(now):
         notification = notifications.change(
             notification.id,
             Notification,
@@ -62,7 +70,10 @@ def dispatch_notification(
         if not notification.is_open:
             return notification
     result = sender.send(notification)
-    return _record(notification.id, result, notifications, retries, clock())
+    recorded = _record(notification.id, result, notifications, retries, clock())
+    if acknowledges and recorder is not None and result.outcome == Outcome.DELIVERED:
+        recorder.record(recorded)
+    return recorded
 
 
 def _render(
@@ -76,7 +87,7 @@ def _render(
     if notification.survey_id is not None:
         survey = notifications.survey(UUID(notification.survey_id))
     try:
-        message = renderer.render(notification, survey)
+        message = renderer.render(notification, survey, now)
     except (TemplateError, OSError) as error:
         detail = f"cannot render template '{notification.template}': {error}"
         return notifications.change(

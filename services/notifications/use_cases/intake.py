@@ -139,7 +139,11 @@ class Intake:
                 rule.template, case.customer.language if to_customer else None
             ),
             variables=variables_for(
-                rule, template_facts(case), {"id": event.id, "data": event.data}, self.settings
+                rule,
+                template_facts(case),
+                {"id": event.id, "data": event.data},
+                self.settings,
+                late_at=send_at + rule.late_after if rule.late_after else None,
             ),
             send_at=send_at,
             expires_at=send_at + rule.expires_after if rule.expires_after else None,

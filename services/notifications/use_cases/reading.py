@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Engine, select
@@ -93,19 +94,41 @@ def _grouped(
     return {name: _summary(members) for name, members in sorted(groups.items())}
 
 
-def satisfaction_report(*, engine: Engine, legal_entity: str | None = None) -> dict[str, Any]:
+def _offered_between(
+    row: dict[str, Any], offered_from: datetime | None, offered_to: datetime | None
+) -> bool:
+    offered = datetime.fromisoformat(str(row["offered_at"]))
+    return (offered_from is None or offered >= offered_from) and (
+        offered_to is None or offered < offered_to
+    )
+
+
+def satisfaction_report(
+    *,
+    engine: Engine,
+    offered_from: datetime | None = None,
+    offered_to: datetime | None = None,
+    with_comments: bool = False,
+    legal_entity: str | None = None,
+) -> dict[str, Any]:
     """Counts, average and distribution overall, by category, tier reached and ADR use, of
-    one legal entity's surveys (None: every entity's).
+    one legal entity's surveys (None: every entity's) offered from `offered_from`
+    (inclusive) to `offered_to` (exclusive).
 
     A survey counts as offered once its e-mail was delivered. Withdrawn surveys (the
     complaint was reopened or appealed) are counted apart, unless the customer had already
-    answered: their answer stands."""
+    answered: their answer stands. `with_comments` adds what customers wrote, newest first
+    (for supervisors: free text may name people)."""
     table = notification_rows
     with engine.connect() as connection:
         offered = select(surveys)
         if legal_entity is not None:
             offered = offered.where(surveys.c.legal_entity == legal_entity)
-        rows = [dict(row) for row in connection.execute(offered).mappings()]
+        rows = [
+            dict(row)
+            for row in connection.execute(offered).mappings()
+            if _offered_between(dict(row), offered_from, offered_to)
+        ]
         sent = set(
             connection.execute(
                 select(table.c.survey_id).where(
@@ -115,8 +138,25 @@ def satisfaction_report(*, engine: Engine, legal_entity: str | None = None) -> d
         )
     answered_or_sent = [r for r in rows if r["score"] is not None or r["survey_id"] in sent]
     counted = [r for r in answered_or_sent if not r["withdrawn"] or r["score"] is not None]
+    comments = sorted(
+        (
+            {
+                "survey_id": r["survey_id"],
+                "complaint_id": r["complaint_id"],
+                "category": r["category"],
+                "score": r["score"],
+                "comment": r["comment"],
+                "answered_at": r["answered_at"],
+            }
+            for r in counted
+            if r["score"] is not None and r["comment"]
+        ),
+        key=lambda c: str(c["answered_at"]),
+        reverse=True,
+    )
     return {
         **_summary(counted),
+        **({"comments": comments} if with_comments else {}),
         "withdrawn": sum(1 for r in rows if r["withdrawn"] and r["score"] is None),
         "waiting_to_be_sent": sum(
             1 for r in rows if r not in answered_or_sent and not r["withdrawn"]
