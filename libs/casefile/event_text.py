@@ -87,6 +87,14 @@ LINES: dict[str, Callable[[dict[str, Any]], str]] = {
     "AdrFileCompleted": lambda d: f"ADR provider {d.get('provider_id')} has the complete file",
     "AdrTraderNotified": lambda d: f"ADR provider asked the firm: {plain(d.get('detail'))}",
     "AdrAnswerSent": lambda d: f"the firm answered the ADR provider: {d.get('message')}",
+    "AdrDocumentReceived": lambda d: (
+        f"ADR provider {d.get('provider_id')} sent a document: {d.get('filename')}"
+    ),
+    "AdrMessageRecorded": lambda d: (
+        f"ADR provider {d.get('provider_id')} wrote ({words(str(d.get('kind')))}): {d.get('body')}"
+        if d.get("sender") == "provider"
+        else f"the firm wrote to ADR provider {d.get('provider_id')}: {d.get('body')}"
+    ),
     "AdrOutcomeRecorded": lambda d: (
         f"ADR outcome {d.get('outcome')}"
         + (" (binding)" if d.get("binding") else "")

@@ -1000,6 +1000,122 @@ class Complaint(Aggregate):
             **context.event_fields(),
         )
 
+    class AdrMessageRecorded(Event):
+        """A message between the ADR provider and the firm about the complaint's referral,
+        written through the provider API (issue 19): the provider's messages and requests
+        for information (`sender` "provider"; staff are told, the notifications rule
+        `adr_message_received`), and the firm's answers (`sender` "firm"). Kept in the
+        interaction log, inbound or outbound, like any other message of the case."""
+
+        referral_id: str
+        provider_id: str
+        message_id: str
+        sender: str
+        kind: str
+        body: str
+        in_reply_to: str | None
+
+        def change(self, complaint: Complaint) -> None:
+            from_provider = self.sender == "provider"
+            what = (
+                "request for information" if self.kind == "request_for_information" else "message"
+            )
+            complaint.interactions.append(
+                {
+                    "id": self.message_id,
+                    "kind": "message",
+                    "direction": "inbound" if from_provider else "outbound",
+                    "summary": (
+                        f"ADR provider {self.provider_id}: {what}"
+                        if from_provider
+                        else f"Answer to ADR provider {self.provider_id}"
+                    ),
+                    "body": self.body,
+                    "document": None,
+                    "language": None,
+                    "actor": self.actor,
+                    "occurred_at": self.occurred_at,
+                    "recorded_at": self.timestamp,
+                }
+            )
+
+    def record_adr_message(
+        self,
+        context: CommandContext,
+        *,
+        referral_id: str,
+        provider_id: str,
+        message_id: str,
+        sender: str,
+        kind: str,
+        body: str,
+        in_reply_to: str | None = None,
+    ) -> None:
+        """Records a message of the provider API on the complaint's referral (in any status:
+        a provider may still write once its decision is recorded)."""
+        referral_named(self.adr, referral_id)
+        self.trigger_event(
+            self.AdrMessageRecorded,
+            referral_id=referral_id,
+            provider_id=provider_id,
+            message_id=message_id,
+            sender=sender,
+            kind=kind,
+            body=body,
+            in_reply_to=in_reply_to,
+            **context.event_fields(),
+        )
+
+    class AdrDocumentReceived(Event):
+        """A document the ADR provider uploaded through the provider API (a decision
+        letter, issue 19), listed in the interaction log by reference: its digest, size and
+        media type, and where the ADR gateway keeps it (`storage_ref`)."""
+
+        referral_id: str
+        provider_id: str
+        document_id: str
+        filename: str
+        document: dict[str, Any]
+
+        def change(self, complaint: Complaint) -> None:
+            complaint.interactions.append(
+                {
+                    "id": self.document_id,
+                    "kind": "document",
+                    "direction": "inbound",
+                    "summary": f"Document from ADR provider {self.provider_id}: {self.filename}",
+                    "body": None,
+                    "document": dict(self.document),
+                    "language": None,
+                    "actor": self.actor,
+                    "occurred_at": self.occurred_at,
+                    "recorded_at": self.timestamp,
+                }
+            )
+
+    def record_adr_document(
+        self,
+        context: CommandContext,
+        *,
+        referral_id: str,
+        provider_id: str,
+        document_id: str,
+        filename: str,
+        document: dict[str, Any],
+    ) -> None:
+        """Lists a document the provider uploaded on the complaint's referral (in any
+        status: a decision letter may follow the decision)."""
+        referral_named(self.adr, referral_id)
+        self.trigger_event(
+            self.AdrDocumentReceived,
+            referral_id=referral_id,
+            provider_id=provider_id,
+            document_id=document_id,
+            filename=filename,
+            document=dict(document),
+            **context.event_fields(),
+        )
+
     class AdrOutcomeRecorded(Event):
         clock_event = ClockEvent.ADR_OUTCOME
 

@@ -45,6 +45,13 @@ def referral_id_for(reference: str) -> UUID:
     return uuid5(REFERRAL_NAMESPACE, reference)
 
 
+#: What a provider may post: a message, or a request for information the firm must answer.
+MESSAGE_KINDS = ("message", "request_for_information")
+#: Who wrote a message.
+FROM_PROVIDER, FROM_FIRM = "provider", "firm"
+MAX_MESSAGE_LENGTH = 20_000
+
+
 class NotYourReferral(DomainError):
     """A provider reported on a referral that was given to another provider."""
 
@@ -110,7 +117,10 @@ class Referral(Aggregate):
     # digest of each recorded webhook's body (`webhook_bodies`). Snapshots taken before are
     # upcast: their attempts are round 1 (what a redelivery erased is not in them), and
     # their webhooks' digests are unknown.
-    class_version = 3
+    # Version 4: the messages exchanged with the provider over the provider API
+    # (`messages`, issue 19) and the documents it uploaded (`documents`); snapshots taken
+    # before had none.
+    class_version = 4
 
     @staticmethod
     def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -123,6 +133,11 @@ class Referral(Aggregate):
         state["attempt_history"] = [dict(attempt) for attempt in attempts]
         state["delivery_round"] = 1
         state["webhook_bodies"] = {webhook_id: None for webhook_id in state.get("webhook_ids", {})}
+
+    @staticmethod
+    def upcast_v3_v4(state: dict[str, Any]) -> None:
+        state.setdefault("messages", [])
+        state.setdefault("documents", [])
 
     class Event(Aggregate.Event):
         def apply(self, aggregate: Aggregate) -> None:
@@ -202,6 +217,11 @@ class Referral(Aggregate):
         self.attempt_history: list[DeliveryAttempt] = []
         #: 1 for the first delivery, one more for each redelivery.
         self.delivery_round = 1
+        #: Messages and requests for information between the provider and the firm, oldest
+        #: first (the provider API, issue 19).
+        self.messages: list[dict[str, Any]] = []
+        #: The documents the provider uploaded (decision letters): digests, not content.
+        self.documents: list[dict[str, Any]] = []
 
     def entity(self) -> str:
         """How refusals name this referral."""
@@ -438,6 +458,131 @@ class Referral(Aggregate):
                 state="delivery",
             )
         self.trigger_event(self.RedeliveryRequested, requested_by=requested_by)
+
+    # -- messages between the provider and the firm (the provider API, issue 19) --------
+
+    class MessagePosted(Event):
+        """A message about the case: from the provider (its key, the provider API) or from the
+        firm (an answer, `in_reply_to` the provider's message). The complaints service records
+        the provider's messages on the complaint, where staff are told of them."""
+
+        reference: str
+        complaint_id: str
+        provider_id: str
+        message_id: str
+        sender: str
+        kind: str
+        body: str
+        author: str
+        in_reply_to: str | None
+
+        def change(self, referral: Referral) -> None:
+            referral.messages.append(
+                {
+                    "id": self.message_id,
+                    "from": self.sender,
+                    "kind": self.kind,
+                    "body": self.body,
+                    "author": self.author,
+                    "in_reply_to": self.in_reply_to,
+                    "posted_at": self.timestamp,
+                }
+            )
+
+    def post_message(
+        self,
+        *,
+        message_id: str,
+        sender: str,
+        kind: str,
+        body: str,
+        author: str,
+        in_reply_to: str | None = None,
+    ) -> None:
+        """Records a message on a referral given to a provider (before: there is nobody to
+        write to). An answer names a message of the provider's."""
+        if self.provider_id is None:
+            raise RuleViolated(f"{self.entity()} has not been given to a provider yet")
+        if kind not in MESSAGE_KINDS:
+            raise InvalidArgument("kind", "kind must be one of: " + ", ".join(MESSAGE_KINDS))
+        if not body.strip():
+            raise InvalidArgument("body", "a message needs a body")
+        if len(body) > MAX_MESSAGE_LENGTH:
+            raise InvalidArgument("body", f"a message has at most {MAX_MESSAGE_LENGTH} characters")
+        if in_reply_to is not None and not any(
+            m["id"] == in_reply_to and m["from"] != sender for m in self.messages
+        ):
+            raise InvalidArgument(
+                "in_reply_to", f"{self.entity()} has no message '{in_reply_to}' to answer"
+            )
+        self.trigger_event(
+            self.MessagePosted,
+            reference=self.reference,
+            complaint_id=self.complaint_id,
+            provider_id=self.provider_id,
+            message_id=message_id,
+            sender=sender,
+            kind=kind,
+            body=body,
+            author=author,
+            in_reply_to=in_reply_to,
+        )
+
+    class DocumentUploaded(Event):
+        """The provider uploaded a document (a decision letter) through the provider API;
+        its bytes are kept by the gateway, its digest here. The complaints service lists it
+        on the complaint."""
+
+        reference: str
+        complaint_id: str
+        provider_id: str
+        document_id: str
+        filename: str
+        media_type: str
+        size: int
+        sha256: str
+        uploaded_by: str
+
+        def change(self, referral: Referral) -> None:
+            referral.documents.append(
+                {
+                    "id": self.document_id,
+                    "filename": self.filename,
+                    "media_type": self.media_type,
+                    "size": self.size,
+                    "sha256": self.sha256,
+                    "uploaded_by": self.uploaded_by,
+                    "uploaded_at": self.timestamp,
+                }
+            )
+
+    def record_document(
+        self,
+        *,
+        document_id: str,
+        filename: str,
+        media_type: str,
+        size: int,
+        sha256: str,
+        uploaded_by: str,
+    ) -> None:
+        """Records a document the provider uploaded (its content is kept elsewhere)."""
+        if self.provider_id is None:
+            raise RuleViolated(f"{self.entity()} has not been given to a provider yet")
+        if not filename.strip():
+            raise InvalidArgument("filename", "a document needs a file name")
+        self.trigger_event(
+            self.DocumentUploaded,
+            reference=self.reference,
+            complaint_id=self.complaint_id,
+            provider_id=self.provider_id,
+            document_id=document_id,
+            filename=filename,
+            media_type=media_type,
+            size=size,
+            sha256=sha256,
+            uploaded_by=uploaded_by,
+        )
 
     # -- what the provider reports --------------------------------------------------------
 

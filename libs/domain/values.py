@@ -23,6 +23,8 @@ class Status(StrEnum):
 class Category(StrEnum):
     PRODUCT = "product"
     SERVICE = "service"
+    #: An ADR provider's own key: only on the ADR gateway, only its referrals (issue 19).
+    PROVIDER = "provider"
     BILLING = "billing"
     REFUND = "refund"
     PROFESSIONAL_LICENSING = "professional_licensing"
@@ -81,6 +83,8 @@ class Role(StrEnum):
     AUDITOR = "auditor"
     ADMIN = "admin"
     SERVICE = "service"
+    #: An ADR provider's own key: only on the ADR gateway, only its referrals (issue 19).
+    PROVIDER = "provider"
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,12 @@ class GatewaySettings(BaseSettings, SmtpSettings):
     lease_seconds: float = Field(
         60.0, gt=0, description="How long a worker holds a referral it is working on"
     )
+    document_link_seconds: float = Field(
+        300.0,
+        gt=0,
+        le=86_400,
+        description="How long a document link given to a provider works (the provider API)",
+    )
     worker_poll_seconds: float = 0.5
     follower_wait_seconds: float = 5.0
     webhook_secret_overlap_seconds: float = Field(

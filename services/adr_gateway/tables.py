@@ -68,5 +68,18 @@ bundles = Table(
     Column("manifest_jws", Text, nullable=True),
 )
 
+# The documents providers upload (decision letters), as uploaded; the referral's
+# `DocumentUploaded` event records their digest.
+provider_documents = Table(
+    "provider_documents",
+    metadata,
+    Column("referral_id", String(36), primary_key=True),
+    Column("document_id", String(64), primary_key=True),
+    Column("sha256", String(64), nullable=False),
+    Column("media_type", String(127), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("body", LargeBinary, nullable=False),
+)
+
 follower_positions = follower_positions_table(metadata)
 idempotency_records = idempotency_table(metadata)

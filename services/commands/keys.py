@@ -12,6 +12,7 @@ from uuid import UUID
 import click
 from eventsourcing.application import AggregateNotFoundError
 
+from libs.domain.access import PROVIDER_SERVICE
 from libs.domain.errors import DomainError
 from libs.domain.values import Role
 from libs.platform.http.auth import KeyRing
@@ -54,28 +55,53 @@ keys.add_command(cipher)
     help="Limit the key to this service (default: it works on every service)",
 )
 @click.option(
+    "--provider",
+    "provider_id",
+    default=None,
+    help="For --role provider: the ADR provider the key belongs to (its key works only on "
+    "the ADR gateway, for that provider's referrals)",
+)
+@click.option(
     "--store",
     default=AUTHORITY,
     show_default=True,
     help="Whose key store keeps the key: the key authority, or a service run without it",
 )
 def keys_create(
-    role: str, name: str | None, legal_entity: str | None, service: str | None, store: str
+    role: str,
+    name: str | None,
+    legal_entity: str | None,
+    service: str | None,
+    provider_id: str | None,
+    store: str,
 ) -> None:
     """Create a key; its secret is printed once, as the last line."""
+    if (role == Role.PROVIDER) != (provider_id is not None):
+        raise click.BadParameter(
+            "--provider ID goes with --role provider, and only with it", param_hint="--provider"
+        )
+    if role == Role.PROVIDER and service is None:
+        service = PROVIDER_SERVICE  # a provider's key works on the ADR gateway only
     limited_to = _serving(service).name if service is not None else None
     entry = _serving(store)
     application = entry.application(settings_for(entry))
     try:
         key, secret = KeyRing(application).issue(
-            role=Role(role), name=name or role, legal_entity=legal_entity, service=limited_to
+            role=Role(role),
+            name=name or (provider_id if provider_id else role),
+            legal_entity=legal_entity,
+            service=limited_to,
+            provider_id=provider_id,
         )
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
     finally:
         application.close()
     scope = key.acts_for or "every entity"
     click.echo(
         f"key id: {key.id}  role: {role}  name: {key.name}  entity: {scope}  "
         f"service: {limited_to or 'every service'}  store: {entry.name}"
+        + (f"  provider: {provider_id}" if provider_id else "")
     )
     click.echo(secret)
 

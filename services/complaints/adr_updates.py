@@ -5,6 +5,8 @@
 (a status report of `declined`) and a dead letter (`DeliveryDeadLettered`) become
 `AdrReferralFailed`: the complaint returns to its status before the referral and may be
 referred again, to another provider.
+`MessagePosted` (the provider API's messages, both ways) becomes `AdrMessageRecorded`, and
+`DocumentUploaded` (a provider's decision letter) `AdrDocumentReceived`.
 `ProviderMilestoneReported` (`file.complete`, `trader.notified`) becomes `AdrFileCompleted`
 or `AdrTraderNotified`, and so does an acceptance that says `"file_complete": true`: these
 start the regime's ADR clocks (see docs/deadlines.md). Runs in
@@ -116,12 +118,50 @@ def _dead_lettered(complaint: Complaint, data: dict[str, Any], context: CommandC
     adr.record_adr_failure(complaint, failure, context)
 
 
+def _message_posted(complaint: Complaint, data: dict[str, Any], context: CommandContext) -> None:
+    if complaint.has_handled(context.command_id):
+        return  # a feed page read again changes nothing
+    complaint.record_adr_message(
+        context,
+        referral_id=str(data["reference"]),
+        provider_id=str(data["provider_id"]),
+        message_id=str(data["message_id"]),
+        sender=str(data["sender"]),
+        kind=str(data["kind"]),
+        body=str(data["body"]),
+        in_reply_to=data.get("in_reply_to"),
+    )
+
+
+def _document_uploaded(complaint: Complaint, data: dict[str, Any], context: CommandContext) -> None:
+    if complaint.has_handled(context.command_id):
+        return  # a feed page read again changes nothing
+    reference = str(data["reference"])
+    complaint.record_adr_document(
+        context,
+        referral_id=reference,
+        provider_id=str(data["provider_id"]),
+        document_id=str(data["document_id"]),
+        filename=str(data["filename"]),
+        document={
+            "sha256": data["sha256"],
+            "media_type": data["media_type"],
+            "size": data["size"],
+            "filename": data["filename"],
+            # Where the ADR gateway keeps it (its referral's documents).
+            "storage_ref": f"adr_gateway:/v1/referrals/{reference}/documents/{data['document_id']}",
+        },
+    )
+
+
 #: The gateway's events this service acts on, each with what it does to the complaint.
 RECORDERS: dict[str, Callable[[Complaint, dict[str, Any], CommandContext], None]] = {
     "ProviderStatusReported": _status_reported,
     "ProviderMilestoneReported": _milestone_reported,
     "ProviderDecisionIssued": _decision_issued,
     "DeliveryDeadLettered": _dead_lettered,
+    "MessagePosted": _message_posted,
+    "DocumentUploaded": _document_uploaded,
 }
 
 

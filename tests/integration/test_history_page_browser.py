@@ -44,7 +44,9 @@ def served(tmp_path: Path) -> Iterator[Served]:
     database_url = f"sqlite:///{tmp_path / 'complaints.db'}"
     service = build_complaints(database_url)
     keys = {
-        role: service.keyring.issue(role=role, name=f"browser-{role.value}")[1] for role in Role
+        role: service.keyring.issue(role=role, name=f"browser-{role.value}")[1]
+        for role in Role
+        if role is not Role.PROVIDER  # a provider key names its provider
     }
     port = free_port()
     server = uvicorn.Server(

@@ -42,8 +42,11 @@ NOT_FOUND = {
     ("GET", "/v1/referrals/{referral_id}/bundle/manifest.jws"),
     ("GET", "/v1/referrals/{referral_id}/candidates"),
     ("POST", "/v1/referrals/{referral_id}/redeliver"),
+    ("POST", "/v1/referrals/{referral_id}/messages"),
+    ("GET", "/v1/referrals/{referral_id}/documents/{document_id}"),
     ("GET", "/v1/providers/{provider_id}"),
     ("PATCH", "/v1/providers/{provider_id}"),
+    ("POST", "/v1/pulse/referrals/{referral_id}/{action}"),
 }
 #: One log of every entity's events: group-wide keys only.
 GROUP_WIDE_ONLY = {("GET", "/v1/events")}
@@ -53,7 +56,28 @@ FILTERED = {("GET", "/v1/providers")}
 OUT_OF_SCOPE = {("POST", "/v1/providers")}
 #: Not for API keys at all: a provider's webhook is authenticated by its signature (the
 #: provider's secret), and names a referral the provider was given.
-SIGNED_BY_PROVIDERS = {("POST", "/v1/providers/{provider_id}/webhooks")}
+SIGNED_BY_PROVIDERS = {
+    ("POST", "/v1/providers/{provider_id}/webhooks"),
+    ("POST", "/v1/pulse/providers/{provider_id}/{action}"),
+    # A PULSE provider's answer to a search the gateway is waiting on (docs/adr-pulse.md).
+    ("POST", "/v1/pulse/discovery/on_search"),
+}
+#: Asks providers what they offer: nothing of any entity's cases goes out or comes back.
+DISCOVERY = {("POST", "/v1/pulse/search")}
+#: An ADR provider's own routes (issue 19): only a `provider` key, and only for the referrals
+#: given to its provider (tests/service/test_provider_api.py); any other key is forbidden
+#: by its role before any referral is looked at.
+PROVIDERS_ONLY = {
+    ("GET", "/v1/provider/referrals"),
+    ("GET", "/v1/provider/referrals/{referral_id}"),
+    ("GET", "/v1/provider/referrals/{referral_id}/bundle"),
+    ("GET", "/v1/provider/referrals/{referral_id}/documents"),
+    ("GET", "/v1/provider/referrals/{referral_id}/documents/{name}"),
+    ("GET", "/v1/provider/referrals/{referral_id}/messages"),
+    ("GET", "/v1/provider/referrals/{referral_id}/messages/{message_id}"),
+    ("POST", "/v1/provider/referrals/{referral_id}/messages"),
+    ("POST", "/v1/provider/referrals/{referral_id}/documents"),
+}
 #: The service's own, with nothing of any entity in them.
 PUBLIC = SERVICE_OWN_ROUTES
 
@@ -95,8 +119,11 @@ async def group(tmp_path: Path) -> AsyncIterator[Group]:
 
 
 def _path(path: str, group: Group) -> str:
-    return path.replace("{referral_id}", group.referral.reference).replace(
-        "{provider_id}", group.provider_id
+    return (
+        path.replace("{referral_id}", group.referral.reference)
+        .replace("{provider_id}", group.provider_id)
+        .replace("{name}", "bundle.json")
+        .replace("{action}", "status")
     )
 
 
@@ -112,6 +139,8 @@ def _body(method: str, path: str) -> Any:
         }
     if method == "PATCH":
         return {"active": False}
+    if (method, path) == ("POST", "/v1/referrals/{referral_id}/messages"):
+        return {"in_reply_to": "msg_1", "body": "An answer"}
     if method == "POST":
         return {}
     return None
@@ -133,7 +162,16 @@ async def _register(group: Group, provider_id: str, legal_entity: str | None) ->
 
 async def test_every_route_is_placed_in_the_matrix(group: Group) -> None:
     app = group.gateway.client._transport.app  # type: ignore[attr-defined]
-    placed = NOT_FOUND | GROUP_WIDE_ONLY | FILTERED | OUT_OF_SCOPE | SIGNED_BY_PROVIDERS | PUBLIC
+    placed = (
+        NOT_FOUND
+        | GROUP_WIDE_ONLY
+        | FILTERED
+        | OUT_OF_SCOPE
+        | SIGNED_BY_PROVIDERS
+        | PROVIDERS_ONLY
+        | DISCOVERY
+        | PUBLIC
+    )
     unplaced = set(every_route(app)) - placed
     assert not unplaced, f"routes not yet in the legal-entity matrix: {sorted(unplaced)}"
 
@@ -148,9 +186,9 @@ async def test_another_entitys_key_learns_nothing_on_any_route(group: Group) -> 
         # The same answer as for what does not exist at all.
         missing = await group.gateway.client.request(
             method,
-            path.replace("{referral_id}", "no-such-referral").replace(
-                "{provider_id}", "no-such-provider"
-            ),
+            path.replace("{referral_id}", "no-such-referral")
+            .replace("{provider_id}", "no-such-provider")
+            .replace("{action}", "status"),
             json=_body(method, path),
             headers=group.headers(group.theirs),
         )
@@ -169,7 +207,11 @@ async def test_another_entitys_key_learns_nothing_on_any_route(group: Group) -> 
         theirs = await _as(group, group.theirs, method, path)
         assert theirs.status_code == 403, theirs.text
         assert OURS in theirs.json()["detail"] and THEIRS in theirs.json()["detail"]
-    for method, path in sorted(PUBLIC):
+    for method, path in sorted(PROVIDERS_ONLY):
+        theirs = await _as(group, group.theirs, method, path)
+        assert theirs.status_code == 403, (method, path, theirs.text)
+        assert not any(s in theirs.text for s in secrets[1:]), (method, path)
+    for method, path in sorted(PUBLIC | DISCOVERY):
         theirs = await _as(group, group.theirs, method, path)
         assert theirs.status_code < 500
         assert not any(s in theirs.text for s in secrets), (method, path)

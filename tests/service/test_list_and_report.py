@@ -51,7 +51,11 @@ async def complaints(
         )
         service = bootstrap(settings)
         app = create_app(service)
-        keys = {role: service.keyring.issue(role=role, name=f"t-{role.value}")[1] for role in Role}
+        keys = {
+            role: service.keyring.issue(role=role, name=f"t-{role.value}")[1]
+            for role in Role
+            if role is not Role.PROVIDER  # a provider key names its provider
+        }
         async with (
             app.router.lifespan_context(app),
             httpx.AsyncClient(

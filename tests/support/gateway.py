@@ -91,7 +91,11 @@ def gateway_settings(database_url: str, **overrides: Any) -> GatewaySettings:
 async def running_gateway(settings: GatewaySettings) -> AsyncIterator[RunningGateway]:
     service = bootstrap(settings)
     app = create_app(service)
-    keys = {role: service.keyring.issue(role=role, name=f"test-{role.value}")[1] for role in Role}
+    keys = {
+        role: service.keyring.issue(role=role, name=f"test-{role.value}")[1]
+        for role in Role
+        if role is not Role.PROVIDER  # a provider key names its provider
+    }
     async with (
         app.router.lifespan_context(app),
         httpx.AsyncClient(
@@ -106,7 +110,11 @@ async def served_gateway(settings: GatewaySettings) -> AsyncIterator[RunningGate
     """The gateway served over real HTTP on a free loopback port (as `running_gateway`,
     but every request goes through a socket and uvicorn)."""
     service = bootstrap(settings)
-    keys = {role: service.keyring.issue(role=role, name=f"test-{role.value}")[1] for role in Role}
+    keys = {
+        role: service.keyring.issue(role=role, name=f"test-{role.value}")[1]
+        for role in Role
+        if role is not Role.PROVIDER  # a provider key names its provider
+    }
     with serving(create_app(service)) as url:
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:
             yield RunningGateway(service, client, keys)

@@ -69,7 +69,8 @@ def test_referrals_and_their_snapshots_from_before_entities_are_the_default_enti
     Referral.upcast_v1_v2(snapshot_state)
     assert event_state["legal_entity"] == snapshot_state["legal_entity"] == "default"
     assert Referral.Opened.class_version == 2
-    assert Referral.class_version == 3  # version 3: attempt history (webhook hygiene)
+    # version 3: attempt history (webhook hygiene); 4: the provider API's messages, documents
+    assert Referral.class_version == 4
 
 
 def provider(provider_id: str, legal_entity: str | None) -> Provider:

@@ -60,6 +60,8 @@ class Principal:
     legal_entity: str | None = None
     #: The one service the key is limited to; None: every service of the deployment.
     service: str | None = None
+    #: The ADR provider a `provider` key belongs to (None for every other role).
+    provider_id: str | None = None
 
     def may_see(self, legal_entity: str) -> bool:
         """Whether this key may see what belongs to `legal_entity` (object-level
@@ -111,6 +113,7 @@ class KeyRing:
         issued_by: str = "cli",
         legal_entity: str | None = None,
         service: str | None = None,
+        provider_id: str | None = None,
     ) -> tuple[ApiKey, str]:
         secret = new_secret(KEY_PREFIX)
         key = ApiKey.issue(
@@ -120,6 +123,7 @@ class KeyRing:
             issued_by=issued_by,
             legal_entity=legal_entity,
             service=service,
+            provider_id=provider_id,
         )
         self._application.save(key)
         self._cache.forget(digest_of(secret))  # in case it was presented before it existed
@@ -194,6 +198,7 @@ def _principal_of(key: ApiKey | None, digest: str) -> Principal | None:
         role=Role(key.role),
         legal_entity=key.acts_for,
         service=key.service,
+        provider_id=key.provider_id,
     )
 
 

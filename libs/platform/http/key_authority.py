@@ -116,6 +116,7 @@ def _principal_of(answer: dict[str, Any]) -> Principal | None:
         role=role,
         legal_entity=answer.get("legal_entity"),
         service=answer.get("service"),
+        provider_id=answer.get("provider_id"),
     )
 
 

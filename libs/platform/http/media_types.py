@@ -10,10 +10,10 @@ recorded; it used to reach validation and come back as a 422 about a missing bod
 
 The check follows the OpenAPI document: an operation that documents a request body only as
 JSON is held to it (and documents the 415); operations without a body, and a provider's signed
-webhook (which reads its raw bytes, verifies the signature over them, and only then parses
-them) are left alone. A body that says it is JSON but begins like UTF-16 or UTF-32 (a NUL
-among its first bytes, or their byte-order marks) is refused the same way: Python's JSON
-parser would otherwise detect the encoding and read it.
+webhook (marked `x-signed-body`: it reads its raw bytes, verifies the signature over them,
+and only then parses them) are left alone. A body that says it is JSON but begins like
+UTF-16 or UTF-32 (a NUL among its first bytes, or their byte-order marks) is refused the
+same way: Python's JSON parser would otherwise detect the encoding and read it.
 """
 
 from __future__ import annotations
@@ -28,6 +28,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from libs.platform.http.problems import PROBLEM_MEDIA_TYPE, Problem, ProblemDocument, send_problem
 
 JSON = "application/json"
+#: An OpenAPI extension marking an operation that reads its body's raw bytes and verifies a
+#: signature over them before anything else (a provider's webhook): its documented JSON body
+#: is not held to this check, so an unsigned request is refused for its signature (401).
+SIGNED_BODY = "x-signed-body"
 ACCEPTED = f"{JSON}; charset=utf-8"
 _UTF16_32_MARKS = (b"\xff\xfe", b"\xfe\xff", b"\x00\x00\xfe\xff")
 
@@ -87,6 +91,8 @@ def _json_operations(document: dict[str, Any]) -> list[tuple[str, re.Pattern[str
 def _takes_only_json(operation: dict[str, Any]) -> bool:
     """Whether the operation documents a request body, and only as JSON (one that also
     takes a form, as RFC 7662 introspection does, reads its body itself)."""
+    if operation.get(SIGNED_BODY):
+        return False  # it verifies the raw bytes first (a provider's webhook)
     content = (operation.get("requestBody") or {}).get("content", {})
     return bool(content) and all(_is_json(media_type) for media_type in content)
 

@@ -68,6 +68,11 @@ def referral_view(referral: Referral) -> dict[str, Any]:
             "referred_at": referral.referred_at,
             "referred_by": referral.referred_by,
             "legal_entity": referral.legal_entity,
+            # The conversation with the provider (the provider API): its messages and
+            # requests for information, and the firm's answers.
+            "messages": referral.messages,
+            # The documents the provider uploaded (decision letters): digests, not content.
+            "documents": referral.documents,
         }
     )
 

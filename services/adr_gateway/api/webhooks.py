@@ -12,6 +12,7 @@ from libs.platform.http.domain_problems import domain_problems
 from libs.platform.http.json_body import JSONBody
 from libs.platform.http.problems import Problem, problem_responses
 from services.adr_gateway.api.deps import REFUSALS
+from services.adr_gateway.api.webhook_contract import INBOUND_BODY
 from services.adr_gateway.application import ReferralNotFound
 from services.adr_gateway.inbound import provider_update
 from services.adr_gateway.use_cases.provider_updates import record_provider_update
@@ -29,6 +30,7 @@ def _no_referral(error: Exception) -> Problem:
     responses=problem_responses(400, 401, 403, 404, 409, 413, 422),
     summary="A provider's signed update on one of its referrals (Standard Webhooks)",
     operation_id="receiveProviderWebhook",
+    openapi_extra=INBOUND_BODY,  # read by hand below: the signature covers the raw bytes
 )
 async def provider_webhook(provider_id: str, request: Request) -> JSONResponse:
     body = await request.body()

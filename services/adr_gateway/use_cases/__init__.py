@@ -21,6 +21,15 @@ The worker's steps (`referral_delivery`, run by `services.adr_gateway.delivery.w
 - `prepare_referral`: read the complaint, choose the provider, build and keep the bundle.
 - `deliver_referral`: one attempt to hand the case over, recorded as the retry policy says.
 
+What a provider does with its own key (`provider_api`, issue 19):
+- `list_providers_referrals`, `providers_referral`: the referrals given to the key's
+  provider, and nothing else (another provider's is not found).
+- `DocumentLink`: expiring links, sealed for the key that asked, to the bundle's files and
+  the provider's uploads.
+- `post_providers_message`, `answer_provider`: the provider writes (a message or a request
+  for information); the firm answers.
+- `upload_document`: a decision letter, checked and kept with its SHA-256.
+
 What providers report (`provider_updates`):
 - `record_provider_update`: a provider's webhook about one of its referrals (accepted,
   declined, session scheduled, settlement proposed, decision issued, closed), once verified
