@@ -65,7 +65,7 @@ SIGNED_BY_PROVIDERS = {
 #: Asks providers what they offer: nothing of any entity's cases goes out or comes back.
 DISCOVERY = {("POST", "/v1/pulse/search")}
 #: An ADR provider's own routes (issue 19): only a `provider` key, and only for the referrals
-#: given to its provider (tests/service/test_provider_api.py); any other key is forbidden
+#: given to its provider (tests/service/test_provider_routes.py); any other key is forbidden
 #: by its role before any referral is looked at.
 PROVIDERS_ONLY = {
     ("GET", "/v1/provider/referrals"),
