@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from libs.platform.http.key_authority import KeyAuthoritySettings
 from libs.platform.runtime.cipher import DEFAULT_KEY_FILE
 from libs.platform.runtime.smtp import SmtpSettings
 
@@ -12,7 +13,7 @@ from libs.platform.runtime.smtp import SmtpSettings
 DEFAULT_SCHEDULE = [5.0, 60.0, 300.0, 1800.0, 7200.0, 18000.0, 36000.0]
 
 
-class GatewaySettings(BaseSettings, SmtpSettings):
+class GatewaySettings(BaseSettings, SmtpSettings, KeyAuthoritySettings):
     """The `smtp_*` settings of the `email` adapter's relay are `SmtpSettings`, shared with
     the notifications service."""
 
@@ -111,22 +112,6 @@ class GatewaySettings(BaseSettings, SmtpSettings):
     )
     auth_failures_burst: int = Field(
         20, ge=1, description="Failed authentications an address may make in a burst"
-    )
-    key_cache_seconds: float = Field(
-        5.0,
-        ge=0,
-        le=300,
-        description="How long a verified or refused API key is remembered: the bound on how "
-        "long a revoked key may still work on this service",
-    )
-    key_authority_url: str | None = Field(
-        None,
-        description="The key authority asked about keys this service does not hold "
-        "(POST /v1/keys/introspect; default: REDRESS_COMPLAINTS_URL)",
-    )
-    key_authority_api_key: str | None = Field(
-        None,
-        description="The `service` key it is asked with (default: REDRESS_COMPLAINTS_API_KEY)",
     )
     export_concurrency_per_key: int = Field(
         2, ge=1, description="Bundle exports (JSON, PDF) a key may run at once (429 beyond)"

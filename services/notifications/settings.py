@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from libs.platform.http.key_authority import KeyAuthoritySettings
 from libs.platform.runtime.smtp import SmtpSettings
 
 HERE = Path(__file__).parent
@@ -14,7 +15,7 @@ HERE = Path(__file__).parent
 DEFAULT_RETRY_SCHEDULE = [30.0, 120.0, 600.0, 1800.0, 7200.0, 21600.0, 43200.0]
 
 
-class NotificationsSettings(BaseSettings, SmtpSettings):
+class NotificationsSettings(BaseSettings, SmtpSettings, KeyAuthoritySettings):
     """The `smtp_*` settings of the relay are `SmtpSettings`, shared with the ADR gateway."""
 
     model_config = SettingsConfigDict(env_prefix="REDRESS_", extra="ignore")
@@ -110,22 +111,6 @@ class NotificationsSettings(BaseSettings, SmtpSettings):
     )
     auth_failures_burst: int = Field(
         20, ge=1, description="Failed authentications an address may make in a burst"
-    )
-    key_cache_seconds: float = Field(
-        5.0,
-        ge=0,
-        le=300,
-        description="How long a verified or refused API key is remembered: the bound on how "
-        "long a revoked key may still work on this service",
-    )
-    key_authority_url: str | None = Field(
-        None,
-        description="The key authority asked about keys this service does not hold "
-        "(POST /v1/keys/introspect; default: REDRESS_COMPLAINTS_URL)",
-    )
-    key_authority_api_key: str | None = Field(
-        None,
-        description="The `service` key it is asked with (default: REDRESS_COMPLAINTS_API_KEY)",
     )
     db_pool_size: int = 8
     migrate_on_start: bool = True

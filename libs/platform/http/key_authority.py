@@ -28,12 +28,37 @@ from typing import Any
 
 import httpx
 from eventsourcing.application import Application
+from pydantic import BaseModel, Field
 
 from libs.domain.values import Role
 from libs.platform.http.auth import KeyRing, Principal
 from libs.platform.http.problems import Problem
 
 INTROSPECTION_PATH = "/v1/keys/introspect"
+
+
+class KeyAuthoritySettings(BaseModel):
+    """The settings of a service that asks the key authority about keys, shared by the
+    settings classes of the ADR gateway and notifications (as `SmtpSettings` is)."""
+
+    key_cache_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="How long a verified or refused API key is remembered: the bound on how "
+        "long a revoked key may still work on this service",
+    )
+    key_authority_url: str | None = Field(
+        None,
+        description="The key authority asked about keys this service does not hold "
+        "(POST /v1/keys/introspect; default: REDRESS_COMPLAINTS_URL)",
+    )
+    key_authority_api_key: str | None = Field(
+        None,
+        description="The `service` key it is asked with (default: REDRESS_COMPLAINTS_API_KEY)",
+    )
+
+
 TIMEOUT_SECONDS = 3.0
 #: After a failed call, how long requests are answered 503 without trying again.
 PAUSE_SECONDS = 1.0
